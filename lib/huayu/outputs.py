@@ -1,0 +1,75 @@
+"""Atomic output writing: a failed run never leaves a half-written file behind.
+
+Every writer writes to a temporary file in the destination folder and then ``os.replace``-s it onto the
+final name, which is atomic on POSIX file systems. :func:`write_all` writes several files so that either
+all of them are replaced or (on an error before the first replace) none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    """Write ``df`` to parquet atomically (pyarrow, no index, deterministic column order)."""
+    return _atomic(path, lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write ``df`` as UTF-8 CSV (with BOM, so spreadsheet programs show the Chinese) atomically."""
+    return _atomic(path, lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
+
+
+def write_text(text: str, path: Path) -> Path:
+    """Write UTF-8 text atomically."""
+    return _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_json(obj: Any, path: Path) -> Path:
+    """Write pretty, key-sorted JSON atomically."""
+    text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return write_text(text, path)
+
+
+def write_all(writes: list[tuple[Callable[[Any, Path], Path], Any, Path]]) -> list[Path]:
+    """Stage every file first, then replace them all: ``writes`` is a list of ``(writer, obj, path)``.
+
+    If any staging write fails, nothing is replaced and the previous outputs stay as they were.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for writer, obj, path in writes:
+            path = Path(path)
+            tmp = path.with_name(f".{path.name}.staged")
+            writer(obj, tmp)
+            staged.append((tmp, path))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    return [path for _, path in staged]
