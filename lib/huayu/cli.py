@@ -1,7 +1,7 @@
 """Command line: ``python -m huayu <command> --help``.
 
-Each command lives in the module of its stage; this file only registers them (imported lazily, so
-``--help`` is fast and a notebook run does not import the segmenter).
+Each command lives in the module of its stage; this file only registers them. Only the module of the
+command being run is imported, so ``--help`` is fast and a notebook run never imports the segmenter.
 """
 
 from __future__ import annotations
@@ -18,27 +18,38 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported (all of them when ``command`` is None)."""
     parser = argparse.ArgumentParser(
         prog="python -m huayu",
         description="huayu (话语): comparative discourse analysis of Chinese local-government speeches.",
         epilog="Run `python -m huayu <command> --help` for the options of one command.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail and show tracebacks")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     for name, (module_name, summary) in COMMANDS.items():
+        if command is not None and name != command:
+            sub.add_parser(name, help=summary)
+            continue
         module = importlib.import_module(module_name)
-        sub_parser = sub.add_parser(name, help=summary, description=module.__doc__.strip().splitlines()[0],
-                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub_parser = sub.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(sub_parser)
         sub_parser.set_defaults(_module=module)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if a in COMMANDS), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    return int(args._module.run(args) or 0)
+    try:
+        return int(args._module.run(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        if args.verbose:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

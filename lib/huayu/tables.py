@@ -1,0 +1,45 @@
+"""Readers for the stage tables (schemas in ``lib/README.md``).
+
+Every analysis reads its input through these, so a missing table gives one message that says which
+command makes it, instead of a pyarrow traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from huayu.paths import resolve
+
+
+def _read(folder: str | Path, name: str, maker: str) -> pd.DataFrame:
+    path = resolve(folder) / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: run `{maker}` first")
+    return pd.read_parquet(path)
+
+
+def read_documents(interim_dir: str | Path = "data/interim") -> pd.DataFrame:
+    """One row per document: metadata, encoding, script, lengths and the cleaned ``text``."""
+    return _read(interim_dir, "documents.parquet", "make prepare")
+
+
+def read_paragraphs(interim_dir: str | Path = "data/interim") -> pd.DataFrame:
+    """``doc_id, para_id, char_start, char_end, raw_char_start, text``."""
+    return _read(interim_dir, "paragraphs.parquet", "make prepare")
+
+
+def read_sentences(interim_dir: str | Path = "data/interim") -> pd.DataFrame:
+    """``doc_id, para_id, sent_id, char_start, char_end, text``."""
+    return _read(interim_dir, "sentences.parquet", "make prepare")
+
+
+def read_cleaning_log(interim_dir: str | Path = "data/interim") -> pd.DataFrame:
+    """``doc_id, rule, removed_text, raw_char_start, raw_char_end``: every boilerplate removal."""
+    return _read(interim_dir, "cleaning_log.parquet", "make prepare")
+
+
+def read_tokens(processed_dir: str | Path = "data/processed") -> pd.DataFrame:
+    """One row per token (``doc_id … is_formula``)."""
+    return _read(processed_dir, "tokens.parquet", "make prepare")
