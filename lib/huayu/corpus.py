@@ -85,8 +85,9 @@ def _plausible(text: str) -> bool:
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode a text file's bytes; return ``(text, encoding)``. Raises :class:`DecodeError`.
 
-    Order: BOMs (UTF-8, UTF-16), strict UTF-8, strict GB18030, strict Big5 — each accepted only when
-    the result is plausible text (no control or unassigned characters beyond 1 %).
+    Order: BOMs (UTF-8, UTF-16), strict UTF-8, then GB18030 or Big5 (whichever charset-normalizer finds
+    coherent), each decoded strictly and accepted only when the result is plausible text (no control or
+    unassigned characters beyond 1 %).
     """
     if data.startswith(codecs.BOM_UTF8):
         try:
@@ -101,7 +102,20 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             raise DecodeError(f"starts with a UTF-16 byte-order mark but is not valid UTF-16 ({exc.reason})") from None
     if _is_binary(data):
         raise DecodeError("looks like a binary file (NUL or control bytes), not text")
-    for encoding in ("utf-8", "gb18030", "big5"):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if _plausible(text):
+            return text, "utf-8"
+    # Not UTF-8: GB18030 (⊇ GBK ⊇ GB2312) or Big5. Both decode many of the same byte pairs, so let
+    # charset-normalizer judge which reading is coherent text, then decode strictly.
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
+    candidates = ([best.encoding] if best is not None else []) + ["gb18030", "big5"]
+    for encoding in dict.fromkeys(candidates):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:

@@ -1,0 +1,227 @@
+"""Cleaning: exact expectations on the five bundled texts, and property-based invariants."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from huayu.clean import (RuleError, clean_document, document_tables, load_rules, normalise, normalise_text,
+                         split_sentences)
+
+REPO = Path(__file__).resolve().parents[1]
+META = pd.read_csv(REPO / "data" / "metadata.csv", dtype=str, keep_default_na=False)
+RULES = load_rules()
+
+
+def _raw(doc_id: str) -> str:
+    row = META.set_index("doc_id").loc[doc_id]
+    return (REPO / "data" / row["file"]).read_text(encoding="utf-8")
+
+
+def _clean(doc_id: str):
+    genre = META.set_index("doc_id").loc[doc_id, "genre"]
+    return clean_document(_raw(doc_id), doc_id, genre, RULES)
+
+
+# doc_id: (paragraphs, first sentence, last sentence)
+EXPECTED = {
+    "changan_2023": (16, "长安区委召开“西部强区再扬帆,2023怎么干”务虚工作会议",
+                     "部分垂直管理部门主要负责人,各街道党工委书记参加会议。"),
+    "xifeng_2021": (42, "2021全区经济工作会议讲话成果", "今天会后,各级各部门要立即进入战斗状态,进村入户,深入一线,"
+                    "只争朝夕抓开局,尽心竭力干工作,以“开门红”促“全年红”,以优异的成绩迎接建党100周年。"),
+    "template_xx": (8, "同志们:", "让我们紧密团结在以习近平同志为核心的党中央周围,不忘初心、牢记使命,锐意进取、真抓实干,"
+                    "为加快建设经济强区、美丽家园而努力奋斗!"),
+    "laixi_2023": (12, "莱西:加快建设胶东半岛中心区域经济隆起带",
+                   "会议还以视频形式同步直播,莱西市各镇街、部门中层干部,各新村和自然村党组织书记在分会场组织收听收看。"),
+    "anyuan_2022": (16, "2月11日,区政府召开党组会议,专题学习贯彻省委书记易炼红在萍乡调研时的讲话精神、"
+                    "萍乡市委常委会(扩大)会议精神、区委常委会(扩大)会议精神。", "会议还研究部署了安全生产方面的工作。"),
+}
+
+# Every piece of boilerplate CORPUS.md lists, by document: none may survive cleaning.
+BOILERPLATE = {
+    "changan_2023": ["网站首页", "资讯频道", "正文阅读", "长安区人民政府2023-01-05", "10:30", "分享:", "栏目排行", "全站排行"],
+    "xifeng_2021": ["理论教育", "时间:2023-10-11", "版权反馈", "【摘要】", "www.daowen.com", "免责声明", "我要反馈"],
+    "template_xx": ["预览阅读已结束", "代笔", "mooonya", "👉", "联系老师"],
+    "laixi_2023": ["19:09", "大众报业", "(195046)", "扫描到手机", "半岛全媒体记者", "刘笑笑", "通讯员", "莱西市月湖公园更新建设效果图",
+                   "莱西市引进的北京汽车制造厂", "渔乐节掀起莱西旅游和乡村振兴新篇"],
+    "anyuan_2022": ["|"],
+}
+
+# Removals expected per document and rule (CORPUS.md, "Boilerplate in the raw texts").
+EXPECTED_RULES = {
+    "changan_2023": {"breadcrumb": 1, "publish_time_line": 1, "share_widget": 1, "ranking_widget": 2},
+    "xifeng_2021": {"repeated_title": 2, "metadata_line": 1, "abstract_repeat": 1, "watermark_url": 1,
+                    "disclaimer": 1, "feedback_link": 1},
+    "template_xx": {"advertisement": 2},
+    "laixi_2023": {"publish_time_line": 1, "byline": 1, "photo_caption": 3},
+    "anyuan_2022": {"stray_separator": 1},
+}
+
+
+@pytest.mark.parametrize("doc_id", list(EXPECTED))
+def test_exact_paragraphs_and_sentences(doc_id):
+    doc = _clean(doc_id)
+    n_paragraphs, first, last = EXPECTED[doc_id]
+    assert len(doc.paragraphs) == n_paragraphs
+    _, sentences, _ = document_tables(doc)
+    assert sentences[0][-1] == first
+    assert sentences[-1][-1] == last
+
+
+@pytest.mark.parametrize("doc_id", list(EXPECTED))
+def test_no_listed_boilerplate_survives(doc_id):
+    text = _clean(doc_id).text
+    for piece in BOILERPLATE[doc_id]:
+        assert piece not in text, piece
+
+
+@pytest.mark.parametrize("doc_id", list(EXPECTED))
+def test_removals_are_exactly_the_listed_boilerplate(doc_id):
+    doc = _clean(doc_id)
+    counts: dict[str, int] = {}
+    for r in doc.removals:
+        counts[r.rule] = counts.get(r.rule, 0) + 1
+    assert counts == EXPECTED_RULES[doc_id]
+
+
+@pytest.mark.parametrize("doc_id", list(EXPECTED))
+def test_no_speech_is_lost(doc_id):
+    """Every sentence-bearing raw line (with 。!?) is in the cleaned text, except logged boilerplate."""
+    raw = _raw(doc_id)
+    doc = _clean(doc_id)
+    cleaned = re.sub(r"\s+", "", doc.text)
+    removed = [re.sub(r"\s+", "", r.removed_text) for r in doc.removals]
+    for line in normalise_text(raw).split("\n"):
+        for sentence in re.findall(r"[^。!?]+[。!?]", line):
+            s = re.sub(r"\s+", "", sentence)
+            assert s in cleaned or any(s in r for r in removed), sentence
+
+
+def test_abstract_is_kept_once_in_the_body():
+    doc = _clean("xifeng_2021")
+    assert doc.text.count("在区委四届二十三次全会上,我们确定了今年全区经济工作的总体要求") == 1
+    assert doc.text.count("2021全区经济工作会议讲话成果") == 1
+    assert "二、全力以赴破难题开新局" in doc.paragraphs
+
+
+def test_watermark_removed_inside_paragraph_and_logged_with_raw_offsets():
+    raw = _raw("xifeng_2021")
+    doc = _clean("xifeng_2021")
+    (removal,) = [r for r in doc.removals if r.rule == "watermark_url"]
+    assert raw[removal.raw_char_start:removal.raw_char_end] == "(www.daowen.com)"
+
+
+@pytest.mark.parametrize("doc_id", list(EXPECTED))
+def test_log_offsets_point_into_the_raw_text(doc_id):
+    raw = _raw(doc_id)
+    norm, _ = normalise(raw)
+    for r in _clean(doc_id).removals:
+        span = raw[r.raw_char_start:r.raw_char_end]
+        assert re.sub(r"\s+", "", span) == re.sub(r"\s+", "", r.removed_text)
+
+
+def test_one_line_report_is_split_into_paragraphs():
+    doc = _clean("anyuan_2022")
+    assert doc.paragraphs[1].endswith("邱伟指出:")
+    assert doc.paragraphs[2].startswith("第一、深入学习领会")
+    assert all("\n" not in p for p in doc.paragraphs)
+
+
+def test_placeholders_of_the_template_are_kept():
+    assert "区委xx全会" in _clean("template_xx").text
+
+
+def test_normalisation_full_width_and_spaces():
+    text, offsets = normalise("ＡＢＣ１２３，　全角\u200b字")
+    assert text == "ABC123, 全角字"
+    assert list(offsets) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11]
+
+
+def test_sentences_take_closing_quotes_along():
+    para = "他说:“要抓落实。”然后呢?好!还有……结束"
+    spans = [para[s:e] for s, e in split_sentences(para)]
+    assert spans == ["他说:“要抓落实。”", "然后呢?", "好!", "还有……", "结束"]
+
+
+def test_cleaning_off_keeps_everything():
+    raw = _raw("xifeng_2021")
+    doc = clean_document(raw, "x", "speech", rules=[])
+    assert doc.removals == []
+    assert doc.text.count("2021全区经济工作会议讲话成果") == 3
+
+
+def test_bad_rules_file_names_file_and_line(tmp_path):
+    bad = tmp_path / "rules.csv"
+    bad.write_text("name,kind,pattern,genres,max_paragraph,description\n"
+                   "ok,paragraph,abc,,,fine\n"
+                   "broken,paragraph,(unclosed,,,bad regex\n"
+                   "weird,sideways,abc,,,bad kind\n", encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        load_rules(bad)
+    message = str(err.value)
+    assert f"{bad} line 3 (rule 'broken')" in message and "bad regular expression" in message
+    assert "line 4" in message and "valid kinds: paragraph, inline, caption, duplicate, abstract" in message
+
+
+# ---------------------------------------------------------------- property-based invariants
+
+_pieces = st.sampled_from([
+    "网站首页 > 资讯频道 > 正文阅读", "分享:", "栏目排行", "我要反馈", "(www.daowen.com)", "免责声明:以上内容源自网络。",
+    "2023-01-28 19:09 大众报业", "要坚持高质量发展。", "一、总体要求", "同志们:", "“两个维护”", "xx", "|", "【摘要】:要坚持高质量发展。",
+    "全力推动乡村振兴!", "\n", "\n\n", " ", "  ", "\u3000", "\t", "ＡＢＣ", "，", "。", "莱西市月湖公园更新建设效果图", "标题",
+])
+_texts = st.lists(st.one_of(_pieces, st.text(alphabet="要抓落实发展。,!?“”\n 一二三、xXa1", max_size=12)),
+                  max_size=25).map("".join)
+_genres = st.sampled_from(["speech", "news_report", "template"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=_texts, genre=_genres)
+def test_cleaning_is_idempotent(raw, genre):
+    once = clean_document(raw, "d", genre, RULES)
+    twice = clean_document(once.text, "d", genre, RULES)
+    assert twice.paragraphs == once.paragraphs
+    assert twice.removals == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=_texts, genre=_genres)
+def test_cleaning_never_invents_text(raw, genre):
+    doc = clean_document(raw, "d", genre, RULES)
+    normalised = normalise_text(raw)
+    inline_hit = {r.raw_char_start for r in doc.removals if r.rule == "watermark_url"}
+    for paragraph in doc.paragraphs:
+        if not inline_hit:
+            assert paragraph in normalised
+        else:  # an inline removal joins two substrings
+            assert all(part.strip() in normalised for part in paragraph.split(" ") if part.strip())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=_texts, genre=_genres)
+def test_nothing_disappears_except_through_a_logged_rule(raw, genre):
+    """Kept text and logged removals, put back in raw order, give the normalised raw text (whitespace aside)."""
+    doc = clean_document(raw, "d", genre, RULES)
+    norm, offsets = normalise(raw)
+    pieces = [(start, p) for start, p in zip(doc.paragraph_raw_starts, doc.paragraphs)]
+    pieces += [(r.raw_char_start, r.removed_text) for r in doc.removals]
+    rebuilt = "".join(text for _, text in sorted(pieces, key=lambda x: x[0]))
+    squeeze = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
+    assert sorted(squeeze(rebuilt)) == sorted(squeeze(norm))
+
+
+@settings(max_examples=100, deadline=None)
+@given(raw=_texts)
+def test_offsets_of_tables_point_into_the_cleaned_text(raw):
+    doc = clean_document(raw, "d", "speech", RULES)
+    paragraphs, sentences, _ = document_tables(doc)
+    text = doc.text
+    for _, _, start, end, _, p in paragraphs:
+        assert text[start:end] == p
+    for _, _, _, start, end, s in sentences:
+        assert text[start:end] == s

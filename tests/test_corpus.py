@@ -1,0 +1,120 @@
+"""Corpus loading: encodings, scripts, and validation that reports every problem at once."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from huayu.corpus import CorpusError, decode_bytes, detect_script, load_corpus, to_simplified
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_bundled_corpus_loads_with_all_metadata():
+    corpus = load_corpus(REPO / "data", progress=False)
+    docs = corpus.documents
+    assert list(docs["doc_id"]) == ["changan_2023", "xifeng_2021", "template_xx", "laixi_2023", "anyuan_2022"]
+    assert set(docs["encoding"]) == {"utf-8"}
+    assert set(docs["script"]) == {"simplified"}
+    template = docs.set_index("doc_id").loc["template_xx"]
+    assert template["genre"] == "template" and template["place_en"] == "unknown"
+    assert template["date"] == "" and template["date_certainty"] == "unknown"
+    assert docs.set_index("doc_id").loc["anyuan_2022", "date_certainty"] == "inferred"
+
+
+def test_raw_files_are_the_seeds_byte_for_byte():
+    seeds = REPO.parent / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("the seed folder is not beside this checkout")
+    for seed in sorted(seeds.glob("*.txt")):
+        raw = REPO / "data" / "raw" / seed.name
+        assert hashlib.sha256(raw.read_bytes()).hexdigest() == hashlib.sha256(seed.read_bytes()).hexdigest()
+
+
+def test_encodings_are_detected_and_recorded():
+    corpus = load_corpus(FIXTURES / "encodings_corpus", progress=False)
+    docs = corpus.documents.set_index("doc_id")
+    assert docs.loc["utf8", "encoding"] == "utf-8"
+    assert docs.loc["utf8_bom", "encoding"] == "utf-8-sig"
+    assert docs.loc["gbk", "encoding"] == "gb18030"
+    assert docs.loc["gb18030", "encoding"] == "gb18030"
+    assert docs.loc["trad_big5", "encoding"] == "big5"
+    sentence = "同志们:要坚持高质量发展,优化营商环境,全力推动乡村振兴。"
+    for doc_id in ("utf8", "utf8_bom", "gbk", "gb18030"):
+        assert docs.loc[doc_id, "raw_text"].startswith(sentence)
+    assert not docs.loc["utf8_bom", "raw_text"].startswith("\ufeff")
+    assert "𠀀𪚥" in docs.loc["gb18030", "raw_text"]
+
+
+def test_traditional_is_detected_reported_and_optionally_converted():
+    corpus = load_corpus(FIXTURES / "encodings_corpus", progress=False)
+    docs = corpus.documents.set_index("doc_id")
+    assert docs.loc["trad_utf8", "script"] == "traditional"
+    assert docs.loc["trad_big5", "script"] == "traditional"
+    assert docs.loc["utf8", "script"] == "simplified"
+    assert not docs.loc["trad_utf8", "converted_to_simplified"]
+    assert any("traditional_utf8.txt" in w and "--to-simplified" in w for w in corpus.warnings)
+    converted = load_corpus(FIXTURES / "encodings_corpus", to_simplified_chinese=True, progress=False)
+    text = converted.documents.set_index("doc_id").loc["trad_utf8", "raw_text"]
+    assert text.startswith("同志们:要坚持高质量发展,优化营商环境,全力推动乡村振兴。政府工作报告说明经济发展。")
+    assert converted.documents.set_index("doc_id").loc["trad_utf8", "converted_to_simplified"]
+
+
+def test_to_simplified_keeps_length():
+    text = "後來發現乾隆著作裡的頭髮"
+    assert len(to_simplified(text)) == len(text)
+
+
+def test_detect_script_thresholds():
+    assert detect_script("要坚持高质量发展")[0] == "simplified"
+    assert detect_script("要堅持高質量發展")[0] == "traditional"
+    assert detect_script("hello world") == ("simplified", 0.0)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(CorpusError) as err:
+        load_corpus(FIXTURES / "bad_corpus", progress=False)
+    problems = [str(p) for p in err.value.problems]
+    text = "\n".join(problems)
+    expected = [
+        ("texts/missing.txt", "listed file is missing"),
+        ("row 4", "duplicate doc_id 'ok_doc' (first used in row 2)"),
+        ("row 5", "unsafe doc_id '../escape'"),
+        ("texts/empty.txt", "empty or whitespace only"),
+        ("texts/binary.txt", "binary"),
+        ("row 8", "bad date '2023-02-30'"),
+        ("row 9", "unknown genre 'sermon'; known: speech, news_report, template, work_report"),
+        ("texts/not_listed.txt", "text file is not listed in metadata.csv"),
+    ]
+    for where, reason in expected:
+        assert any(where in p and reason in p for p in problems), (where, reason, text)
+    assert len(problems) == len(expected)
+    assert "nothing was written" in str(err.value)
+
+
+def test_missing_metadata_and_missing_columns(tmp_path):
+    with pytest.raises(CorpusError, match="missing: a corpus folder needs a metadata.csv"):
+        load_corpus(tmp_path, progress=False)
+    (tmp_path / "metadata.csv").write_text("doc_id,file\na,a.txt\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="missing column"):
+        load_corpus(tmp_path, progress=False)
+
+
+def test_file_outside_corpus_is_refused(corpus_copy):
+    meta = corpus_copy / "metadata.csv"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("raw/000_9d4fa8580e58e8e8.txt", "../outside.txt"),
+                    encoding="utf-8")
+    (corpus_copy.parent / "outside.txt").write_text("外部文件。", encoding="utf-8")
+    with pytest.raises(CorpusError, match="points outside the corpus folder"):
+        load_corpus(corpus_copy, progress=False)
+
+
+def test_decode_rejects_non_text():
+    from huayu.corpus import DecodeError
+
+    with pytest.raises(DecodeError, match="binary"):
+        decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert decode_bytes("文本".encode("utf-16"))[1] == "utf-16"
