@@ -1,0 +1,138 @@
+"""Speed of the whole notebook suite relative to its floor: ``suite_wall_over_floor`` (target ≤ 1.5).
+
+* wall  — ``make figures OUT=<tmp> JOBS=2`` with a warm environment: the prepared tables are copied into
+  ``<tmp>`` (so nothing is re-prepared), the font cache and byte-code exist, so the time is the notebooks'.
+* floor — for each notebook, papermill executing a notebook that holds only that notebook's import statements
+  (same kernel, same machine, same run); floor = sum of those times / parallelism (2). It is what the suite
+  would cost if every analysis took no time at all.
+
+``run(quick=False)`` returns a flat ``{metric: number}`` dict plus ``"details"`` (per-notebook floors and the
+imports they measured). Runnable alone: ``python benchmarks/bench_suite.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+JOBS = 2
+TARGET = 1.5
+
+
+def notebook_imports(path: Path) -> list[str]:
+    """The import statements of a notebook's code cells, in order, de-duplicated."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    seen: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                stmt = ast.unparse(node)
+                if stmt not in seen:
+                    seen.append(stmt)
+    return seen
+
+
+def _floor_notebook(imports: list[str], path: Path) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("\n".join(imports) or "pass")]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _papermill_seconds(nb: Path, out: Path, kernel: str) -> float:
+    import papermill
+
+    start = time.perf_counter()
+    papermill.execute_notebook(str(nb), str(out), kernel_name=kernel, language="python", progress_bar=False,
+                               cwd=str(REPO / "notebooks"), request_save_on_cell_execute=False)
+    return time.perf_counter() - start
+
+
+def _environment() -> dict[str, str]:
+    return dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+
+
+def _make_figures(out: Path) -> float:
+    """Copy the prepared tables into ``out`` and time ``make figures OUT=out JOBS=2``."""
+    for stage in ("interim", "processed"):
+        shutil.copytree(REPO / "data" / stage, out / stage)
+    now = time.time()
+    for p in (out / "interim").rglob("*"):
+        os.utime(p, (now, now))
+    for p in (out / "processed").rglob("*"):
+        os.utime(p, (now, now))
+    start = time.perf_counter()
+    res = subprocess.run(["make", "-C", str(REPO), "figures", f"OUT={out}", f"JOBS={JOBS}"],
+                         capture_output=True, text=True, env=_environment(), timeout=3600)
+    wall = time.perf_counter() - start
+    if res.returncode != 0:
+        raise RuntimeError(f"make figures failed (exit {res.returncode}):\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
+    if "prepare" in res.stdout and "-m huayu prepare" in res.stdout:
+        raise RuntimeError("make re-prepared the corpus: the benchmark would not measure a warm suite")
+    return wall
+
+
+def run(quick: bool = False) -> dict:
+    """Measure the suite; ``quick`` runs the suite once (otherwise twice, keeping the faster run)."""
+    from huayu.runner import kernel_name
+
+    notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    if not notebooks:
+        return {"suite_n_notebooks": 0, "details": {"note": "no notebooks in notebooks/"}}
+    if not (REPO / "data" / "processed" / "tokens.parquet").exists():
+        raise RuntimeError("prepare the corpus first (`make prepare`): the suite is measured warm")
+    kernel = kernel_name()
+    details: dict = {"notebooks": [], "kernel": kernel, "jobs": JOBS}
+    with tempfile.TemporaryDirectory(prefix="huayu-bench-suite-") as tmp:
+        tmp_path = Path(tmp)
+        # warm-up: one floor notebook (kernel start, imports into the page cache)
+        warm = _floor_notebook(notebook_imports(notebooks[0]), tmp_path / "warm.ipynb")
+        _papermill_seconds(warm, tmp_path / "warm-out.ipynb", kernel)
+
+        floors = []
+        for nb in notebooks:
+            imports = notebook_imports(nb)
+            floor_nb = _floor_notebook(imports, tmp_path / f"floor-{nb.name}")
+            seconds = _papermill_seconds(floor_nb, tmp_path / f"floor-out-{nb.name}", kernel)
+            floors.append(seconds)
+            details["notebooks"].append({"notebook": nb.stem, "floor_s": round(seconds, 3), "imports": imports})
+        floor = sum(floors) / JOBS
+
+        walls = []
+        for i in range(1 if quick else 2):
+            walls.append(_make_figures(tmp_path / f"out{i}"))
+        wall = min(walls)
+    details["wall_runs_s"] = [round(w, 3) for w in walls]
+    return {
+        "suite_n_notebooks": len(notebooks),
+        "suite_wall_s": round(wall, 3),
+        "suite_floor_s": round(floor, 3),
+        "suite_wall_over_floor": round(wall / floor, 3),
+        "suite_wall_over_floor_target": TARGET,
+        "details": details,
+    }
+
+
+if __name__ == "__main__":
+    result = run(quick="--quick" in sys.argv[1:])
+    print(json.dumps(result, indent=2, ensure_ascii=False))

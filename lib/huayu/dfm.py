@@ -1,0 +1,214 @@
+"""Counts: the document–term matrix (dfm) built from the token table.
+
+A :class:`DocumentTermMatrix` holds raw token counts ``n[u, t]`` — how often term ``t`` occurs in unit
+``u`` — as a sparse CSR matrix of ``int64``. Units are documents (``doc_id``), paragraphs
+(``"doc_id/para_id"``), sentences, or any grouping of them (:func:`group_dfm`); terms are the token
+strings of ``processed/tokens.parquet`` (see ``lib/README.md``).
+
+Building is one vectorised pass: :func:`pandas.factorize` turns units and terms into integer codes and
+:class:`scipy.sparse.coo_matrix` sums the duplicates — O(number of tokens), no Python loop over tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from huayu.checks import ParameterError, check_columns, check_int, check_known, select_documents
+
+__all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "ParameterError"]
+
+#: Id columns that restart in every document: a unit made of them alone is prefixed with ``doc_id``.
+_WITHIN_DOCUMENT = {"para_id", "sent_id", "token_index"}
+UNIT_SEPARATOR = "/"
+
+
+@dataclass(frozen=True)
+class DocumentTermMatrix:
+    """Raw counts: ``matrix[i, j]`` = occurrences of ``terms[j]`` in ``units[i]``.
+
+    ``matrix`` is a ``scipy.sparse.csr_matrix`` of ``int64`` with shape ``(len(units), len(terms))``.
+    """
+
+    matrix: sp.csr_matrix
+    units: pd.Index
+    terms: pd.Index
+
+    def __post_init__(self) -> None:
+        if self.matrix.shape != (len(self.units), len(self.terms)):
+            raise ParameterError(
+                f"matrix has shape {self.matrix.shape} but there are {len(self.units)} units and "
+                f"{len(self.terms)} terms")
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.matrix.shape
+
+    def totals(self) -> np.ndarray:
+        """Tokens per unit: the row sums ``N_u = Σ_t n[u, t]`` (``int64``)."""
+        return np.asarray(self.matrix.sum(axis=1), dtype=np.int64).ravel()
+
+    def term_totals(self) -> np.ndarray:
+        """Occurrences of each term over all units: the column sums ``Σ_u n[u, t]`` (``int64``)."""
+        return np.asarray(self.matrix.sum(axis=0), dtype=np.int64).ravel()
+
+    def document_frequency(self) -> np.ndarray:
+        """Number of units in which each term occurs at least once (``int64``)."""
+        return np.diff(self.matrix.tocsc().indptr).astype(np.int64)
+
+    def select_units(self, units: Iterable[str]) -> DocumentTermMatrix:
+        """The rows of ``units`` in the given order (an unknown unit raises :class:`ParameterError`)."""
+        units = list(units)
+        check_known("units", units, list(self.units), "unit")
+        rows = self.units.get_indexer(units)
+        return DocumentTermMatrix(self.matrix[rows].tocsr(), pd.Index(units, dtype="str", name=self.units.name),
+                                  self.terms)
+
+    def select_terms(self, terms: Iterable[str]) -> DocumentTermMatrix:
+        """The columns of ``terms`` in the given order; a term not in the matrix gets a column of zeros."""
+        terms = pd.Index(list(terms), dtype="str", name=self.terms.name)
+        cols = self.terms.get_indexer(terms)
+        present = cols >= 0
+        picked = self.matrix[:, cols[present]].tocoo()
+        new_cols = np.flatnonzero(present)[picked.col]
+        matrix = sp.csr_matrix((picked.data.astype(np.int64), (picked.row, new_cols)),
+                               shape=(len(self.units), len(terms)), dtype=np.int64)
+        return DocumentTermMatrix(matrix, self.units, terms)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A dense ``units × terms`` DataFrame of counts (only for small matrices)."""
+        return pd.DataFrame(self.matrix.toarray(), index=self.units, columns=self.terms)
+
+
+def _unit_columns(unit: str | list[str]) -> list[str]:
+    cols = [unit] if isinstance(unit, str) else list(unit)
+    if not cols or not all(isinstance(c, str) and c for c in cols):
+        raise ParameterError(f"unit={unit!r} must be a column name or a non-empty list of column names, "
+                             "e.g. 'doc_id' or ['doc_id', 'para_id']")
+    if cols[0] in _WITHIN_DOCUMENT:
+        cols = ["doc_id", *cols]
+    return cols
+
+
+def unit_labels(table: pd.DataFrame, unit: str | list[str] = "doc_id") -> pd.Series:
+    """One label per row of ``table``: the ``unit`` columns joined by ``"/"`` (e.g. ``"laixi_2023/3"``).
+
+    ``para_id``/``sent_id`` restart in every document, so ``unit="para_id"`` means ``["doc_id", "para_id"]``.
+    """
+    cols = _unit_columns(unit)
+    check_columns("tokens", table, cols)
+    labels = table[cols[0]].astype("str")
+    for col in cols[1:]:
+        labels = labels + UNIT_SEPARATOR + table[col].astype("str")
+    return labels
+
+
+def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_stop: bool = False,
+              drop_punct: bool = True, min_count: int = 1) -> DocumentTermMatrix:
+    """Count every term per unit in a token table (``processed/tokens.parquet`` schema).
+
+    Parameters
+    ----------
+    tokens
+        Token table with at least ``doc_id``, ``token`` and the unit columns (plus ``is_stop`` /
+        ``is_punct`` when they are dropped).
+    unit
+        Column or list of columns defining a unit: ``"doc_id"`` (default), ``["doc_id", "para_id"]``
+        (paragraphs; ``"para_id"`` alone means the same), ``["doc_id", "para_id", "sent_id"]`` …
+        Labels are the values joined by ``"/"``.
+    drop_stop, drop_punct
+        Leave out tokens flagged ``is_stop`` / ``is_punct``.
+    min_count
+        Keep only terms occurring at least this often over all units.
+
+    Units are in order of first appearance in ``tokens`` (the corpus order), terms in code-point order.
+    Counts are ``n[u, t] = #{tokens i : unit(i) = u and token(i) = t}``.
+    """
+    check_columns("tokens", tokens, ["token"])
+    min_count = check_int("min_count", min_count, minimum=1)
+    keep = np.ones(len(tokens), dtype=bool)
+    for flag, wanted in (("is_stop", drop_stop), ("is_punct", drop_punct)):
+        if wanted:
+            check_columns("tokens", tokens, [flag])
+            keep &= ~tokens[flag].to_numpy(dtype=bool)
+    labels = unit_labels(tokens, unit)
+    labels = labels[keep]
+    words = tokens["token"].astype("str")[keep]
+    if len(words) == 0:
+        raise ParameterError("tokens has no token left to count (empty table, or every token is "
+                             "stop/punctuation with drop_stop/drop_punct)")
+    unit_codes, unit_index = pd.factorize(labels, sort=False)
+    term_codes, term_index = pd.factorize(words, sort=True)
+    counts = sp.coo_matrix((np.ones(len(unit_codes), dtype=np.int64), (unit_codes, term_codes)),
+                           shape=(len(unit_index), len(term_index))).tocsr()
+    counts.sum_duplicates()
+    units = pd.Index(np.asarray(unit_index, dtype=object), dtype="str", name="unit")
+    terms = pd.Index(np.asarray(term_index, dtype=object), dtype="str", name="term")
+    dfm = DocumentTermMatrix(counts.astype(np.int64), units, terms)
+    if min_count > 1:
+        keep_terms = np.flatnonzero(dfm.term_totals() >= min_count)
+        if keep_terms.size == 0:
+            raise ParameterError(f"min_count={min_count} leaves no term (the most frequent term occurs "
+                                 f"{int(dfm.term_totals().max())} times)")
+        dfm = DocumentTermMatrix(dfm.matrix[:, keep_terms].tocsr(), units, terms[keep_terms])
+    return dfm
+
+
+def group_dfm(dfm: DocumentTermMatrix, labels: Mapping[str, str], *,
+              drop_unlabelled: bool = False) -> DocumentTermMatrix:
+    """Sum the rows of ``dfm`` by group: ``n[g, t] = Σ_{u : labels[u] = g} n[u, t]``.
+
+    ``labels`` maps unit → group. Groups are in order of their first unit. Every unit must have a
+    label unless ``drop_unlabelled=True`` (then unlabelled units are left out); a label for a unit that
+    is not in ``dfm`` raises :class:`ParameterError`.
+    """
+    if not isinstance(labels, Mapping):
+        raise ParameterError(f"labels must be a mapping unit → group, got {type(labels).__name__}")
+    check_known("labels", list(labels), list(dfm.units), "unit")
+    mapped = pd.Series(dfm.units, index=dfm.units).map(dict(labels))
+    missing = mapped.isna().to_numpy()
+    if missing.any() and not drop_unlabelled:
+        raise ParameterError(f"labels gives no group for {int(missing.sum())} unit(s), e.g. "
+                             f"{list(dfm.units[missing][:5])}; label every unit or pass drop_unlabelled=True")
+    if missing.all():
+        raise ParameterError("labels leaves no unit to group")
+    rows = np.flatnonzero(~missing)
+    group_codes, groups = pd.factorize(mapped.iloc[rows].astype("str"), sort=False)
+    indicator = sp.csr_matrix((np.ones(len(rows), dtype=np.int64), (group_codes, rows)),
+                              shape=(len(groups), len(dfm.units)))
+    matrix = (indicator @ dfm.matrix).tocsr().astype(np.int64)
+    return DocumentTermMatrix(matrix, pd.Index(np.asarray(groups, dtype=object), dtype="str", name="unit"),
+                              dfm.terms)
+
+
+def document_dfm(tokens: pd.DataFrame, documents: Iterable[str] | None = None,
+                 groups: Mapping[str, str] | None = None, *, unit: str | list[str] = "doc_id",
+                 drop_stop: bool = False, drop_punct: bool = True, min_count: int = 1,
+                 min_term_chars: int = 1) -> DocumentTermMatrix:
+    """The dfm a notebook asks for: chosen documents, optionally summed into groups.
+
+    ``documents`` lists the ``doc_id``s to include (empty or ``None`` = all; an unknown one raises
+    :class:`ParameterError` listing the valid ids). ``groups`` maps ``doc_id`` → group label; documents
+    not in it stay units of their own (``unit="doc_id"`` only). ``min_term_chars`` drops terms shorter
+    than that many characters (2 leaves out single-character function words). Other arguments as in
+    :func:`build_dfm`.
+    """
+    check_columns("tokens", tokens, ["doc_id", "token"])
+    min_term_chars = check_int("min_term_chars", min_term_chars, minimum=1)
+    selected = select_documents(tokens, documents)
+    if min_term_chars > 1:
+        selected = selected[selected["token"].str.len().to_numpy() >= min_term_chars]
+    dfm = build_dfm(selected, unit, drop_stop=drop_stop, drop_punct=drop_punct, min_count=min_count)
+    if groups:
+        if unit != "doc_id":
+            raise ParameterError(f"groups can only be used with unit='doc_id', not unit={unit!r}")
+        if not isinstance(groups, Mapping):
+            raise ParameterError(f"groups must be a mapping doc_id → group label, got {type(groups).__name__}")
+        check_known("groups", list(groups), list(pd.unique(tokens["doc_id"])), "doc_id")
+        labels = {u: str(groups.get(u, u)) for u in dfm.units}
+        dfm = group_dfm(dfm, labels)
+    return dfm

@@ -1,0 +1,446 @@
+"""Keyness: which terms a target (a document or a group of documents) uses more — or less — than a reference.
+
+For each term the comparison is a 2×2 contingency table (Rayson & Garside 2000, Table 1)::
+
+                      target      reference     total
+    the term          a           b             a + b
+    every other term  c − a       d − b         c + d − a − b
+    total             c           d             N = c + d
+
+``a``/``b`` are the term's frequencies, ``c``/``d`` the token totals of target and reference.
+Expected frequencies under "same relative frequency in both": ``E1 = c·(a+b)/N``, ``E2 = d·(a+b)/N``.
+
+Statistics (every one is vectorised over all terms at once):
+
+``g2`` — log-likelihood (Dunning 1993, "Accurate methods for the statistics of surprise and
+coincidence", *Computational Linguistics* 19(1): 61–74; Rayson & Garside 2000, "Comparing corpora using
+frequency profiling", *Proc. Workshop on Comparing Corpora*, ACL 2000, 1–6)::
+
+    G² = 2 · Σ O·ln(O/E)        with the convention 0·ln 0 = 0
+
+``g2_form="rayson"`` (default) sums over the two cells of the term (``a`` and ``b``) — the form used by
+Rayson & Garside (2000), the Lancaster log-likelihood wizard (ucrel.lancs.ac.uk/llwizard.html), Wmatrix
+and AntConc. ``g2_form="dunning"`` sums over all four cells (Dunning 1993; quanteda's
+``textstat_keyness(measure = "lr", correction = "none")``). The two differ by a term of order
+``(a+b)²/N`` and agree to the reported precision for small relative frequencies.
+
+``chi2`` — Pearson's chi-square of the 2×2 table::
+
+    χ² = N·(|a·(d−b) − b·(c−a)| − δ)² / ((a+b)·(N−a−b)·c·d)
+
+with Yates' continuity correction ``δ = N/2`` applied as quanteda (``textstat_keyness``, C++
+``yates_correction``) does: only when ``|ad' − bc'| ≥ N/2`` and at least one expected cell is below 5
+(``correction="yates"``, default); never (``"none"``); or on every table, as R's
+``chisq.test(correct = TRUE)`` and ``scipy.stats.chi2_contingency`` do (``"always"``; they cap ``δ`` so the
+corrected difference never changes sign — here too).
+
+Both ``g2`` and ``chi2`` are *signed*, like quanteda: positive when the term is over-represented in the
+target (``a > E1``: a *positive keyword*), negative when under-represented (a *negative keyword*). Their
+p-values (``p_value`` for G², ``p_chi2``) come from the χ² distribution with 1 degree of freedom on the
+absolute value. ``p_bonferroni = min(1, m·p)`` with ``m`` the number of terms tested (after the frequency
+filter), and ``significant`` is ``p_bonferroni < alpha``; the critical value ``χ²₁(1 − alpha/m)`` is in
+``table.attrs["critical_g2"]``.
+
+``log_ratio`` — the effect size of Hardie (2014, "Log Ratio – an informal introduction", CASS blog,
+cass.lancs.ac.uk): the binary log of the ratio of relative frequencies, with a zero frequency replaced by
+0.5 (CQPweb's adjustment)::
+
+    log_ratio = log2( (a'/c) / (b'/d) ),   a' = a if a > 0 else 0.5,  b' = b if b > 0 else 0.5
+
+Each unit is a doubling: ``1`` = twice as frequent in the target, ``−1`` = half as frequent.
+
+``pct_diff`` — %DIFF of Gabrielatos & Marchi (2012, "Keyness: appropriate metrics and practical
+issues", CADS International Conference, Bologna)::
+
+    %DIFF = 100 · (NF_target − NF_reference) / NF_reference,   NF = frequency / corpus size
+
+with a zero ``NF_reference`` replaced by 1e-18 as the authors do (so a term absent from the reference
+gets a huge, not infinite, %DIFF).
+
+``pm_target``/``pm_reference`` are frequencies per million tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import special, stats
+
+from huayu.checks import ParameterError, check_choice, check_columns, check_int
+from huayu.dfm import DocumentTermMatrix, build_dfm, group_dfm
+
+__all__ = [
+    "keyness",
+    "keyness_scores",
+    "keyness_by_group",
+    "group_labels",
+    "top_keywords",
+    "ParameterError",
+    "CORRECTIONS",
+    "G2_FORMS",
+]
+
+CORRECTIONS = ("yates", "none", "always")
+G2_FORMS = ("rayson", "dunning")
+SORT_KEYS = ("g2", "chi2", "log_ratio", "pct_diff", "freq_target")
+#: ``%DIFF`` denominator for a term absent from the reference (Gabrielatos & Marchi 2012).
+PCT_DIFF_ZERO = 1e-18
+#: Hardie (2014): a zero frequency counts as 0.5 in Log Ratio.
+LOG_RATIO_ZERO = 0.5
+DERIVED_COLUMNS = ("year",)
+
+
+def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x·ln(y)`` with ``0·ln(anything) = 0`` (the 0·ln 0 = 0 convention)."""
+    out = np.zeros(np.broadcast(x, y).shape, dtype=np.float64)
+    np.multiply(x, np.log(np.where(x > 0, y, 1.0)), out=out, where=np.broadcast_to(x > 0, out.shape))
+    return out
+
+
+def keyness_scores(a: Any, b: Any, c: Any, d: Any, *, correction: str = "yates",
+                   g2_form: str = "rayson", alpha: float = 0.05, n_tests: int | None = None) -> pd.DataFrame:
+    """Keyness statistics for term frequencies ``a`` (target) and ``b`` (reference).
+
+    ``c`` and ``d`` are the target and reference sizes in tokens (scalars, or arrays as long as ``a``
+    when every row compares a different pair of groups). Returns one row per term with the columns
+    ``freq_target, freq_reference, pm_target, pm_reference, expected_target, expected_reference, g2,
+    p_value, p_bonferroni, chi2, p_chi2, log_ratio, pct_diff, direction, significant`` (formulas in the
+    module docstring). Bonferroni uses ``m = n_tests`` tests (default: ``len(a)``).
+    """
+    check_choice("correction", correction, CORRECTIONS)
+    check_choice("g2_form", g2_form, G2_FORMS)
+    alpha = _check_alpha(alpha)
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ParameterError(f"a and b must have the same length, got {a.size} and {b.size}")
+    c = np.broadcast_to(np.asarray(c, dtype=np.float64), a.shape)
+    d = np.broadcast_to(np.asarray(d, dtype=np.float64), a.shape)
+    if np.any(~(c > 0)):
+        raise ParameterError("c (target size in tokens) must be positive: the target group is empty")
+    if np.any(~(d > 0)):
+        raise ParameterError("d (reference size in tokens) must be positive: the reference group is empty")
+    if np.any(a < 0) or np.any(b < 0) or np.any(a > c) or np.any(b > d):
+        raise ParameterError("frequencies must lie between 0 and the corpus size (0 ≤ a ≤ c, 0 ≤ b ≤ d)")
+    n = c + d
+    ab = a + b
+    rest = n - ab
+    e1 = c * ab / n
+    e2 = d * ab / n
+
+    # log-likelihood G² (0·ln 0 = 0)
+    g2 = 2.0 * (_xlogy(a, a / np.where(e1 > 0, e1, 1.0)) + _xlogy(b, b / np.where(e2 > 0, e2, 1.0)))
+    if g2_form == "dunning":
+        ca, db = c - a, d - b
+        e3 = c * rest / n
+        e4 = d * rest / n
+        g2 = g2 + 2.0 * (_xlogy(ca, ca / np.where(e3 > 0, e3, 1.0)) + _xlogy(db, db / np.where(e4 > 0, e4, 1.0)))
+    g2 = np.maximum(g2, 0.0)  # rounding can leave -1e-15 where a = E1
+    sign = np.where(a > e1, 1.0, -1.0)
+
+    # Pearson chi-square of the 2×2 table with the chosen continuity correction
+    cross = np.abs(a * (d - b) - b * (c - a))
+    denom = ab * rest * c * d
+    if correction == "none":
+        delta = np.zeros_like(a)
+    else:
+        delta = n / 2.0
+        if correction == "yates":  # quanteda: only where some expected cell is below 5
+            small = (e1 < 5) | (e2 < 5) | (c * rest / n < 5) | (d * rest / n < 5)
+            delta = np.where((cross >= n / 2.0) & small, delta, 0.0)
+        delta = np.minimum(delta, cross)  # never flip the sign of the difference
+    safe = np.where(denom > 0, denom, 1.0)
+    chi2 = np.where(denom > 0, n * (cross - delta) ** 2 / safe, 0.0)
+
+    p_g2 = _chi2_sf_1df(g2)
+    m = a.size if n_tests is None else int(n_tests)
+    p_bonf = np.minimum(p_g2 * max(m, 1), 1.0)
+
+    a_adj = np.where(a > 0, a, LOG_RATIO_ZERO)
+    b_adj = np.where(b > 0, b, LOG_RATIO_ZERO)
+    log_ratio = np.log2((a_adj / c) / (b_adj / d))
+    nf_t = a / c
+    nf_r = b / d
+    pct_diff = 100.0 * (nf_t - nf_r) / np.where(nf_r > 0, nf_r, PCT_DIFF_ZERO)
+
+    integral = bool(np.all(a == np.round(a)) and np.all(b == np.round(b)))
+    return pd.DataFrame({
+        "freq_target": a.astype(np.int64) if integral else a,
+        "freq_reference": b.astype(np.int64) if integral else b,
+        "pm_target": nf_t * 1e6,
+        "pm_reference": nf_r * 1e6,
+        "expected_target": e1,
+        "expected_reference": e2,
+        "g2": sign * g2,
+        "p_value": p_g2,
+        "p_bonferroni": p_bonf,
+        "chi2": sign * chi2,
+        "p_chi2": _chi2_sf_1df(chi2),
+        "log_ratio": log_ratio,
+        "pct_diff": pct_diff,
+        "direction": pd.Series(np.where(sign > 0, "target", "reference"), dtype="str"),
+        "significant": p_bonf < alpha,
+    })
+
+
+def _chi2_sf_1df(x: np.ndarray) -> np.ndarray:
+    """Upper tail of χ² with 1 degree of freedom: ``P(X ≥ x) = erfc(√(x/2))`` (exact, and fast)."""
+    return special.erfc(np.sqrt(np.maximum(x, 0.0) / 2.0))
+
+
+def _check_alpha(alpha: Any) -> float:
+    try:
+        value = float(alpha)
+    except (TypeError, ValueError):
+        raise ParameterError(f"alpha={alpha!r} must be a number between 0 and 1 (e.g. 0.05)") from None
+    if not 0 < value < 1:
+        raise ParameterError(f"alpha={alpha!r} must lie strictly between 0 and 1 (e.g. 0.05)")
+    return value
+
+
+def group_labels(documents: pd.DataFrame, by: str) -> pd.Series:
+    """The group of every document (index ``doc_id``) by a metadata column.
+
+    ``by`` is any column of the documents table (``place_zh``, ``place_en``, ``genre``, ``province``,
+    ``admin_level`` …), ``"doc_id"`` itself, or ``"year"``: the first four characters of ``date``
+    (``"unknown"`` where the date is empty). Missing values become ``"unknown"``.
+    """
+    check_columns("documents", documents, ["doc_id"])
+    valid = [c for c in documents.columns if c != "text"]
+    valid += [c for c in DERIVED_COLUMNS if c not in valid]
+    if not isinstance(by, str) or by not in valid:
+        raise ParameterError(f"by={by!r} is not a column to group documents by; valid values: "
+                             + ", ".join(repr(v) for v in valid))
+    if by == "year" and "year" not in documents.columns:
+        check_columns("documents", documents, ["date"])
+        dates = documents["date"].astype("str")
+        values = dates.str.slice(0, 4).where(dates.str.match(r"\d{4}").fillna(False).astype(bool))
+    else:
+        values = documents[by].astype("str")
+    values = values.fillna("unknown")
+    values = values.mask(values.str.strip().isin(["", "nan", "None", "<NA>"]), "unknown")
+    return pd.Series(values.to_numpy(), index=pd.Index(documents["doc_id"].astype("str"), name="doc_id"),
+                     name=by, dtype="str")
+
+
+def _as_values(name: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, int, np.integer)):
+        return [str(value)]
+    if isinstance(value, Iterable):
+        items = [str(v) for v in value]
+        return list(dict.fromkeys(items))
+    raise ParameterError(f"{name}={value!r} must be a value or a list of values")
+
+
+def _dfm_by_document(tokens: pd.DataFrame | DocumentTermMatrix, *, drop_stop: bool,
+                     drop_punct: bool) -> DocumentTermMatrix:
+    if isinstance(tokens, DocumentTermMatrix):
+        return tokens
+    check_columns("tokens", tokens, ["doc_id", "token"])
+    return build_dfm(tokens, "doc_id", drop_stop=drop_stop, drop_punct=drop_punct)
+
+
+def keyness(tokens: pd.DataFrame | DocumentTermMatrix, target: str | Sequence[str],
+            reference: str | Sequence[str] | None = None, *, by: str = "doc_id",
+            documents: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
+            correction: str = "yates", g2_form: str = "rayson", sort_by: str = "g2",
+            drop_stop: bool = False, drop_punct: bool = True) -> pd.DataFrame:
+    """Keywords of a target against a reference: one row per term, positive and negative keywords.
+
+    Parameters
+    ----------
+    tokens
+        The token table (``processed/tokens.parquet`` schema) or a :class:`~huayu.dfm.DocumentTermMatrix`
+        whose units are ``doc_id``.
+    target, reference
+        A value (or list of values) of ``by``. ``reference=None`` means every other document
+        ("the rest of the corpus").
+    by
+        ``"doc_id"`` (default) or a metadata column of ``documents``: ``place_zh``, ``genre``,
+        ``year`` (derived from ``date``), ``province`` … (see :func:`group_labels`).
+    documents
+        The documents table; required when ``by`` is not ``"doc_id"``.
+    min_freq
+        Keep terms with ``a + b ≥ min_freq`` (frequency in target and reference together) — the
+        minimum-frequency filter of AntConc/WordSmith. The Bonferroni ``m`` counts the kept terms.
+    alpha
+        Family-wise error rate for ``significant`` (Bonferroni-adjusted).
+    correction, g2_form
+        See the module docstring (``"yates"``/``"none"``/``"always"``; ``"rayson"``/``"dunning"``).
+    sort_by
+        ``"g2"`` (default, positive keywords first, negative keywords last), ``"chi2"``,
+        ``"log_ratio"``, ``"pct_diff"`` or ``"freq_target"``; ties are broken by term.
+
+    Returns
+    -------
+    DataFrame with ``term`` and the columns of :func:`keyness_scores`. ``attrs`` holds ``target``,
+    ``reference``, ``by``, ``n_target``, ``n_reference`` (tokens), ``n_terms`` (tests),
+    ``critical_g2`` and ``alpha``.
+    """
+    check_choice("sort_by", sort_by, SORT_KEYS)
+    check_choice("correction", correction, CORRECTIONS)
+    check_choice("g2_form", g2_form, G2_FORMS)
+    alpha = _check_alpha(alpha)
+    min_freq = check_int("min_freq", min_freq, minimum=1)
+    dfm = _dfm_by_document(tokens, drop_stop=drop_stop, drop_punct=drop_punct)
+    counted = [str(u) for u in dfm.units]
+    # every document, also one whose tokens are all dropped (it then has no tokens to count)
+    doc_ids = list(dict.fromkeys(
+        ([str(d) for d in documents["doc_id"]] if documents is not None and "doc_id" in documents else [])
+        + ([str(d) for d in pd.unique(tokens["doc_id"])] if isinstance(tokens, pd.DataFrame) else [])
+        + counted))
+    if by == "doc_id":
+        labels = pd.Series(doc_ids, index=pd.Index(doc_ids, name="doc_id"), dtype="str")
+    else:
+        if documents is None:
+            raise ParameterError(f"by={by!r} groups documents by metadata: pass documents= (the documents "
+                                 "table, e.g. ctx.documents), or use by='doc_id'")
+        labels = group_labels(documents, by)
+        missing = [d for d in doc_ids if d not in labels.index]
+        if missing:
+            raise ParameterError(f"documents has no row for doc_id(s) {missing[:10]} found in tokens")
+        labels = labels.loc[doc_ids]
+    available = list(dict.fromkeys(labels.tolist()))
+    targets = _as_values("target", target)
+    references = _as_values("reference", reference)
+    if not targets:
+        raise ParameterError(f"target is empty; give a value of by={by!r}; valid values: "
+                             + ", ".join(repr(v) for v in available))
+    unknown = [t for t in targets + references if t not in available]
+    if unknown:
+        which = "target" if unknown[0] in targets else "reference"
+        raise ParameterError(f"{which}: no document has {by}={unknown[0]!r}; valid values: "
+                             + ", ".join(repr(v) for v in available))
+    overlap = sorted(set(targets) & set(references))
+    if overlap:
+        raise ParameterError(f"target and reference share {overlap}; a group cannot be compared with itself")
+    target_docs = set(labels.index[labels.isin(targets)])
+    reference_docs = set(labels.index[labels.isin(references)]) if references else set(doc_ids) - target_docs
+    if not reference_docs:
+        raise ParameterError(f"the reference group is empty: target={targets} covers every document "
+                             f"(by={by!r}); choose a smaller target or name a reference")
+    in_target = np.isin(np.asarray(counted, dtype=object), list(target_docs))
+    in_reference = np.isin(np.asarray(counted, dtype=object), list(reference_docs))
+    totals = dfm.totals()
+    c = int(totals[in_target].sum())
+    d = int(totals[in_reference].sum())
+    if c == 0:
+        raise ParameterError(f"the target group {targets} (by={by!r}) has no tokens to count")
+    if d == 0:
+        raise ParameterError(f"the reference group {references or 'rest of the corpus'} (by={by!r}) has no "
+                             "tokens to count")
+    mat = dfm.matrix
+    a = np.asarray(mat[in_target].sum(axis=0)).ravel()
+    b = np.asarray(mat[in_reference].sum(axis=0)).ravel()
+    keep = (a + b) >= min_freq
+    if not keep.any():
+        raise ParameterError(f"min_freq={min_freq} leaves no term (the most frequent term occurs "
+                             f"{int((a + b).max())} times in target and reference together)")
+    table = keyness_scores(a[keep], b[keep], c, d, correction=correction, g2_form=g2_form, alpha=alpha)
+    table.insert(0, "term", pd.Series(np.asarray(dfm.terms)[keep], dtype="str"))
+    table = _sort(table, sort_by)
+    m = int(keep.sum())
+    table.attrs.update({
+        "target": targets, "reference": references or ["rest"], "by": by, "n_target": c, "n_reference": d,
+        "n_terms": m, "alpha": alpha, "critical_g2": float(stats.chi2.isf(alpha / m, df=1)),
+        "correction": correction, "g2_form": g2_form, "min_freq": min_freq,
+    })
+    return table
+
+
+def _sort(table: pd.DataFrame, sort_by: str) -> pd.DataFrame:
+    return table.sort_values([sort_by, "term"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def top_keywords(table: pd.DataFrame, n: int = 20, *, by: str = "g2", significant_only: bool = False) -> pd.DataFrame:
+    """The ``n`` strongest positive and ``n`` strongest negative keywords of a :func:`keyness` table.
+
+    Ranked by ``|by|`` within each direction (``by`` = ``"g2"``, ``"chi2"``, ``"log_ratio"`` or
+    ``"pct_diff"``). Positive keywords first (strongest first), then negative ones (strongest last), as in
+    quanteda's ``textplot_keyness``. ``significant_only`` keeps rows with ``significant`` true.
+    """
+    n = check_int("n", n, minimum=1)
+    check_choice("by", by, ("g2", "chi2", "log_ratio", "pct_diff"))
+    check_columns("table", table, ["term", by, "direction", "significant"])
+    rows = table[table["significant"]] if significant_only else table
+    pos = rows[rows["direction"] == "target"]
+    neg = rows[rows["direction"] == "reference"]
+    pos = pos.assign(_k=pos[by].abs()).sort_values(["_k", "term"], ascending=[False, True], kind="mergesort")
+    neg = neg.assign(_k=neg[by].abs()).sort_values(["_k", "term"], ascending=[True, True], kind="mergesort")
+    out = pd.concat([pos.head(n), neg.tail(n)]).drop(columns="_k").reset_index(drop=True)
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "doc_id",
+                     documents: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
+                     top_n: int | None = 20, drop_stop: bool = False, drop_punct: bool = True) -> pd.DataFrame:
+    """Positive keywords of *every* group against the rest of the corpus, in one long table.
+
+    One pass over the non-zero counts of the group × term matrix (O(non-zeros), linear in the number of
+    groups): for each group ``g`` and each term it uses, ``a = n[g, t]``, ``b = Σ n[·, t] − a``,
+    ``c = N_g``, ``d = N − N_g`` and the statistics of :func:`keyness_scores` (``g2_form="rayson"``,
+    quanteda's Yates rule). Only over-represented terms (``a > E1``) with ``a + b ≥ min_freq`` are kept;
+    Bonferroni's ``m`` is the number of terms with ``a + b ≥ min_freq`` (the tests one group's full
+    :func:`keyness` table would run). ``top_n`` keeps the strongest per group (``None`` = all).
+    Columns: ``group, term`` and those of :func:`keyness_scores`.
+    """
+    min_freq = check_int("min_freq", min_freq, minimum=1)
+    alpha = _check_alpha(alpha)
+    if top_n is not None:
+        top_n = check_int("top_n", top_n, minimum=1)
+    dfm = _dfm_by_document(tokens, drop_stop=drop_stop, drop_punct=drop_punct)
+    if by != "doc_id":
+        if documents is None:
+            raise ParameterError(f"by={by!r} groups documents by metadata: pass documents= (the documents table)")
+        labels = group_labels(documents, by)
+        units = [str(u) for u in dfm.units]
+        missing = [u for u in units if u not in labels.index]
+        if missing:
+            raise ParameterError(f"documents has no row for doc_id(s) {missing[:10]} found in tokens")
+        dfm = group_dfm(dfm, {u: labels[u] for u in units})
+    if len(dfm.units) < 2:
+        raise ParameterError(f"by={by!r} gives a single group ({list(dfm.units)}); keyness needs a reference")
+    totals = dfm.totals().astype(np.float64)
+    n_all = totals.sum()
+    term_tot = dfm.term_totals().astype(np.float64)
+    m = int((term_tot >= min_freq).sum())
+    if m == 0:
+        raise ParameterError(f"min_freq={min_freq} leaves no term (the most frequent term occurs "
+                             f"{int(term_tot.max())} times)")
+    if np.any(n_all - totals <= 0):
+        raise ParameterError("one group holds every token of the corpus; keyness needs a non-empty reference")
+    coo = sp.csr_matrix(dfm.matrix).tocoo()
+    rows, cols, a = coo.row, coo.col, coo.data.astype(np.float64)
+    c = totals[rows]
+    # over-represented (a > E1 = c·(a+b)/N) and frequent enough
+    keep = (term_tot[cols] >= min_freq) & (a * n_all > c * term_tot[cols])
+    rows, cols, a, c = rows[keep], cols[keep], a[keep], c[keep]
+    scores = keyness_scores(a, term_tot[cols] - a, c, n_all - c, alpha=alpha, n_tests=m)
+    # order: group (corpus order), then G² descending, then term; keep the top_n of each group
+    order = np.lexsort((cols, -scores["g2"].to_numpy(), rows))
+    rows, cols = rows[order], cols[order]
+    scores = scores.iloc[order].reset_index(drop=True)
+    if top_n is not None:
+        first = np.searchsorted(rows, rows, side="left")
+        keep = (np.arange(rows.size) - first) < top_n
+        rows, cols, scores = rows[keep], cols[keep], scores[keep].reset_index(drop=True)
+    out = pd.concat([pd.DataFrame({"group": pd.Series(np.asarray(dfm.units, dtype=object)[rows], dtype="str"),
+                                   "term": pd.Series(np.asarray(dfm.terms, dtype=object)[cols], dtype="str")}),
+                     scores], axis=1)
+    out.attrs.update({"by": by, "n_terms": m, "alpha": alpha, "min_freq": min_freq,
+                      "critical_g2": float(stats.chi2.isf(alpha / max(m, 1), df=1)),
+                      "group_sizes": {str(u): int(t) for u, t in zip(dfm.units, totals)}})
+    return out
+
+
+def describe_groups(documents: pd.DataFrame, by: str) -> Mapping[str, list[str]]:
+    """``{group: [doc_id, …]}`` for ``by`` (see :func:`group_labels`) — which documents form each group."""
+    labels = group_labels(documents, by)
+    return {g: list(labels.index[labels == g]) for g in dict.fromkeys(labels)}

@@ -1,0 +1,108 @@
+"""Text-reuse figures (notebook 08): the document × document share matrix, a map of the shared
+passages along each text, and each text's reuse split into template, other places and itself.
+
+Each function draws one figure through a :class:`huayu.report.NotebookContext` (``ctx``), saves it
+with the table it is drawn from (``ctx.save``) and returns the figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from huayu.checks import ParameterError, check_columns
+from huayu.plot.panels import doc_color, facet_axes, unit_label
+from huayu.plot.rhetoric import _doc_order
+
+__all__ = ["plot_share_matrix", "plot_reuse_map", "plot_reuse_coverage"]
+
+
+def plot_share_matrix(ctx, matrix: pd.DataFrame, *, name: str = "reuse-matrix"):
+    """Heatmap of :func:`huayu.reuse.share_matrix`: cell (row *r*, column *c*) is the percentage of *r*'s
+    characters (punctuation removed) in passages it shares with *c*; the diagonal is reuse within *r*."""
+    import seaborn as sns
+
+    if not isinstance(matrix, pd.DataFrame) or matrix.empty:
+        raise ParameterError("matrix is empty: compute it with huayu.reuse.share_matrix first")
+    docs = _doc_order(ctx, matrix.index)
+    m = matrix.reindex(index=docs, columns=docs)
+    labels = [unit_label(ctx, d) for d in docs]
+    fig, ax = ctx.figure(width="single", height=0.9 + 0.5 * len(docs))
+    sns.heatmap(100 * m.to_numpy(dtype=float), ax=ax, annot=True, fmt=".1f", cmap="rocket_r", vmin=0,
+                cbar_kws={"label": ctx.label.text(zh="共享字数占行文本的百分比", en="% of the row text in shared passages")},
+                xticklabels=labels, yticklabels=labels, linewidths=0.5, linecolor="white", annot_kws={"fontsize": 7},
+                square=True)
+    ax.set_xlabel(ctx.label.text(zh="与之共享的文本", en="Shared with"))
+    ax.set_ylabel(ctx.label.text(zh="文本", en="Text"))
+    ax.tick_params(axis="x", rotation=35)
+    for t in ax.get_xticklabels():
+        t.set_ha("right")
+    ax.tick_params(axis="y", rotation=0)
+    table = m.copy()
+    table.index.name = "doc_id"
+    ctx.save(fig, name, table=table.reset_index())
+    return fig
+
+
+def plot_reuse_map(ctx, passages: pd.DataFrame, documents: pd.DataFrame, *, name: str = "reuse-map"):
+    """Where the shared passages lie: one panel per document (x = position in its text, 0–1), one row
+    per partner document (itself for internal reuse); a bar marks each passage, coloured by the partner."""
+    check_columns("passages", passages, ["doc_a", "doc_b", "start_a", "end_a", "start_b", "end_b"])
+    check_columns("documents", documents, ["doc_id", "text"])
+    docs = _doc_order(ctx, documents["doc_id"])
+    lengths = dict(zip(documents["doc_id"].astype(str), documents["text"].astype(str).str.len()))
+    sides = pd.concat([
+        pd.DataFrame({"doc": passages["doc_a"], "partner": passages["doc_b"], "start": passages["start_a"],
+                      "end": passages["end_a"]}),
+        pd.DataFrame({"doc": passages["doc_b"], "partner": passages["doc_a"], "start": passages["start_b"],
+                      "end": passages["end_b"]}),
+    ], ignore_index=True)
+    fig, axes = facet_axes(ctx, len(docs), ncols=1, width="double", height=0.6 + len(docs) * (0.25 + 0.16 * len(docs)),
+                           sharex=True)
+    for ax, doc in zip(axes, docs, strict=False):
+        sub = sides[sides["doc"] == doc]
+        total = max(lengths.get(doc, 1), 1)
+        for row, partner in enumerate(docs):
+            part = sub[sub["partner"] == partner]
+            if len(part):
+                x0 = part["start"].to_numpy() / total
+                w = (part["end"].to_numpy() - part["start"].to_numpy()) / total
+                ax.barh(np.full(len(part), row), np.maximum(w, 0.002), left=x0, height=0.75,
+                        color=doc_color(ctx, partner), hatch="////" if partner == doc else None,
+                        edgecolor="0.3" if partner == doc else "none", linewidth=0.3)
+        ax.set_yticks(range(len(docs)), [unit_label(ctx, p) for p in docs], fontsize="xx-small")
+        ax.set_ylim(len(docs) - 0.5, -0.5)
+        ax.set_xlim(0, 1)
+        ax.set_title(unit_label(ctx, doc), fontsize="small", loc="left")
+    axes[min(len(docs), len(axes)) - 1].set_xlabel(
+        ctx.label.text(zh="在文本中的位置（字数占比）；行 = 共享对象，斜线 = 文本内部重复",
+                       en="Position in the text (share of characters); rows = partner, hatched = repeated within"))
+    ctx.save(fig, name, table=sides.sort_values(["doc", "partner", "start"]).reset_index(drop=True))
+    return fig
+
+
+def plot_reuse_coverage(ctx, cov: pd.DataFrame, *, name: str = "reuse-coverage"):
+    """Per document: the share of its text shared with the baseline (template), with the other
+    documents, and repeated within itself (:func:`huayu.reuse.coverage` with ``baseline``)."""
+    check_columns("cov", cov, ["doc_id", "shared_baseline", "shared_other", "internal"])
+    docs = _doc_order(ctx, cov["doc_id"])
+    t = cov.set_index("doc_id").reindex(docs)
+    measures = [("shared_baseline", "与模板共享", "shared with the template", "0.35"),
+                ("shared_other", "与其他地方共享", "shared with other places", "#4c72b0"),
+                ("internal", "文本内部重复", "repeated within the text", "#dd8452")]
+    fig, ax = ctx.figure(width="double", height=0.9 + 0.55 * len(docs))
+    y = np.arange(len(docs))
+    h = 0.26
+    for k, (col, zh, en, color) in enumerate(measures):
+        vals = 100 * t[col].to_numpy(dtype=float)
+        ax.barh(y + (k - 1) * h, vals, height=h, color=color, label=ctx.label.text(zh=zh, en=en))
+        for yi, v in zip(y + (k - 1) * h, vals, strict=True):
+            ax.annotate(f"{v:.1f}", (v, yi), xytext=(2, 0), textcoords="offset points", va="center",
+                        fontsize="xx-small")
+    ax.set_yticks(y, [unit_label(ctx, d) for d in docs])
+    ax.set_ylim(len(docs) - 0.5, -0.5)
+    ax.margins(x=0.15)
+    ax.set_xlabel(ctx.label.text(zh="占文本字数的百分比（不计标点）", en="% of the text's characters (punctuation excluded)"))
+    ax.legend(fontsize="x-small", frameon=False, loc="lower right")
+    ctx.save(fig, name, table=t.reset_index())
+    return fig

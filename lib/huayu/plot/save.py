@@ -1,0 +1,119 @@
+"""Saving figures and their tables: reproducible bytes, atomic writes.
+
+A figure is written as ``<directory>/<name>.<fmt>`` for each requested format (``png``, ``pdf``, ``svg``);
+the table it is drawn from, if given, as ``<directory>/<name>.csv`` (UTF-8 with BOM, so spreadsheet
+programs show the Chinese). Two runs give byte-identical files:
+
+* PDF: no ``CreationDate`` (matplotlib otherwise stamps the current time); fonts are TrueType subsets
+  (``pdf.fonttype 42``) whose subset tags are derived from the glyphs used, not from randomness.
+* SVG: no ``Date``; ``svg.hashsalt`` fixed by :mod:`huayu.plot.style` so element ids do not change.
+* PNG: no ``Software`` text chunk (it names the matplotlib version, which is provenance, not content —
+  the manifest records the environment).
+* ``SOURCE_DATE_EPOCH`` is not needed and not read.
+
+Each file is written to a temporary name in the same folder and renamed onto the final name, so a crash
+never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from huayu.outputs import write_csv
+from huayu.plot import fonts
+
+FORMATS = ("png", "pdf", "svg")
+METADATA = {
+    "png": {"Software": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": "huayu", "Producer": "matplotlib"},
+    "svg": {"Date": None, "Creator": "huayu"},
+}
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def check_name(name: str) -> str:
+    """A figure/table name: lower-case letters, digits, ``-`` and ``_`` (it becomes a file name)."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(f"name={name!r}: use lower-case letters, digits and '-' (kebab-case), "
+                         "e.g. 'keyness-bars'")
+    return name
+
+
+def check_formats(formats: Iterable[str] | str) -> tuple[str, ...]:
+    """Validate figure formats; returns them de-duplicated in the given order."""
+    if isinstance(formats, str):
+        formats = [formats]
+    out: list[str] = []
+    for f in formats:
+        f = str(f).lower().lstrip(".")
+        if f not in FORMATS:
+            raise ValueError(f"formats: {f!r} is not a supported figure format; valid values: "
+                             f"{', '.join(map(repr, FORMATS))}")
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise ValueError(f"formats: give at least one of {', '.join(map(repr, FORMATS))}")
+    return tuple(out)
+
+
+def check_dpi(dpi) -> int:
+    """Validate a raster resolution (dots per inch)."""
+    if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 50 <= dpi <= 2400:
+        raise ValueError(f"dpi={dpi!r}: give a number between 50 and 2400 (300 for print)")
+    return int(dpi)
+
+
+def _atomic_savefig(fig, path: Path, fmt: str, dpi: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=METADATA[fmt])
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_table(df: pd.DataFrame, directory: str | os.PathLike[str], name: str) -> Path:
+    """Write ``df`` as ``<directory>/<name>.csv``; a named or non-default index is kept as columns."""
+    check_name(name)
+    if not isinstance(df, pd.DataFrame):
+        if isinstance(df, pd.Series):
+            df = df.to_frame()
+        else:
+            raise ValueError(f"table {name!r}: expected a pandas DataFrame, got {type(df).__name__}")
+    index = df.index
+    default_index = isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0 and index.step == 1
+    if not default_index:
+        df = df.reset_index()
+    df = df.copy()
+    df.columns = [str(c) for c in df.columns]
+    return write_csv(df, Path(directory) / f"{name}.csv")
+
+
+def save_figure(fig, directory: str | os.PathLike[str], name: str, *, formats: Sequence[str] = ("png", "pdf"),
+                dpi: int = 300, table: pd.DataFrame | None = None, check_glyphs: bool = True) -> list[Path]:
+    """Write ``fig`` as ``<directory>/<name>.<fmt>`` for each format (+ ``<name>.csv`` of ``table``).
+
+    Returns the paths written. ``check_glyphs`` warns (:class:`huayu.plot.fonts.MissingGlyphWarning`)
+    before drawing if some text of the figure has characters no configured font can draw.
+    """
+    check_name(name)
+    fmts = check_formats(formats)
+    dpi = check_dpi(dpi)
+    directory = Path(directory)
+    if check_glyphs:
+        fonts.check_text(fonts.figure_text(fig), where=f"figure {name!r}")
+    written = [_atomic_savefig(fig, directory / f"{name}.{fmt}", fmt, dpi) for fmt in fmts]
+    if table is not None:
+        written.append(save_table(table, directory, name))
+    return written

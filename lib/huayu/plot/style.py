@@ -1,0 +1,146 @@
+"""The house style: one seaborn theme, one colour per place, reproducible PDF/SVG settings.
+
+:func:`apply_style` is called when :mod:`huayu.report` is imported. It sets
+
+* the seaborn theme ``style="whitegrid", context="paper"`` (sizes for a printed page, 8–10 pt text);
+* ``font.family`` = the CJK font chosen by :func:`huayu.plot.fonts.resolve_cjk_font`, then DejaVu Sans;
+* ``pdf.fonttype = 42`` and ``ps.fonttype = 42`` (TrueType fonts embedded and subset, never Type 3 bitmaps),
+  ``svg.fonttype = "path"`` (glyphs as outlines: the SVG renders without the font installed),
+  ``svg.hashsalt`` fixed (element ids are the same in every run);
+* ``savefig.dpi = 300``, tight bounding boxes, white background.
+
+Colours. :func:`place_colors` gives each *place* one colour from the Okabe–Ito palette (distinguishable with
+the common colour-vision deficiencies; Okabe & Ito 2008, "Color Universal Design"), in the order places
+first appear in the documents table — so a place has the same colour in every figure of every notebook,
+whichever subset of documents a figure shows. Documents without a place (the template) get greys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from huayu.plot import fonts
+
+#: Okabe–Ito colours without black and the low-contrast yellow, in the order they are handed out.
+PLACE_PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+#: Extra colours when there are more places than :data:`PLACE_PALETTE` has (tab10 without grey).
+EXTRA_PALETTE: tuple[str, ...] = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                                  "#e377c2", "#bcbd22", "#17becf")
+#: Greys for documents with no place (e.g. the template speech).
+NO_PLACE_GREYS: tuple[str, ...] = ("#7F7F7F", "#A6A6A6", "#4D4D4D", "#C7C7C7")
+#: Colour maps: sequential (counts, TF-IDF, shares) and diverging (centred scores).
+SEQUENTIAL_CMAP = "rocket_r"
+DIVERGING_CMAP = "vlag"
+
+#: Figure widths in inches: one column / full page width of a typical journal (89 mm / 183 mm).
+WIDTHS = {"single": 3.5, "double": 7.2}
+
+#: Values of ``place_zh``/``place_en`` that mean "no place".
+UNKNOWN_PLACE = frozenset({"", "unknown", "未知", "nan", "none", "n/a"})
+
+THEME = {"style": "whitegrid", "context": "paper", "palette": list(PLACE_PALETTE)}
+
+
+def rc_params(choice: fonts.FontChoice | None = None) -> dict:
+    """The matplotlib settings of the house style (without the seaborn theme)."""
+    return {
+        "font.family": fonts.font_families(choice),
+        "axes.unicode_minus": True,
+        "pdf.fonttype": 42,
+        "ps.fonttype": 42,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "huayu",
+        "pdf.compression": 6,
+        "savefig.dpi": 300,
+        "savefig.bbox": "tight",
+        "savefig.pad_inches": 0.05,
+        "savefig.facecolor": "white",
+        "figure.facecolor": "white",
+        "figure.dpi": 100,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "legend.fontsize": 7,
+        "legend.title_fontsize": 8,
+        "figure.titlesize": 10,
+        "axes.titleweight": "normal",
+        "image.cmap": "rocket_r",
+    }
+
+
+def apply_style(choice: fonts.FontChoice | None = None) -> fonts.FontChoice:
+    """Set the seaborn theme and the rcParams above; returns the font in use."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    choice = choice or fonts.resolve_cjk_font()
+    rc = rc_params(choice)
+    sns.set_theme(style=THEME["style"], context=THEME["context"], palette=THEME["palette"], rc=rc)
+    mpl.rcParams.update(rc)  # seaborn's context scaling must not override the explicit sizes
+    return choice
+
+
+def _has_place(value) -> bool:
+    return not (value is None or (isinstance(value, float) and pd.isna(value))
+                or str(value).strip().lower() in UNKNOWN_PLACE)
+
+
+def place_key(row: pd.Series) -> str | None:
+    """The place a document belongs to (``place_zh``, else ``place_en``), or None when unknown."""
+    for column in ("place_zh", "place_en"):
+        if column in row.index and _has_place(row[column]):
+            return str(row[column]).strip()
+    return None
+
+
+def place_colors(documents: pd.DataFrame) -> dict[str, str]:
+    """``{doc_id: hex colour}``: one colour per place, stable across figures (see module docstring).
+
+    ``documents`` needs ``doc_id`` and ``place_zh`` and/or ``place_en``; its row order (the corpus order)
+    fixes which place gets which colour, so pass the full documents table, not a filtered one.
+    """
+    if "doc_id" not in documents.columns:
+        raise ValueError("documents: a 'doc_id' column is required to assign colours")
+    palette = list(PLACE_PALETTE) + list(EXTRA_PALETTE)
+    by_place: dict[str, str] = {}
+    colors: dict[str, str] = {}
+    n_unplaced = 0
+    for _, row in documents.iterrows():  # one row per document, not per token
+        key = place_key(row)
+        if key is None:
+            colors[str(row["doc_id"])] = NO_PLACE_GREYS[n_unplaced % len(NO_PLACE_GREYS)]
+            n_unplaced += 1
+            continue
+        if key not in by_place:
+            by_place[key] = palette[len(by_place) % len(palette)]
+        colors[str(row["doc_id"])] = by_place[key]
+    return colors
+
+
+def figure_size(width: str | float = "single", height: float | None = None, *, aspect: float = 0.75) -> tuple[float, float]:
+    """``(width, height)`` in inches: ``width`` is ``"single"``, ``"double"`` or inches."""
+    if isinstance(width, str):
+        if width not in WIDTHS:
+            raise ValueError(f"width={width!r} is not a known figure width; use one of "
+                             f"{sorted(WIDTHS)} or a number of inches")
+        w = WIDTHS[width]
+    elif isinstance(width, int | float) and width > 0:
+        w = float(width)
+    else:
+        raise ValueError(f"width={width!r}: give 'single', 'double' or a positive number of inches")
+    if height is None:
+        h = w * aspect
+    elif isinstance(height, int | float) and height > 0:
+        h = float(height)
+    else:
+        raise ValueError(f"height={height!r}: give a positive number of inches (or None for the default)")
+    return (w, h)
+
+
+def ordered(doc_ids: Iterable[str], documents: pd.DataFrame) -> list[str]:
+    """``doc_ids`` in corpus order (the order of ``documents``)."""
+    order = {d: i for i, d in enumerate(documents["doc_id"].astype(str))}
+    return sorted(set(doc_ids), key=lambda d: order.get(d, len(order)))

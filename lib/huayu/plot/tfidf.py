@@ -1,0 +1,103 @@
+"""Figures of the TF-IDF notebook (02): distinctive terms, term × document heatmap, similarity + dendrogram."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from huayu.plot.panels import doc_color, facet_axes, term_label, unit_label
+from huayu.tfidf import Clustering
+
+__all__ = ["plot_top_terms", "plot_term_heatmap", "plot_similarity"]
+
+
+def plot_top_terms(ctx, top: pd.DataFrame, *, ncols: int = 3, name: str = "top-terms"):
+    """Faceted horizontal bars: the most distinctive terms (highest TF-IDF) of each unit."""
+    units = list(pd.unique(top["unit"]))
+    n_terms = int(top["rank"].max())
+    nrows = -(-len(units) // min(ncols, len(units)))
+    fig, axes = facet_axes(ctx, len(units), ncols=ncols, width="double", height=0.6 + nrows * (0.6 + 0.2 * n_terms))
+    xmax = float(top["tfidf"].max()) * 1.05
+    for ax, unit in zip(axes, units, strict=False):
+        part = top[top["unit"] == unit].sort_values("rank")
+        y = np.arange(len(part))
+        ax.barh(y, part["tfidf"], color=doc_color(ctx, unit))
+        ax.set_yticks(y, [term_label(ctx, t) for t in part["term"]])
+        ax.set_ylim(n_terms - 0.5, -0.5)
+        ax.set_title(unit_label(ctx, unit))
+        ax.tick_params(axis="y", labelsize="small")
+        ax.set_xlim(0, xmax)
+    fig.supxlabel(ctx.label.text(zh="TF-IDF 权重", en="TF-IDF weight"), fontsize="medium")
+    ctx.save(fig, name, table=top)
+    return fig
+
+
+VALUE_LABELS = {
+    "tfidf": (("TF-IDF 权重", "TF-IDF weight"), ".2f"),
+    "count": (("出现次数", "Occurrences"), "d"),
+    "per_1000": (("每千词频次", "Per 1,000 tokens"), ".1f"),
+}
+
+
+def plot_term_heatmap(ctx, table: pd.DataFrame, *, value: str = "tfidf", name: str = "term-heatmap"):
+    """Heatmap of chosen terms (rows) × units (columns), each cell annotated with its value
+    (``value`` as in :func:`huayu.tfidf.term_document_table`)."""
+    import seaborn as sns
+
+    (value_label, fmt) = VALUE_LABELS.get(value, ((value, value), ".2f"))
+
+    n_terms, n_units = table.shape
+    fig, ax = ctx.figure(width="double", height=1.2 + 0.28 * n_terms)
+    shown = table.copy()
+    shown.index = [term_label(ctx, t) for t in table.index]
+    shown.columns = [unit_label(ctx, u) for u in table.columns]
+    sns.heatmap(shown, ax=ax, cmap="rocket_r", annot=n_terms * n_units <= 400, fmt=fmt,
+                annot_kws={"fontsize": "x-small"}, linewidths=0.5, linecolor="white",
+                cbar_kws={"label": ctx.label.text(zh=value_label[0], en=value_label[1]), "shrink": 0.8})
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", rotation=0)
+    ax.tick_params(axis="y", rotation=0)
+    ctx.save(fig, name, table=table.reset_index())
+    return fig
+
+
+def plot_similarity(ctx, similarity: pd.DataFrame, clustering: Clustering, *, name: str = "similarity"):
+    """Cosine similarity heatmap in dendrogram order, with the average-linkage dendrogram above it."""
+    import seaborn as sns
+    from scipy.cluster import hierarchy
+
+    n = similarity.shape[0]
+    fig, axes = facet_axes(ctx, 2, ncols=1, width="double", height=2.2 + 0.45 * n, height_ratios=(1, 2.6))
+    ax_tree, ax = axes
+    order = clustering.order
+    hierarchy.dendrogram(clustering.linkage, ax=ax_tree, no_labels=True, color_threshold=0,
+                         above_threshold_color="0.35", link_color_func=None)
+    ax_tree.set_ylabel(ctx.label.text(zh="余弦距离", en="Cosine distance"), fontsize="small")
+    ax_tree.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        ax_tree.spines[side].set_visible(False)
+    ordered = clustering.ordered(similarity)
+    labels = [unit_label(ctx, u) for u in order]
+    shown = pd.DataFrame(ordered.to_numpy(), index=labels, columns=labels)
+    # the diagonal (1 by definition) is left blank so the colours spread over the pairs that differ
+    diagonal = np.eye(n, dtype=bool)
+    off = shown.to_numpy()[~diagonal]
+    vmin, vmax = (float(off.min()), float(off.max())) if off.size else (0.0, 1.0)
+    sns.heatmap(shown, ax=ax, mask=diagonal, cmap="mako_r", vmin=vmin, vmax=max(vmax, vmin + 1e-9),
+                annot=n <= 20, fmt=".2f", annot_kws={"fontsize": "small"}, linewidths=0.5, linecolor="white",
+                cbar_kws={"label": ctx.label.text(zh="余弦相似度（对角线 = 1，未着色）",
+                                                  en="Cosine similarity (diagonal = 1, not coloured)"),
+                          "shrink": 0.8, "location": "bottom", "pad": 0.15})
+    ax.tick_params(axis="x", rotation=0)
+    ax.tick_params(axis="y", rotation=0)
+    for tick, unit in zip(ax.get_xticklabels(), order, strict=False):
+        tick.set_color(doc_color(ctx, unit))
+    for tick, unit in zip(ax.get_yticklabels(), order, strict=False):
+        tick.set_color(doc_color(ctx, unit))
+    # align the dendrogram leaves (spaced 10 apart, from 5) with the heatmap columns
+    ax_tree.set_xlim(0, 10 * n)
+    table = ordered.copy()
+    table.insert(0, "unit", table.index)
+    ctx.save(fig, name, table=table.reset_index(drop=True))
+    return fig

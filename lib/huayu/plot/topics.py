@@ -1,0 +1,114 @@
+"""Figures of the topics notebook (03): topic–term bars, topic shares per document, silhouette, 2-D map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from huayu.plot.panels import doc_color, facet_axes, term_label, unit_label
+
+__all__ = ["topic_palette", "plot_topic_terms", "plot_topic_shares", "plot_silhouette", "plot_paragraph_map"]
+
+CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
+
+
+def topic_palette(topics: list[str]) -> dict[str, tuple]:
+    """One colour per topic (seaborn ``colorblind``, cycled); place colours stay for places."""
+    import seaborn as sns
+
+    colors = sns.color_palette("colorblind", n_colors=max(len(topics), 1))
+    return dict(zip(topics, colors, strict=False))
+
+
+def plot_topic_terms(ctx, terms: pd.DataFrame, *, model: str = "", ncols: int = 3, name: str = "topic-terms"):
+    """Faceted bars: each topic's heaviest terms and their share of the topic's weight."""
+    topics = list(pd.unique(terms["topic"]))
+    palette = topic_palette(topics)
+    n_terms = int(terms["rank"].max())
+    nrows = -(-len(topics) // min(ncols, len(topics)))
+    fig, axes = facet_axes(ctx, len(topics), ncols=ncols, width="double",
+                           height=0.6 + nrows * (0.5 + 0.2 * n_terms))
+    for ax, topic in zip(axes, topics, strict=False):
+        part = terms[terms["topic"] == topic].sort_values("rank")
+        y = np.arange(len(part))
+        ax.barh(y, part["weight"], color=palette[topic])
+        ax.set_yticks(y, [term_label(ctx, t) for t in part["term"]])
+        ax.set_ylim(n_terms - 0.5, -0.5)
+        ax.set_title(f"{model.upper()} {topic}".strip())
+        ax.tick_params(axis="y", labelsize="small")
+        ax.set_xlabel(ctx.label.text(zh="占主题权重的比例", en="Share of the topic's weight"), fontsize="small")
+    ctx.save(fig, name, table=terms)
+    return fig
+
+
+def plot_topic_shares(ctx, shares: pd.DataFrame, terms: pd.DataFrame, *, model: str = "",
+                      name: str = "topic-shares"):
+    """Stacked horizontal bars: the topic share of each document (each bar sums to 1)."""
+    topics = list(shares.columns)
+    palette = topic_palette(topics)
+    labels = terms.drop_duplicates("topic").set_index("topic")["label"]
+    docs = list(shares.index)
+    fig, ax = ctx.figure(width="double", height=1.4 + 0.45 * len(docs) + 0.18 * len(topics))
+    y = np.arange(len(docs))
+    left = np.zeros(len(docs))
+    for topic in topics:
+        values = shares[topic].to_numpy(dtype=float)
+        words = " · ".join(term_label(ctx, t) for t in str(labels.get(topic, "")).split(" · ") if t)
+        ax.barh(y, values, left=left, color=palette[topic], label=f"{topic}: {words}", edgecolor="white", lw=0.5)
+        for yi, lo, v in zip(y, left, values, strict=True):
+            if v >= 0.08:
+                ax.text(lo + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize="x-small", color="white")
+        left += values
+    ax.set_yticks(y, [unit_label(ctx, d) for d in docs])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(ctx.label.text(zh=f"主题比例（{model.upper()}，按词数加权的段落平均）",
+                                 en=f"Topic share ({model.upper()}, token-weighted mean of paragraphs)"))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 - 0.02 * len(docs)), ncols=2, fontsize="x-small",
+              frameon=False)
+    table = shares.reset_index()
+    ctx.save(fig, name, table=table)
+    return fig
+
+
+def plot_silhouette(ctx, table: pd.DataFrame, chosen: int | None = None, *, name: str = "silhouette"):
+    """Silhouette score of k-means for each number of clusters (higher = better separated)."""
+    fig, ax = ctx.figure(width="single", height=2.4)
+    ax.plot(table["n_clusters"], table["silhouette"], marker="o", color="0.25")
+    if chosen is not None and chosen in set(table["n_clusters"]):
+        value = float(table.loc[table["n_clusters"] == chosen, "silhouette"].iloc[0])
+        ax.scatter([chosen], [value], s=80, facecolors="none", edgecolors="C3", zorder=3)
+    ax.set_xlabel(ctx.label.text(zh="聚类数 k", en="Number of clusters k"))
+    ax.set_ylabel(ctx.label.text(zh="轮廓系数", en="Silhouette score"))
+    ax.set_xticks(table["n_clusters"])
+    ctx.save(fig, name, table=table)
+    return fig
+
+
+def plot_paragraph_map(ctx, points: pd.DataFrame, *, name: str = "paragraph-map"):
+    """Paragraphs on the first two SVD axes, coloured by place; marker shape = k-means cluster."""
+    fig, ax = ctx.figure(width="double", height=4.2)
+    clusters = sorted(pd.unique(points["cluster"]), key=lambda c: (len(c), c)) if "cluster" in points else [None]
+    markers = dict(zip(clusters, CLUSTER_MARKERS * (len(clusters) // len(CLUSTER_MARKERS) + 1), strict=False))
+    sizes = 12 + 60 * np.sqrt(points["n_tokens"] / points["n_tokens"].max())
+    for doc_id in pd.unique(points["doc_id"]):
+        for cluster in clusters:
+            mask = points["doc_id"] == doc_id
+            if cluster is not None:
+                mask &= points["cluster"] == cluster
+            if not mask.any():
+                continue
+            ax.scatter(points.loc[mask, "x"], points.loc[mask, "y"], s=sizes[mask], marker=markers[cluster],
+                       color=doc_color(ctx, doc_id), alpha=0.8, edgecolors="white", linewidths=0.4)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="", marker="o", color=doc_color(ctx, d), label=unit_label(ctx, d))
+               for d in pd.unique(points["doc_id"])]
+    if clusters != [None]:
+        handles += [Line2D([], [], ls="", marker=markers[c], color="0.3", label=c) for c in clusters]
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
+    ratio = points.attrs.get("explained_variance_ratio", [np.nan, np.nan])
+    ax.set_xlabel(ctx.label.text(zh=f"SVD 第 1 维（{ratio[0]:.1%} 方差）", en=f"SVD axis 1 ({ratio[0]:.1%} of variance)"))
+    ax.set_ylabel(ctx.label.text(zh=f"SVD 第 2 维（{ratio[1]:.1%} 方差）", en=f"SVD axis 2 ({ratio[1]:.1%} of variance)"))
+    ctx.save(fig, name, table=points)
+    return fig

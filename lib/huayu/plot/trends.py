@@ -1,0 +1,99 @@
+"""Figures of the keyword-trends notebook (04): narrative-time trends, trends across dated documents,
+lexical dispersion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from huayu.checks import document_ids
+from huayu.plot.panels import doc_color, facet_axes, term_label, unit_label
+
+__all__ = ["plot_segment_trends", "plot_document_trends", "plot_dispersion"]
+
+
+def plot_segment_trends(ctx, segments: pd.DataFrame, *, ncols: int = 2, name: str = "segment-trends"):
+    """One panel per keyword: relative frequency (per 1,000 tokens) in each of the N segments of each
+    document, one line per document (narrative time, like Voyant's Trends)."""
+    keywords = list(pd.unique(segments["keyword"]))
+    docs = list(pd.unique(segments["doc_id"]))
+    n_segments = int(segments["segment"].max())
+    nrows = -(-len(keywords) // min(ncols, len(keywords)))
+    fig, axes = facet_axes(ctx, len(keywords), ncols=ncols, width="double", height=0.9 + 1.9 * nrows)
+    for ax, keyword in zip(axes, keywords, strict=False):
+        part = segments[segments["keyword"] == keyword]
+        for doc_id in docs:
+            line = part[part["doc_id"] == doc_id]
+            ax.plot(line["segment"], line["per_1000"], marker="o", ms=3, lw=1.2, color=doc_color(ctx, doc_id),
+                    label=unit_label(ctx, doc_id))
+        ax.set_title(term_label(ctx, keyword))
+        ax.set_xticks(range(1, n_segments + 1))
+        ax.set_ylim(bottom=0)
+    fig.supxlabel(ctx.label.text(zh=f"叙事位置：文本均分为 {n_segments} 份（1 = 开头）",
+                                 en=f"Narrative position: the text in {n_segments} equal parts (1 = opening)"),
+                  fontsize="medium")
+    fig.supylabel(ctx.label.text(zh="每千词频次", en="Per 1,000 tokens"), fontsize="medium")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(docs), 5), fontsize="small",
+               frameon=False)
+    ctx.save(fig, name, table=segments)
+    return fig
+
+
+def plot_document_trends(ctx, by_document: pd.DataFrame, *, name: str = "document-trends"):
+    """Relative frequency of each keyword per document, documents in date order (undated ones last,
+    after a dashed line): one line per keyword."""
+    import seaborn as sns
+
+    docs = by_document.drop_duplicates("doc_id").sort_values("order")
+    keywords = list(pd.unique(by_document["keyword"]))
+    palette = dict(zip(keywords, sns.color_palette("colorblind", n_colors=len(keywords)), strict=False))
+    markers = ("o", "s", "^", "D", "v", "P", "X", "*")
+    fig, ax = ctx.figure(width="double", height=3.4)
+    x_of = dict(zip(docs["doc_id"], range(len(docs)), strict=True))
+    for i, keyword in enumerate(keywords):
+        part = by_document[by_document["keyword"] == keyword].sort_values("order")
+        dated = part[part["dated"]]
+        ax.plot(dated["doc_id"].map(x_of), dated["per_1000"], color=palette[keyword], lw=1.2,
+                marker=markers[i % len(markers)], ms=4, label=term_label(ctx, keyword))
+        undated = part[~part["dated"]]
+        ax.scatter(undated["doc_id"].map(x_of), undated["per_1000"], color=palette[keyword],
+                   marker=markers[i % len(markers)], s=16)
+    n_dated = int(docs["dated"].sum())
+    if n_dated < len(docs):
+        ax.axvline(n_dated - 0.5, color="0.5", ls="--", lw=0.8)
+    ticks = [f"{unit_label(ctx, d)}\n{date if dated else ctx.label.text(zh='无日期', en='undated')}"
+             for d, date, dated in zip(docs["doc_id"], docs["date"], docs["dated"], strict=True)]
+    ax.set_xticks(range(len(docs)), ticks, fontsize="small")
+    for tick, doc_id in zip(ax.get_xticklabels(), docs["doc_id"], strict=True):
+        tick.set_color(doc_color(ctx, doc_id))
+    ax.set_ylabel(ctx.label.text(zh="每千词频次", en="Per 1,000 tokens"))
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
+    ctx.save(fig, name, table=by_document)
+    return fig
+
+
+def plot_dispersion(ctx, hits: pd.DataFrame, keywords: list[str], documents: list[str] | str | None = None, *,
+                    name: str = "dispersion"):
+    """Lexical dispersion: one panel per document, one row per keyword, a tick at every occurrence
+    (x = relative position in the document, 0 = opening, 1 = close). ``documents`` ``"all"``, empty or
+    ``None`` = every document of the corpus, in corpus order (a document without any hit keeps its empty panel)."""
+    documents = document_ids(ctx.documents, documents)
+    keywords = list(keywords)
+    fig, axes = facet_axes(ctx, len(documents), ncols=1, width="double",
+                           height=0.5 + len(documents) * (0.35 + 0.2 * len(keywords)), sharex=True)
+    y_of = {k: i for i, k in enumerate(keywords)}
+    for ax, doc_id in zip(axes, documents, strict=False):
+        part = hits[hits["doc_id"] == doc_id]
+        ax.scatter(part["relative_position"], part["keyword"].map(y_of), marker="|", s=120, lw=1.4,
+                   color=doc_color(ctx, doc_id))
+        ax.set_yticks(np.arange(len(keywords)), [term_label(ctx, k) for k in keywords], fontsize="small")
+        ax.set_ylim(len(keywords) - 0.5, -0.5)
+        ax.set_xlim(0, 1)
+        ax.set_title(unit_label(ctx, doc_id), loc="left", fontsize="small", color=doc_color(ctx, doc_id))
+        ax.grid(axis="x", alpha=0.4)
+    axes[len(documents) - 1].set_xlabel(ctx.label.text(zh="在文中的相对位置（0 = 开头，1 = 结尾）",
+                                                       en="Relative position in the text (0 = start, 1 = end)"))
+    ctx.save(fig, name, table=hits)
+    return fig

@@ -1,0 +1,169 @@
+"""Merge the per-notebook provenance records into ``FIGURES/MANIFEST.csv``.
+
+``python -m huayu manifest --figures figures``
+
+Each successful ``run-notebook`` writes ``FIGURES/<notebook>/.provenance.json``: one record per output file.
+The manifest has one row per output file with the columns of :data:`COLUMNS`:
+
+* ``path`` — relative to the figures folder (``02-tfidf/similarity-heatmap.pdf``);
+* ``kind`` — ``figure`` (png, pdf, svg) or ``table`` (csv);
+* ``notebook`` — the notebook that wrote it;
+* ``parameter_set`` — ``<parameter file stem>:<first 12 hex digits of the SHA-256 of the effective
+  parameters as canonical JSON>``;
+* ``corpus_sha256`` — SHA-256 of the documents table (every metadata column and the cleaned text of every
+  document, canonical CSV, rows by doc_id): same corpus content → same hash, whatever folder it is in;
+* ``lock_sha256`` — SHA-256 of ``requirements.lock`` (the exact environment);
+* ``git_commit`` — the repository's commit, with ``-dirty`` when code, notebooks, parameters or
+  dictionaries differ from it;
+* ``sha256`` — of the file itself (checked again when the manifest is written).
+
+Nothing time-dependent is recorded, so re-running an unchanged suite rewrites an identical manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from huayu.outputs import write_csv, write_json
+from huayu.paths import ROOT
+
+COLUMNS = ("path", "kind", "notebook", "parameter_set", "corpus_sha256", "lock_sha256", "git_commit", "sha256")
+PART_NAME = ".provenance.json"
+KINDS = {".png": "figure", ".pdf": "figure", ".svg": "figure", ".csv": "table"}
+#: What makes the working tree "dirty" for the purpose of provenance.
+TRACKED_FOR_DIRTY = ("lib", "notebooks", "params", "data/dictionaries", "requirements.lock")
+
+
+class ManifestError(ValueError):
+    """A provenance part is missing, malformed, or a file no longer matches its recorded hash."""
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def corpus_hash(interim_dir: str | os.PathLike[str]) -> str:
+    """SHA-256 of the documents table's content (see module docstring); ``"unknown"`` if it is missing."""
+    path = Path(interim_dir) / "documents.parquet"
+    if not path.exists():
+        return "unknown"
+    df = pd.read_parquet(path)
+    df = df[sorted(df.columns)].sort_values("doc_id", kind="stable") if "doc_id" in df.columns else df
+    buf = io.StringIO()
+    df.astype(str).to_csv(buf, index=False, lineterminator="\n")
+    return hashlib.sha256(buf.getvalue().encode("utf-8")).hexdigest()
+
+
+def lock_hash(root: Path = ROOT) -> str:
+    """SHA-256 of ``requirements.lock``; ``"missing"`` when the file does not exist."""
+    lock = root / "requirements.lock"
+    return sha256_file(lock) if lock.exists() else "missing"
+
+
+def git_commit(root: Path = ROOT) -> str:
+    """``HEAD``'s commit id (``-dirty`` if the tracked inputs differ from it); ``"unknown"`` without git."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True, timeout=20).stdout.strip()
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", *TRACKED_FOR_DIRTY],
+                                capture_output=True, text=True, check=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head}-dirty" if status.strip() else head
+
+
+def build_part(folder: Path, *, notebook: str, figures_root: Path, parameter_set: str,
+               interim_dir: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """Provenance records of every output file in ``folder`` (dot-files excluded), sorted by path.
+
+    ``path`` is written as it will be once ``folder`` is published as ``figures_root/<notebook>``.
+    """
+    common = {"notebook": notebook, "parameter_set": parameter_set, "corpus_sha256": corpus_hash(interim_dir),
+              "lock_sha256": lock_hash(), "git_commit": git_commit()}
+    records = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        records.append({"path": f"{notebook}/{rel.as_posix()}", "kind": KINDS.get(path.suffix.lower(), "other"),
+                        **common, "sha256": sha256_file(path)})
+    return records
+
+
+def write_part(records: list[dict[str, str]], folder: Path) -> Path:
+    """Write ``folder/.provenance.json``."""
+    return write_json({"records": records}, folder / PART_NAME)
+
+
+def read_parts(figures: Path) -> list[dict[str, str]]:
+    """All records of ``figures/*/.provenance.json``, in notebook then path order."""
+    records: list[dict[str, str]] = []
+    for part in sorted(figures.glob(f"*/{PART_NAME}")):
+        if part.parent.name.startswith("."):
+            continue
+        try:
+            data = json.loads(part.read_text(encoding="utf-8"))
+            rows = data["records"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ManifestError(f"{part}: not a provenance record ({exc})") from None
+        for row in rows:
+            missing = set(COLUMNS) - set(row)
+            if missing:
+                raise ManifestError(f"{part}: record {row.get('path')!r} lacks {sorted(missing)}")
+        records.extend(rows)
+    return sorted(records, key=lambda r: r["path"])
+
+
+def build_manifest(figures: str | os.PathLike[str], *, verify: bool = True) -> pd.DataFrame:
+    """The manifest table; with ``verify``, each file's SHA-256 is recomputed and must match its record."""
+    figures = Path(figures)
+    rows = read_parts(figures)
+    if verify:
+        bad = []
+        for row in rows:
+            path = figures / row["path"]
+            if not path.exists():
+                bad.append(f"{row['path']} (missing)")
+            elif sha256_file(path) != row["sha256"]:
+                bad.append(f"{row['path']} (changed since its notebook ran)")
+        if bad:
+            raise ManifestError("files differ from their provenance records: " + "; ".join(bad[:10])
+                                + " — re-run their notebooks (`make figures`)")
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def write_manifest(figures: str | os.PathLike[str], *, verify: bool = True) -> Path:
+    """Write ``figures/MANIFEST.csv`` atomically; returns its path."""
+    figures = Path(figures)
+    if not figures.is_dir():
+        raise ManifestError(f"--figures: no such folder {figures}")
+    return write_csv(build_manifest(figures, verify=verify), figures / "MANIFEST.csv")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--figures", default="figures", help="figures folder (default: %(default)s)")
+    parser.add_argument("--no-verify", action="store_true", help="do not re-hash the files")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        path = write_manifest(args.figures, verify=not args.no_verify)
+    except ManifestError as exc:
+        print(f"manifest: {exc}", file=sys.stderr)
+        return 1
+    print(f"manifest: wrote {path}", file=sys.stderr)
+    return 0

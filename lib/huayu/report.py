@@ -1,0 +1,194 @@
+"""What every notebook uses: tables, labels, colours, figures and saving, in one object.
+
+Usage in a notebook (after the ``parameters`` cell)::
+
+    ctx = NotebookContext(notebook="02-tfidf", figures_dir=figures_dir, lang=lang, formats=formats, dpi=dpi,
+                          interim_dir=interim_dir, processed_dir=processed_dir)
+    ctx.documents                      # tables are read on first use
+    fig, ax = ctx.figure(width="double", height=3)
+    ax.set_xlabel(ctx.label.text(zh="文档", en="Document"))
+    ctx.save(fig, "similarity-heatmap", table=similarity)   # figures/02-tfidf/similarity-heatmap.{png,pdf,csv}
+
+Relative folders are taken from the repository root (:func:`huayu.paths.resolve`), so a notebook behaves
+the same under papermill (``make``), in JupyterLab (kernel working directory ``notebooks/``) and in tests.
+
+Importing this module applies the house style (:func:`huayu.plot.style.apply_style`): the seaborn theme
+and a CJK font chosen by glyph coverage. With ``HUAYU_STRICT_GLYPHS=1`` in the environment (the test
+suite and ``run-notebook --strict-glyphs`` set it) a character no font can draw is an error, not a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from huayu.paths import resolve
+from huayu.plot import fonts, labels, save, style
+
+_NOTEBOOK = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*$")
+ALL_DOCUMENTS = ("all", "*")
+
+
+def strict_glyphs(enable: bool = True) -> None:
+    """Turn missing-glyph warnings (ours and matplotlib's) into errors (``enable=True``)."""
+    action = "error" if enable else "default"
+    warnings.filterwarnings(action, category=fonts.MissingGlyphWarning)
+    warnings.filterwarnings(action, message=r"Glyph \d+ .*missing from", category=UserWarning)
+
+
+FONT = style.apply_style()
+if os.environ.get("HUAYU_STRICT_GLYPHS", "").strip() not in ("", "0", "false", "no"):
+    strict_glyphs(True)
+
+
+class NotebookContext:
+    """Tables, labels, colours and figure output of one notebook run.
+
+    Parameters
+    ----------
+    notebook : the notebook's name (``"05-keyness"``); figures go to ``<figures_dir>/<notebook>/``.
+    figures_dir, interim_dir, processed_dir : folders; relative paths are taken from the repository root.
+    lang : ``"zh"`` or ``"en"`` — the language of every label.
+    formats : figure formats among ``"png"``, ``"pdf"``, ``"svg"``.
+    dpi : resolution of PNG files (300 for print).
+    show_zh : in English, add the Chinese after each term ("high-quality development (高质量发展)").
+    glossary : a ``{zh: en}`` mapping or a CSV path instead of ``data/dictionaries/glossary_zh_en.csv``.
+    """
+
+    def __init__(self, notebook: str, figures_dir: str | os.PathLike[str] = "figures", lang: str = "zh",
+                 formats: Sequence[str] = ("png", "pdf"), dpi: int = 300,
+                 interim_dir: str | os.PathLike[str] = "data/interim",
+                 processed_dir: str | os.PathLike[str] = "data/processed", *, show_zh: bool = False,
+                 glossary=None) -> None:
+        if not isinstance(notebook, str) or not _NOTEBOOK.match(notebook):
+            raise ValueError(f"notebook={notebook!r}: give the notebook's file name without .ipynb, "
+                             "e.g. '02-tfidf'")
+        self.notebook = notebook
+        self.lang = labels.check_lang(lang)
+        self.formats = save.check_formats(formats)
+        self.dpi = save.check_dpi(dpi)
+        self.figures_dir = resolve(figures_dir)
+        self.interim_dir = resolve(interim_dir)
+        self.processed_dir = resolve(processed_dir)
+        self.show_zh = show_zh
+        self.font = FONT
+        self.written: list[Path] = []
+        self._glossary = glossary
+        self._tables: dict[str, pd.DataFrame] = {}
+        self._label: labels.Labeler | None = None
+        self._doc_colors: dict[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return (f"NotebookContext(notebook={self.notebook!r}, lang={self.lang!r}, formats={list(self.formats)}, "
+                f"dpi={self.dpi}, out={str(self.out_dir)!r}, font={self.font.family!r})")
+
+    # ------------------------------------------------------------------ folders
+    @property
+    def out_dir(self) -> Path:
+        """``<figures_dir>/<notebook>/`` — where this notebook's figures and tables go."""
+        return self.figures_dir / self.notebook
+
+    # ------------------------------------------------------------------ tables
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            from huayu import tables
+
+            folder = self.processed_dir if name == "tokens" else self.interim_dir
+            if not folder.exists():
+                raise FileNotFoundError(f"{name}: folder {folder} does not exist; prepare the corpus first "
+                                        "(`make prepare` or `python -m huayu prepare --corpus data --out data`)")
+            self._tables[name] = getattr(tables, f"read_{name}")(folder)
+        return self._tables[name]
+
+    @property
+    def documents(self) -> pd.DataFrame:
+        """The documents table (one row per document, metadata + cleaned text)."""
+        return self._table("documents")
+
+    @property
+    def paragraphs(self) -> pd.DataFrame:
+        return self._table("paragraphs")
+
+    @property
+    def sentences(self) -> pd.DataFrame:
+        return self._table("sentences")
+
+    @property
+    def cleaning_log(self) -> pd.DataFrame:
+        return self._table("cleaning_log")
+
+    @property
+    def tokens(self) -> pd.DataFrame:
+        return self._table("tokens")
+
+    def select_documents(self, documents: str | Iterable[str] | None = "all") -> list[str]:
+        """The doc_ids a ``documents`` parameter names, in corpus order.
+
+        ``"all"`` (or None) → every document; otherwise a list of doc_ids, each of which must exist.
+        """
+        valid = [str(d) for d in self.documents["doc_id"]]
+        if documents is None or (isinstance(documents, str) and documents.lower() in ALL_DOCUMENTS):
+            return valid
+        if isinstance(documents, str):
+            documents = [documents]
+        wanted = [str(d) for d in documents]
+        if not wanted:
+            raise ValueError(f"documents: the list is empty; give 'all' or some of: {', '.join(valid)}")
+        unknown = [d for d in wanted if d not in valid]
+        if unknown:
+            raise ValueError(f"documents: unknown doc_id(s) {', '.join(map(repr, unknown))}; "
+                             f"valid values: {', '.join(valid)} (or 'all')")
+        return style.ordered(wanted, self.documents)
+
+    # ------------------------------------------------------------------ labels and colours
+    @property
+    def label(self) -> labels.Labeler:
+        """Labels in the chosen language: ``.term()``, ``.doc()``, ``.text(zh=, en=)``."""
+        if self._label is None:
+            self._label = labels.Labeler(self.lang, self._documents_or_none(), glossary=self._glossary,
+                                         show_zh=self.show_zh)
+        return self._label
+
+    def _documents_or_none(self) -> pd.DataFrame | None:
+        try:
+            return self.documents
+        except (FileNotFoundError, ImportError):
+            return None
+
+    @property
+    def doc_colors(self) -> dict[str, str]:
+        """``{doc_id: colour}``: one colour per place, the same in every figure."""
+        if self._doc_colors is None:
+            self._doc_colors = style.place_colors(self.documents)
+        return self._doc_colors
+
+    # ------------------------------------------------------------------ figures
+    def figure(self, width: str | float = "single", height: float | None = None, *, nrows: int = 1,
+               ncols: int = 1, **subplots_kw):
+        """A new figure in the house style: ``(fig, ax)`` (``ax`` an array when nrows/ncols > 1).
+
+        ``width`` is ``"single"`` (one journal column, 3.5 in), ``"double"`` (full width, 7.2 in) or inches;
+        ``height`` in inches (default 3/4 of the width).
+        """
+        import matplotlib.pyplot as plt
+
+        size = style.figure_size(width, height)
+        subplots_kw.setdefault("layout", "constrained")
+        return plt.subplots(nrows, ncols, figsize=size, **subplots_kw)
+
+    def save(self, fig, name: str, table: pd.DataFrame | None = None) -> list[Path]:
+        """Write ``fig`` to ``<figures_dir>/<notebook>/<name>.<fmt>`` (+ ``<name>.csv`` of ``table``)."""
+        paths = save.save_figure(fig, self.out_dir, name, formats=self.formats, dpi=self.dpi, table=table)
+        self.written.extend(paths)
+        return paths
+
+    def save_table(self, df: pd.DataFrame, name: str) -> Path:
+        """Write ``df`` to ``<figures_dir>/<notebook>/<name>.csv``."""
+        path = save.save_table(df, self.out_dir, name)
+        self.written.append(path)
+        return path

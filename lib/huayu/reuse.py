@@ -1,0 +1,348 @@
+"""Text reuse: passages two documents (or one document twice) share, found by hashing character n-grams.
+
+Method (the seed-and-extend design of text-reuse detectors such as passim — Smith, Cordell & Mullen
+2015, "Computational methods for uncovering reprinted texts in antebellum newspapers", *American
+Literary History* 27(3) — and of n-gram "shingling", Broder 1997, "On the resemblance and containment of
+documents"):
+
+1. **Strip.** Each text keeps only letters and digits (Unicode categories L* and N*: Han characters,
+   Latin letters, digits); punctuation, symbols and spaces are removed, and every kept character
+   remembers its offset in the text, so positions can be reported in the original.
+2. **Hash.** Every character n-gram (``n`` ≥ 8 by default; Chinese has no spaces, so characters are the
+   natural unit) gets a 64-bit polynomial hash
+   :math:`h_i = \\sum_{j=0}^{n-1} c_{i+j} P^{\\,n-1-j} \\bmod 2^{64}` (``c`` = code points, ``P`` a large
+   odd constant), computed for all positions at once with ``n`` vectorised multiply-adds.
+3. **Index.** All (hash, document, position) triples of the corpus are sorted by hash once — a
+   ``O(N log N)`` sort for *N* characters in total, never a comparison of all pairs of documents. Equal
+   hashes are the candidate matches; only those pairs are generated. N-grams found in more than
+   ``max_df`` documents can be left out (passim's ``max-df``): they are boilerplate, and leaving them out
+   bounds the work by ``N · max_df``, i.e. linear in the corpus.
+4. **Merge.** Matching n-gram pairs lying on one diagonal (same offset difference between the two
+   texts) at consecutive positions are merged into one *maximal aligned span*: a run of *k* consecutive
+   matches is a shared passage of ``k + n − 1`` characters. Every passage is verified by comparing the
+   two stripped strings (so a hash collision can never report a false passage).
+5. **Within a document** (``internal=True``) the same is done for pairs of positions in one text whose
+   copies do not overlap — a repeated paragraph, or an abstract that copies the body.
+
+Share matrix. For documents *r* (row) and *c* (column),
+:math:`S_{rc} = |\\bigcup_{p \\in P_{rc}} p|_r / L_r`: the number of stripped characters of *r* covered
+by the passages it shares with *c* (overlapping passages counted once), divided by the stripped length
+:math:`L_r` of *r*. The matrix is not symmetric: a short text can be entirely inside a long one. The
+diagonal :math:`S_{rr}` is internal reuse: the share of *r* in a passage that occurs twice in *r* (both
+copies count).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from huayu.checks import ParameterError, check_columns, check_int
+
+__all__ = ["strip_text", "ngram_hashes", "find_reuse", "share_matrix", "coverage", "alignment_table",
+           "baseline_shares", "uncleaned_documents"]
+
+_P = np.uint64(0x100000001B3)  # the 64-bit FNV prime, odd
+
+
+@lru_cache(maxsize=65536)
+def _keep_char(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LN"
+
+
+def strip_text(text: str) -> tuple[str, np.ndarray]:
+    """``(stripped, index)``: ``text`` without punctuation, symbols and spaces (only Unicode letters and
+    numbers are kept), and for each kept character its offset in ``text`` (int64)."""
+    if not isinstance(text, str):
+        raise ParameterError(f"text must be a string, got {type(text).__name__}")
+    if not text:
+        return "", np.zeros(0, dtype=np.int64)
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    uniq, inverse = np.unique(cp, return_inverse=True)
+    keep_u = np.fromiter((_keep_char(chr(c)) for c in uniq), dtype=bool, count=len(uniq))
+    keep = keep_u[inverse]
+    index = np.flatnonzero(keep).astype(np.int64)
+    stripped = cp[keep].astype("<u4").tobytes().decode("utf-32-le")
+    return stripped, index
+
+
+def ngram_hashes(codepoints: np.ndarray, n: int) -> np.ndarray:
+    """64-bit polynomial hashes of every length-``n`` window of ``codepoints`` (``len − n + 1`` values).
+
+    :math:`h_i = \\sum_{j<n} c_{i+j} P^{n-1-j}` modulo :math:`2^{64}` (unsigned overflow wraps).
+    """
+    c = np.asarray(codepoints, dtype=np.uint64)
+    m = len(c) - n + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.zeros(m, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(n):
+            h = h * _P + c[j:j + m]
+    return h
+
+
+_PASSAGE_COLUMNS = ["doc_a", "doc_b", "internal", "n_chars", "start_a", "end_a", "start_b", "end_b",
+                    "stripped_start_a", "stripped_end_a", "stripped_start_b", "stripped_end_b", "text_a", "text_b"]
+
+
+def find_reuse(documents: pd.DataFrame, *, n: int = 8, min_chars: int | None = None, max_df: int | None = None,
+               internal: bool = True, progress: bool = False) -> pd.DataFrame:
+    """Shared passages between and (with ``internal``) within the ``documents`` (``doc_id``, ``text``).
+
+    Returns one row per maximal aligned passage: ``doc_a, doc_b`` (``doc_a`` first in document order;
+    equal for internal reuse), ``internal``, ``n_chars`` (stripped characters), ``start_a, end_a,
+    start_b, end_b`` (offsets in the documents' texts, end exclusive), the same in stripped
+    coordinates, and ``text_a, text_b`` (the passage as written in each text). Sorted by document pair,
+    then ``start_a``. See the module docstring for the method.
+
+    Parameters
+    ----------
+    n : n-gram length in characters (at least 2; the shortest passage reported is ``n`` characters).
+    min_chars : drop passages shorter than this many stripped characters (default ``n``).
+    max_df : leave out n-grams found in more than this many documents (default: keep all).
+    internal : also report reuse within a document.
+    progress : show a tqdm bar while hashing documents.
+    """
+    check_columns("documents", documents, ["doc_id", "text"])
+    n = check_int("n", n, minimum=2)
+    if min_chars is None:
+        min_chars = n
+    elif check_int("min_chars", min_chars, minimum=1) < n:
+        raise ParameterError(f"min_chars={min_chars} must be at least n={n} (no passage is shorter than one n-gram)")
+    if max_df is not None:
+        max_df = check_int("max_df", max_df, minimum=2)
+    if not isinstance(internal, bool):
+        raise ParameterError(f"internal={internal!r} must be True or False")
+    ids = [str(d) for d in documents["doc_id"]]
+    if len(set(ids)) != len(ids):
+        dup = sorted({d for d in ids if ids.count(d) > 1})
+        raise ParameterError(f"documents has repeated doc_id values {dup}; each document must appear once")
+    texts = [str(t) for t in documents["text"]]
+
+    iterator = range(len(ids))
+    if progress:
+        from tqdm import tqdm
+        iterator = tqdm(iterator, desc="hash n-grams", unit="doc", disable=None)  # silent when not a terminal
+    stripped, index, hashes, doc_of, pos_of = [], [], [], [], []
+    for k in iterator:
+        s, idx = strip_text(texts[k])
+        stripped.append(s)
+        index.append(idx)
+        h = ngram_hashes(np.frombuffer(s.encode("utf-32-le"), dtype="<u4"), n) if s else np.zeros(0, np.uint64)
+        hashes.append(h)
+        doc_of.append(np.full(len(h), k, dtype=np.int64))
+        pos_of.append(np.arange(len(h), dtype=np.int64))
+    if not hashes or sum(len(h) for h in hashes) == 0:
+        return _empty_passages()
+    h = np.concatenate(hashes)
+    d = np.concatenate(doc_of)
+    p = np.concatenate(pos_of)
+
+    # Index: sort by hash (stable, so within a group the order is (document, position)).
+    order = np.argsort(h, kind="stable")
+    h, d, p = h[order], d[order], p[order]
+    new_group = np.r_[True, h[1:] != h[:-1]]
+    gid = np.cumsum(new_group) - 1
+    g_start = np.flatnonzero(new_group)
+    g_size = np.diff(np.r_[g_start, len(h)])
+    if max_df is not None:
+        # Number of distinct documents per group: (group, doc) changes within the sorted order.
+        new_gd = new_group | np.r_[True, d[1:] != d[:-1]]
+        n_docs = np.bincount(gid[new_gd], minlength=len(g_start))
+        ok_elem = (n_docs <= max_df)[gid]
+    else:
+        ok_elem = np.ones(len(h), dtype=bool)
+    size = g_size[gid]
+    cand = (size > 1) & ok_elem
+    k_idx = np.flatnonzero(cand)
+    # Partners of element k: the later elements of its group, k+1 … group end − 1.
+    g_end = (g_start + g_size)[gid[k_idx]]
+    cnt = g_end - k_idx - 1
+    total = int(cnt.sum())
+    if total == 0:
+        return _empty_passages()
+    left = np.repeat(k_idx, cnt)
+    offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    right = left + 1 + offs
+    da, pa, db, pb = d[left], p[left], d[right], p[right]
+    keep = (da != db) | (internal & (da == db) & (pb - pa >= n))
+    da, pa, db, pb = da[keep], pa[keep], db[keep], pb[keep]
+    if len(da) == 0:
+        return _empty_passages()
+
+    # Merge consecutive matches on one diagonal into maximal spans.
+    diag = pb - pa
+    o = np.lexsort((pa, diag, db, da))
+    da, pa, db, diag = da[o], pa[o], db[o], diag[o]
+    brk = np.r_[True, (da[1:] != da[:-1]) | (db[1:] != db[:-1]) | (diag[1:] != diag[:-1]) | (pa[1:] != pa[:-1] + 1)]
+    run_start = np.flatnonzero(brk)
+    run_end = np.r_[run_start[1:], len(da)] - 1
+    ra, rb = da[run_start], db[run_start]
+    s_a = pa[run_start]
+    e_a = pa[run_end] + n
+    s_b = s_a + diag[run_start]
+    e_b = e_a + diag[run_start]
+    length = e_a - s_a
+    ok = length >= min_chars
+    # Within a document the two copies must not overlap.
+    ok &= (ra != rb) | (s_b >= e_a)
+    ra, rb, s_a, e_a, s_b, e_b = ra[ok], rb[ok], s_a[ok], e_a[ok], s_b[ok], e_b[ok]
+
+    rows = []
+    for a, b, sa, ea, sb, eb in zip(ra.tolist(), rb.tolist(), s_a.tolist(), e_a.tolist(), s_b.tolist(), e_b.tolist()):
+        if stripped[a][sa:ea] != stripped[b][sb:eb]:
+            continue  # a hash collision: never report it
+        ia, ib = index[a], index[b]
+        ca, cea, cb, ceb = int(ia[sa]), int(ia[ea - 1]) + 1, int(ib[sb]), int(ib[eb - 1]) + 1
+        rows.append((ids[a], ids[b], a == b, ea - sa, ca, cea, cb, ceb, sa, ea, sb, eb,
+                     texts[a][ca:cea], texts[b][cb:ceb]))
+    if not rows:
+        return _empty_passages()
+    out = pd.DataFrame(rows, columns=_PASSAGE_COLUMNS)
+    return _typed(out)
+
+
+def _typed(out: pd.DataFrame) -> pd.DataFrame:
+    types = {c: "int64" for c in _PASSAGE_COLUMNS if c.startswith(("start", "end", "stripped", "n_chars"))}
+    types.update({"doc_a": "str", "doc_b": "str", "internal": "bool", "text_a": "str", "text_b": "str"})
+    return out.astype(types)
+
+
+def _empty_passages() -> pd.DataFrame:
+    return _typed(pd.DataFrame({c: [] for c in _PASSAGE_COLUMNS}))
+
+
+def _stripped_lengths(documents: pd.DataFrame) -> pd.Series:
+    return pd.Series({str(d): len(strip_text(str(t))[0]) for d, t in zip(documents["doc_id"], documents["text"])},
+                     dtype="int64")
+
+
+def _intervals(passages: pd.DataFrame) -> pd.DataFrame:
+    """Covered stripped intervals ``row, col, start, end`` from both sides of every passage."""
+    a = pd.DataFrame({"row": passages["doc_a"], "col": passages["doc_b"],
+                      "start": passages["stripped_start_a"], "end": passages["stripped_end_a"]})
+    b = pd.DataFrame({"row": passages["doc_b"], "col": passages["doc_a"],
+                      "start": passages["stripped_start_b"], "end": passages["stripped_end_b"]})
+    return pd.concat([a, b], ignore_index=True)
+
+
+def _union_length(iv: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Length of the union of intervals per group of ``keys`` (sort, running max of ends, no loop)."""
+    if iv.empty:
+        return pd.Series(dtype="int64")
+    iv = iv.sort_values(keys + ["start", "end"]).reset_index(drop=True)
+    run_max = iv.groupby(keys, sort=False)["end"].cummax()
+    prev_end = run_max.groupby([iv[k] for k in keys], sort=False).shift(1).fillna(-1).astype("int64")
+    covered = (iv["end"] - np.maximum(iv["start"], prev_end)).clip(lower=0)
+    return covered.groupby([iv[k] for k in keys], sort=False).sum()
+
+
+def share_matrix(passages: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Document × document matrix :math:`S_{rc}` (row *r*, column *c*) of the share of *r*'s stripped
+    characters in passages shared with *c*; the diagonal is internal reuse. Rows and columns follow the
+    order of ``documents``; see the module docstring for the formula."""
+    check_columns("passages", passages, ["doc_a", "doc_b", "stripped_start_a", "stripped_end_a",
+                                         "stripped_start_b", "stripped_end_b"])
+    check_columns("documents", documents, ["doc_id", "text"])
+    ids = [str(d) for d in documents["doc_id"]]
+    lengths = _stripped_lengths(documents)
+    mat = pd.DataFrame(0.0, index=pd.Index(ids, name="doc_id"), columns=pd.Index(ids, name="shared_with"))
+    if passages.empty:
+        return mat
+    cov = _union_length(_intervals(passages), ["row", "col"]).unstack(fill_value=0)
+    cov = cov.reindex(index=ids, columns=ids, fill_value=0).astype("float64")
+    denom = lengths.reindex(ids).astype("float64").where(lambda x: x > 0)
+    mat.loc[:, :] = (cov.div(denom, axis=0).fillna(0.0)).to_numpy()
+    return mat
+
+
+def coverage(passages: pd.DataFrame, documents: pd.DataFrame, *, baseline: str | None = None) -> pd.DataFrame:
+    """Per document: ``n_chars`` (stripped length), ``shared_any`` (share of the text in a passage shared
+    with at least one *other* document), ``internal`` (share in a passage repeated within it) and, with
+    ``baseline`` (a doc_id such as the template), ``shared_baseline`` and ``shared_other`` (shared with
+    any other document except the baseline)."""
+    check_columns("documents", documents, ["doc_id", "text"])
+    ids = [str(d) for d in documents["doc_id"]]
+    if baseline is not None and baseline not in ids:
+        raise ParameterError(f"baseline={baseline!r} is not a doc_id of documents; valid values: {', '.join(ids)}")
+    lengths = _stripped_lengths(documents)
+    out = pd.DataFrame({"n_chars": lengths.reindex(ids)})
+    out.index.name = "doc_id"
+    iv = _intervals(passages) if not passages.empty else pd.DataFrame(columns=["row", "col", "start", "end"])
+    iv = iv.astype({"start": "int64", "end": "int64"}) if not iv.empty else iv
+
+    def share(sel: pd.DataFrame) -> pd.Series:
+        if sel.empty:
+            return pd.Series(0.0, index=ids)
+        u = _union_length(sel.assign(k=0), ["row", "k"]).droplevel("k")
+        return (u.reindex(ids).fillna(0) / out["n_chars"].where(out["n_chars"] > 0)).fillna(0.0)
+
+    out["shared_any"] = share(iv[iv["row"] != iv["col"]]) if not iv.empty else 0.0
+    out["internal"] = share(iv[iv["row"] == iv["col"]]) if not iv.empty else 0.0
+    if baseline is not None:
+        out["shared_baseline"] = share(iv[(iv["row"] != iv["col"]) & (iv["col"] == baseline)]) if not iv.empty else 0.0
+        out["shared_other"] = (share(iv[(iv["row"] != iv["col"]) & (iv["col"] != baseline)]) if not iv.empty
+                               else 0.0)
+    return out.reset_index()
+
+
+def alignment_table(passages: pd.DataFrame, *, top: int | None = None, internal: bool | None = None) -> pd.DataFrame:
+    """The passages as an alignment table, longest first: ``doc_a, start_a, end_a, doc_b, start_b, end_b,
+    n_chars, internal, text_a, text_b`` (``top`` rows if given; only internal or only between-document
+    passages with ``internal=True``/``False``)."""
+    check_columns("passages", passages, ["doc_a", "doc_b", "n_chars", "start_a", "start_b", "text_a", "text_b"])
+    if internal is not None:
+        if not isinstance(internal, bool):
+            raise ParameterError(f"internal={internal!r} must be True, False or None")
+        passages = passages[passages["internal"] == internal]
+    cols = ["doc_a", "start_a", "end_a", "doc_b", "start_b", "end_b", "n_chars", "internal", "text_a", "text_b"]
+    out = passages.sort_values(["n_chars", "doc_a", "start_a", "doc_b", "start_b"],
+                               ascending=[False, True, True, True, True])[cols].reset_index(drop=True)
+    if top is not None:
+        top = check_int("top", top, minimum=1)
+        out = out.head(top)
+    return out
+
+
+def baseline_shares(matrix: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Each document's share shared with the ``baseline`` document (e.g. the template) next to its
+    largest share with any other document: ``doc_id, with_baseline, max_with_other, other``."""
+    if baseline not in matrix.columns:
+        raise ParameterError(f"baseline={baseline!r} is not a column of the matrix; valid values: "
+                             f"{', '.join(map(str, matrix.columns))}")
+    rows = []
+    for r in matrix.index:
+        if r == baseline:
+            continue
+        others = matrix.loc[r].drop([baseline, r], errors="ignore")
+        best = others.idxmax() if len(others) else ""
+        rows.append((r, float(matrix.loc[r, baseline]), float(others.max()) if len(others) else 0.0, best))
+    return pd.DataFrame(rows, columns=["doc_id", "with_baseline", "max_with_other", "other"])
+
+
+def uncleaned_documents(paragraphs: pd.DataFrame, cleaning_log: pd.DataFrame) -> pd.DataFrame:
+    """Each document's text *with the removed boilerplate put back*: ``doc_id, text``.
+
+    The cleaned paragraphs (``raw_char_start``) and the removals of the cleaning log (``raw_char_start``)
+    are merged in the order of their offsets in the raw text and joined by line breaks, so the text is
+    the raw one up to whitespace, except that a removal made *inside* a paragraph (a watermark) follows
+    that paragraph instead of interrupting it. Use it to see what reuse detection finds when cleaning is
+    switched off (an abstract that repeats a body paragraph shows up as internal reuse).
+    """
+    check_columns("paragraphs", paragraphs, ["doc_id", "raw_char_start", "text"])
+    check_columns("cleaning_log", cleaning_log, ["doc_id", "raw_char_start", "removed_text"])
+    parts = pd.concat([
+        pd.DataFrame({"doc_id": paragraphs["doc_id"].astype("str"), "pos": paragraphs["raw_char_start"],
+                      "kind": 0, "text": paragraphs["text"].astype("str")}),
+        pd.DataFrame({"doc_id": cleaning_log["doc_id"].astype("str"), "pos": cleaning_log["raw_char_start"],
+                      "kind": 1, "text": cleaning_log["removed_text"].astype("str")}),
+    ], ignore_index=True)
+    order = {d: i for i, d in enumerate(dict.fromkeys(paragraphs["doc_id"].astype("str")))}
+    parts["o"] = parts["doc_id"].map(order).fillna(len(order))
+    parts = parts.sort_values(["o", "pos", "kind"], kind="stable")
+    out = parts.groupby("doc_id", sort=False)["text"].agg("\n".join).reset_index()
+    return out.astype({"doc_id": "str", "text": "str"})

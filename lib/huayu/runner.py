@@ -1,0 +1,370 @@
+"""Run one analysis notebook through papermill and publish its figures.
+
+``python -m huayu run-notebook notebooks/02-tfidf.ipynb --params params/default.yaml --interim data/interim
+--processed data/processed --figures figures --executed notebooks/executed``
+
+1. Reads the notebook's cell tagged ``parameters`` (literals only) and the YAML parameter file: top-level
+   keys are shared by every notebook (given to each notebook that declares them), a top-level key named
+   like a notebook (``02-tfidf:``) holds a section that overrides them for that notebook. A key that no
+   notebook declares, a section key the notebook does not declare, or a value of the wrong kind is an error
+   naming the key and listing the valid ones.
+2. Executes the notebook with papermill (kernel ``huayu`` if registered, else ``python3``; working
+   directory ``notebooks/`` as in JupyterLab) with ``figures_dir`` pointing to a *staging* folder.
+3. On success, replaces ``FIGURES/<notebook>/`` with the staging folder, writes the provenance part
+   ``FIGURES/<notebook>/.provenance.json`` (see :mod:`huayu.provenance`) and ``FIGURES/<notebook>/.done``.
+   On failure the previous figures stay in place and one short message names the notebook, the failing
+   cell (number and first lines) and the error — no traceback dump; the executed copy with the full
+   traceback is in ``--executed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Parameters the runner sets itself from its command-line folders (when the notebook declares them).
+PATH_PARAMETERS = {"interim_dir": "interim", "processed_dir": "processed", "figures_dir": "figures"}
+SECTION_NAME = re.compile(r"^\d{2}-[A-Za-z0-9_-]+$")
+KERNEL_NAME = "huayu"
+
+
+class ParameterError(ValueError):
+    """A parameter file or a notebook's ``parameters`` cell is not usable."""
+
+
+class NotebookFailed(RuntimeError):
+    """The notebook raised an error while running (the message is the short report)."""
+
+
+# ---------------------------------------------------------------------------------------------- parameters
+
+
+def notebook_name(path: str | os.PathLike[str]) -> str:
+    """``notebooks/02-tfidf.ipynb`` → ``02-tfidf``."""
+    return Path(path).stem
+
+
+def parameters_cell(nb) -> tuple[int, str]:
+    """Index and source of the cell tagged ``parameters``."""
+    found = [(i, c) for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not found:
+        raise ParameterError("the notebook has no code cell tagged 'parameters'")
+    if len(found) > 1:
+        raise ParameterError(f"the notebook has {len(found)} cells tagged 'parameters'; it must have one")
+    return found[0][0], found[0][1].source
+
+
+def declared_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``{name: default}`` of a notebook's ``parameters`` cell (which must hold literals only)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    _, source = parameters_cell(nb)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ParameterError(f"{notebook_name(path)}: the parameters cell is not valid Python: {exc}") from None
+    params: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # a docstring-like string
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            target, value = node.targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            target, value = node.target.id, node.value
+        else:
+            raise ParameterError(f"{notebook_name(path)}: the parameters cell may only assign literals to "
+                                 f"names (line {node.lineno}: {ast.unparse(node)[:60]!r})")
+        try:
+            params[target] = ast.literal_eval(value)
+        except ValueError:
+            raise ParameterError(f"{notebook_name(path)}: parameter {target!r} must be a literal "
+                                 f"(number, string, list, dict, True/False/None), not {ast.unparse(value)[:60]!r}"
+                                 ) from None
+    return params
+
+
+def read_parameter_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """``(shared, sections)`` of a YAML parameter file (see the module docstring)."""
+    import yaml
+
+    p = Path(path)
+    if not p.exists():
+        raise ParameterError(f"--params: no such file {p}")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"--params {p}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParameterError(f"--params {p}: expected a mapping of parameter names to values at the top level")
+    shared: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    for key, value in data.items():
+        key = str(key)
+        if SECTION_NAME.match(key):
+            if value is None:
+                value = {}
+            if not isinstance(value, dict):
+                raise ParameterError(f"--params {p}: section {key!r} must be a mapping of parameters")
+            sections[key] = {str(k): v for k, v in value.items()}
+        else:
+            shared[key] = value
+    return shared, sections
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "none" if value is None else type(value).__name__
+
+
+def _compatible(default: Any, value: Any) -> bool:
+    kd, kv = _kind(default), _kind(value)
+    if kd == "none" or kv == "none" or kd == kv:
+        return True
+    return {kd, kv} == {"text", "list"}  # e.g. documents: "all" or a list of doc_ids
+
+
+def resolve_parameters(notebook: str | os.PathLike[str], params_file: str | os.PathLike[str] | None,
+                       *, sibling_notebooks: list[Path] | None = None) -> dict[str, Any]:
+    """The parameters to give ``notebook``: shared keys it declares, then its own section.
+
+    Raises :class:`ParameterError` for a key nobody declares, a section key this notebook does not declare,
+    or a value whose kind (number, text, list, bool) differs from the notebook's default.
+    """
+    name = notebook_name(notebook)
+    declared = declared_parameters(notebook)
+    if params_file is None:
+        return {}
+    shared, sections = read_parameter_file(params_file)
+    if sibling_notebooks is None:
+        sibling_notebooks = sorted(Path(notebook).parent.glob("[0-9][0-9]-*.ipynb"))
+    known_anywhere = set(declared) | set(PATH_PARAMETERS)
+    for sib in sibling_notebooks:
+        if Path(sib).resolve() != Path(notebook).resolve():
+            try:
+                known_anywhere |= set(declared_parameters(sib))
+            except ParameterError:
+                continue
+    unknown_shared = sorted(set(shared) - known_anywhere)
+    if unknown_shared:
+        raise ParameterError(f"{params_file}: unknown parameter(s) {', '.join(map(repr, unknown_shared))} at the "
+                             f"top level: no notebook declares them; valid parameters: "
+                             f"{', '.join(sorted(known_anywhere))}")
+    section = sections.get(name, {})
+    unknown = sorted(set(section) - set(declared))
+    if unknown:
+        raise ParameterError(f"{params_file}: section {name!r} sets unknown parameter(s) "
+                             f"{', '.join(map(repr, unknown))}; valid parameters of {name}: "
+                             f"{', '.join(sorted(declared))}")
+    merged = {k: v for k, v in shared.items() if k in declared}
+    merged.update(section)
+    for key, value in merged.items():
+        if key in PATH_PARAMETERS:
+            raise ParameterError(f"{params_file}: {key!r} is set by run-notebook from its folder options "
+                                 f"(--{PATH_PARAMETERS[key]}); remove it from the parameter file")
+        if not _compatible(declared[key], value):
+            raise ParameterError(f"{params_file}: parameter {key!r} of {name} expects a {_kind(declared[key])} "
+                                 f"(default {declared[key]!r}), got {value!r}")
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------- execution
+
+
+def kernel_name() -> str:
+    """``huayu`` when that kernel is registered (``make venv`` registers it), else ``python3``."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        specs = KernelSpecManager().find_kernel_specs()
+    except Exception:  # noqa: BLE001 — no jupyter config at all: fall back to the default kernel
+        return "python3"
+    return KERNEL_NAME if KERNEL_NAME in specs else "python3"
+
+
+def _short_source(source: str, lines: int = 3) -> str:
+    src = [ln for ln in source.strip().splitlines() if ln.strip()]
+    head = src[:lines]
+    if len(src) > lines:
+        head.append("...")
+    return textwrap.indent("\n".join(head), "    ")
+
+
+def _failure_report(name: str, notebook: Path, err, injected_index: int | None, source_nb) -> str:
+    index = err.cell_index
+    if injected_index is not None and index > injected_index:
+        index -= 1  # papermill's injected-parameters cell is not in the source notebook
+    code_number = sum(1 for c in source_nb.cells[: index + 1] if c.cell_type == "code")
+    source = source_nb.cells[index].source if 0 <= index < len(source_nb.cells) else (err.source or "")
+    evalue = (err.evalue or "").strip()
+    evalue = evalue if len(evalue) < 600 else evalue[:600] + " …"
+    return (f"notebook {name} failed in cell {index + 1} (code cell {code_number}) of {notebook}:\n"
+            f"{_short_source(source)}\n{err.ename}: {evalue}")
+
+
+def _new_cell_index(out_nb) -> int | None:
+    for i, cell in enumerate(out_nb.cells):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            return i
+    return None
+
+
+def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Path, kernel: str | None = None,
+            timeout: int | None = None) -> None:
+    """Execute ``notebook`` into ``output`` with papermill; raises :class:`NotebookFailed` with a short report."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    name = notebook_name(notebook)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(output), parameters=parameters, kernel_name=kernel or kernel_name(),
+            language="python", cwd=str(cwd), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as err:
+        source_nb = nbformat.read(str(notebook), as_version=4)
+        injected = None
+        if output.exists():
+            injected = _new_cell_index(nbformat.read(str(output), as_version=4))
+        raise NotebookFailed(_failure_report(name, notebook, err, injected, source_nb)) from None
+    except Exception as err:  # kernel died, timeout, missing kernel … : one line, not a traceback
+        raise NotebookFailed(f"notebook {name} could not be run: {type(err).__name__}: {err}") from None
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parameter_set_id(params_file: str | os.PathLike[str] | None, parameters: dict[str, Any]) -> str:
+    """``<file stem>:<12 hex of the effective parameters>`` — which parameters made an output."""
+    stem = Path(params_file).stem if params_file else "defaults"
+    canonical = json.dumps(parameters, sort_keys=True, ensure_ascii=False, default=str)
+    return f"{stem}:{_sha256_text(canonical)[:12]}"
+
+
+def publish(staged: Path, final: Path) -> None:
+    """Replace the folder ``final`` with ``staged`` (two renames on one file system)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    try:
+        os.replace(staged, final)
+    except BaseException:
+        if old.exists() and not final.exists():
+            os.replace(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.PathLike[str] | None,
+                 interim: str | os.PathLike[str], processed: str | os.PathLike[str],
+                 figures: str | os.PathLike[str], executed: str | os.PathLike[str], kernel: str | None = None,
+                 timeout: int | None = None, strict_glyphs: bool = False) -> Path:
+    """Run one notebook end to end (see the module docstring); returns ``FIGURES/<notebook>``."""
+    from huayu import provenance
+
+    notebook = Path(notebook).resolve()
+    if not notebook.exists():
+        raise ParameterError(f"notebook {notebook} does not exist")
+    name = notebook_name(notebook)
+    figures = Path(figures).resolve()
+    executed = Path(executed).resolve()
+    interim, processed = Path(interim).resolve(), Path(processed).resolve()
+    parameters = resolve_parameters(notebook, params_file)
+    declared = declared_parameters(notebook)
+    if "figures_dir" not in declared:
+        raise ParameterError(f"{name}: the parameters cell must declare figures_dir (run-notebook points it "
+                             "to a staging folder)")
+
+    staging_root = figures / f".staging-{name}-{os.getpid()}"
+    shutil.rmtree(staging_root, ignore_errors=True)
+    staging_root.mkdir(parents=True)
+    folders = {"interim_dir": str(interim), "processed_dir": str(processed), "figures_dir": str(staging_root)}
+    run_params = dict(parameters)
+    run_params.update({k: v for k, v in folders.items() if k in declared})
+    out_nb = executed / f"{name}.ipynb"
+    tmp_nb = executed / f".{name}.{os.getpid()}.ipynb"
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    if strict_glyphs:
+        os.environ["HUAYU_STRICT_GLYPHS"] = "1"
+    try:
+        try:
+            execute(notebook, tmp_nb, run_params, cwd=notebook.parent, kernel=kernel, timeout=timeout)
+        finally:
+            if tmp_nb.exists():
+                os.replace(tmp_nb, out_nb)
+        staged = staging_root / name
+        staged.mkdir(exist_ok=True)
+        record = provenance.build_part(staged, notebook=name, figures_root=figures,
+                                       parameter_set=parameter_set_id(params_file, parameters),
+                                       interim_dir=interim)
+        provenance.write_part(record, staged)
+        (staged / ".done").write_text(f"{name}\n", encoding="utf-8")
+        publish(staged, figures / name)
+    finally:
+        shutil.rmtree(staging_root, ignore_errors=True)
+    return figures / name
+
+
+# ---------------------------------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("notebook", help="the notebook to run, e.g. notebooks/02-tfidf.ipynb")
+    parser.add_argument("--params", default="params/default.yaml",
+                        help="YAML parameter file (top-level keys shared, one section per notebook); "
+                             "default: %(default)s")
+    parser.add_argument("--interim", default="data/interim", help="folder of the interim tables")
+    parser.add_argument("--processed", default="data/processed", help="folder of tokens.parquet")
+    parser.add_argument("--figures", default="figures", help="figures root; output goes to FIGURES/<notebook>/")
+    parser.add_argument("--executed", default="notebooks/executed", help="folder for the executed copy")
+    parser.add_argument("--kernel", default=None, help="Jupyter kernel (default: huayu if registered, else python3)")
+    parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: none)")
+    parser.add_argument("--strict-glyphs", action="store_true",
+                        help="make a character no font can draw an error (as in the tests)")
+
+
+def run(args: argparse.Namespace) -> int:
+    name = notebook_name(args.notebook)
+    try:
+        out = run_notebook(args.notebook, params_file=args.params, interim=args.interim,
+                           processed=args.processed, figures=args.figures, executed=args.executed,
+                           kernel=args.kernel, timeout=args.timeout, strict_glyphs=args.strict_glyphs)
+    except NotebookFailed as exc:
+        print(f"run-notebook: {exc}", file=sys.stderr)
+        print(f"run-notebook: the previous figures of {name} (if any) were left in place; the executed copy "
+              f"with the full traceback is {Path(args.executed) / (name + '.ipynb')}", file=sys.stderr)
+        return 1
+    except ParameterError as exc:
+        print(f"run-notebook: {name}: {exc}", file=sys.stderr)
+        return 2
+    log.info("%s: figures in %s", name, out)
+    return 0

@@ -1,0 +1,131 @@
+"""Quoted slogans (“…”): every short quotation, its length, frequency and the documents that share it.
+
+A *slogan* here is the content of a quotation (Chinese “…”, ‘…’, 「…」, 『…』 or ASCII "…") that is
+between ``min_chars`` and ``max_chars`` characters long and holds no clause punctuation (,。!?;:), so a
+quoted sentence (“城,所以盛民也。”) is not a slogan but an enumeration (“盯、拼、抢”) is. Quoted numbered
+formulas and codes (“两个维护”, “1168”) are slogans too; the column ``formula_kind`` says so
+(:mod:`huayu.formulas`). Quotation marks in Chinese official writing mark set phrases, slogans and
+special terms (GB/T 15834-2011 《标点符号用法》 §4.1.3.2: 标示需要着重论述或强调的内容, 具有特殊含义的词语).
+
+Frequency is the number of occurrences; ``n_docs`` the number of documents; a slogan is *shared* when
+``n_docs ≥ 2``. Length ``n_chars`` counts characters of the content (quotation marks excluded).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from huayu.checks import ParameterError, check_columns, check_int
+from huayu.formulas import _CLAUSE_PUNCT, _QUOTE_PATTERNS, formula_spans, normalize_formula
+
+__all__ = ["quotations", "slogan_table", "slogan_frequencies", "shared_slogans", "slogan_counts"]
+
+
+def quotations(text: str) -> pd.DataFrame:
+    """Every quotation in ``text``: ``start, end`` (content offsets, marks excluded) and ``content``.
+
+    Nested quotations (‘五区’ inside “…”) are reported as well as the quotation around them.
+    """
+    if not isinstance(text, str):
+        raise ParameterError(f"text must be a string, got {type(text).__name__}")
+    rows = [(m.start(1), m.end(1), m.group(1)) for qp in _QUOTE_PATTERNS for m in qp.finditer(text)]
+    out = pd.DataFrame(rows, columns=["start", "end", "content"])
+    out = out.astype({"start": "int64", "end": "int64", "content": "str"})
+    return out.sort_values(["start", "end"]).reset_index(drop=True)
+
+
+_COLUMNS = ["doc_id", "sent_id", "char_start", "char_end", "slogan", "n_chars", "formula_kind", "normalized"]
+
+
+def slogan_table(documents: pd.DataFrame, sentences: pd.DataFrame | None = None, *, min_chars: int = 2,
+                 max_chars: int = 8) -> pd.DataFrame:
+    """Every quoted slogan occurrence in the cleaned ``documents`` (``doc_id``, ``text``).
+
+    Columns: ``doc_id, sent_id`` (-1 without ``sentences``), ``char_start, char_end`` (offsets of the
+    content in the document text), ``slogan``, ``n_chars``, ``formula_kind`` (``numbered``, ``coded`` or
+    empty), ``normalized`` (for formulas the numerals as digits, :func:`huayu.formulas.normalize_formula`;
+    otherwise the slogan itself).
+    """
+    check_columns("documents", documents, ["doc_id", "text"])
+    min_chars = check_int("min_chars", min_chars, minimum=1)
+    max_chars = check_int("max_chars", max_chars, minimum=min_chars)
+    rows = []
+    for doc_id, text in zip(documents["doc_id"], documents["text"]):
+        text = str(text)
+        q = quotations(text)
+        if q.empty:
+            continue
+        n = q["content"].str.len()
+        keep = (n >= min_chars) & (n <= max_chars) & ~q["content"].str.contains(_CLAUSE_PUNCT.pattern, regex=True)
+        q = q[keep]
+        kinds = {(s.start, s.end): s.kind for s in formula_spans(text, include_slogans=False)}
+        for start, end, content in zip(q["start"], q["end"], q["content"]):
+            rows.append((str(doc_id), int(start), int(end), content, kinds.get((int(start), int(end)), "")))
+    out = pd.DataFrame(rows, columns=["doc_id", "char_start", "char_end", "slogan", "formula_kind"])
+    out = out.astype({"doc_id": "str", "char_start": "int64", "char_end": "int64", "slogan": "str",
+                      "formula_kind": "str"})
+    out["n_chars"] = out["slogan"].str.len().astype("int64")
+    out["normalized"] = pd.array([normalize_formula(s) if k else s for s, k in zip(out["slogan"], out["formula_kind"])],
+                                 dtype="str")
+    out["sent_id"] = np.int64(-1)
+    if sentences is not None and len(out):
+        check_columns("sentences", sentences, ["doc_id", "sent_id", "char_start"])
+        sent_ids = np.full(len(out), -1, dtype=np.int64)
+        for doc_id, idx in out.groupby("doc_id", sort=False).indices.items():
+            sd = sentences[sentences["doc_id"] == doc_id].sort_values("char_start")
+            if sd.empty:
+                continue
+            pos = np.searchsorted(sd["char_start"].to_numpy(), out["char_start"].to_numpy()[idx], side="right") - 1
+            ok = pos >= 0
+            sent_ids[idx[ok]] = sd["sent_id"].to_numpy()[pos[ok]]
+        out["sent_id"] = sent_ids
+    return out[_COLUMNS].reset_index(drop=True)
+
+
+def slogan_frequencies(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per slogan: ``slogan, n_chars, formula_kind, total, n_docs, docs`` plus one count column
+    per document (in order of first appearance). Sorted by ``n_docs``, ``total`` (descending), ``slogan``.
+    """
+    check_columns("table", table, ["doc_id", "slogan", "n_chars", "formula_kind"])
+    docs = list(dict.fromkeys(table["doc_id"]))
+    base = ["slogan", "n_chars", "formula_kind", "total", "n_docs", "docs"]
+    if table.empty:
+        return pd.DataFrame(columns=base)
+    counts = pd.crosstab(table["slogan"], table["doc_id"]).reindex(columns=docs, fill_value=0).astype("int64")
+    g = table.groupby("slogan", sort=True)
+    out = pd.DataFrame({
+        "n_chars": g["n_chars"].first().astype("int64"),
+        "formula_kind": g["formula_kind"].first(),
+        "total": g.size().astype("int64"),
+        "n_docs": g["doc_id"].nunique().astype("int64"),
+        "docs": g["doc_id"].agg(lambda s: "; ".join(dict.fromkeys(s))),
+    }).join(counts)
+    out.index.name = "slogan"
+    out = out.reset_index()
+    out = out.sort_values(["n_docs", "total", "slogan"], ascending=[False, False, True]).reset_index(drop=True)
+    out.columns = [str(c) for c in out.columns]
+    return out[base + [str(d) for d in docs]]
+
+
+def shared_slogans(table: pd.DataFrame, *, min_docs: int = 2) -> pd.DataFrame:
+    """The rows of :func:`slogan_frequencies` with ``n_docs ≥ min_docs``."""
+    min_docs = check_int("min_docs", min_docs, minimum=1)
+    freq = slogan_frequencies(table)
+    if freq.empty:
+        return freq
+    return freq[freq["n_docs"] >= min_docs].reset_index(drop=True)
+
+
+def slogan_counts(table: pd.DataFrame, *, min_docs: int = 1) -> pd.DataFrame:
+    """Slogan × document counts (index ``slogan``, one column per document) of the slogans used in at
+    least ``min_docs`` documents, in the order of :func:`slogan_frequencies` — the input of
+    :func:`huayu.plot.rhetoric.plot_presence`."""
+    min_docs = check_int("min_docs", min_docs, minimum=1)
+    check_columns("table", table, ["doc_id", "slogan"])
+    freq = slogan_frequencies(table)
+    docs = [str(d) for d in dict.fromkeys(table["doc_id"])]
+    if freq.empty:
+        return pd.DataFrame(columns=docs, dtype="int64").rename_axis("slogan")
+    freq = freq[freq["n_docs"] >= min_docs]
+    return freq.set_index("slogan")[docs].astype("int64")

@@ -1,0 +1,251 @@
+"""Style: sentence length, four-character expressions (四字格) and parallelism (排比).
+
+**Sentence length** — per sentence of the sentences table, ``n_chars``: characters that are Han
+characters, Latin letters or digits (punctuation and spaces excluded); with tokens also ``n_tokens``:
+word tokens (``is_punct`` False). :func:`length_summary` gives per document the count, mean, standard
+deviation, quartiles and maximum.
+
+**Four-character expressions (四字格)** — the four-syllable unit is the favoured prosodic shape of formal
+Chinese (Lü Shuxiang 1963, 现代汉语单双音节问题初探, 《中国语文》1963(1); Feng Shengli 1997,
+《汉语的韵律、词法与句法》, Beijing University Press: the 四字格 as a compound prosodic word). Two
+measures, both precise:
+
+* ``share_4char_tokens`` — word tokens made of exactly four Han characters (idioms such as 只争朝夕 and
+  other lexicalised four-character units the segmenter keeps whole) divided by all word tokens:
+  :math:`T_4 / T`.
+* ``share_4char_segments`` — *segments*, the maximal runs of Han characters, letters and digits between
+  punctuation marks or spaces (早干快干、苦干实干 has two), of exactly four Han characters, divided by all
+  segments that contain a Han character: :math:`G_4 / G`. It captures four-character phrases the
+  segmenter splits (抢先抓早 → 抢先 / 抓早) but only when punctuation delimits them.
+
+**Parallelism** — runs of consecutive clauses sharing their opening (anaphoric parallelism, 排比:
+"three or more phrases or sentences of the same structure" — Huang Borong & Liao Xudong, 《现代汉语》,
+增订六版, 2017, ch. 6 修辞). Parallelism works at two sizes, so runs are looked for at two levels:
+*clauses*, the token stretches between ``, ; : 。 ! ? …`` (half- or full-width) within a paragraph
+(要…;要…;要…), and *phrases*, which are also split at the enumeration comma 、 (坚持…、坚持…、坚持…).
+A phrase-level run that lies inside a clause-level run with the same opening is not counted again.
+A clause's (or phrase's) *opening* is its first word
+token; ordinal openings are normalised so that an enumeration is one opening (一是, 二是 → ``N是``;
+第一, 第二 → ``第N``; 一 + 要 → ``N要``). A run is a maximal sequence of at least ``min_run``
+consecutive clauses of one paragraph with the same opening (要…, 要…, 要…; 坚持…、坚持…、坚持…).
+Enumerations whose items are far apart (一是…。…。二是…) are the lists of :mod:`huayu.structure`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from huayu.checks import ParameterError, check_columns, check_int
+
+__all__ = ["sentence_lengths", "length_summary", "four_char_shares", "clauses", "parallel_runs",
+           "parallelism_summary", "CLAUSE_PUNCT"]
+
+_WORD_CHAR = r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]"
+_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff]"
+#: Punctuation that ends a clause (quotation marks and brackets do not).
+CLAUSE_PUNCT = frozenset(",，;；:：。!！?？…")
+PHRASE_PUNCT = CLAUSE_PUNCT | {"、"}
+LEVELS = ("clause", "phrase")
+_ORDINAL = re.compile(r"(第?)[一二三四五六七八九十]+(是|要)?")
+
+
+def sentence_lengths(sentences: pd.DataFrame, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``doc_id, sent_id, n_chars`` (+ ``n_tokens`` with ``tokens``) for every sentence."""
+    check_columns("sentences", sentences, ["doc_id", "sent_id", "text"])
+    out = sentences[["doc_id", "sent_id"]].copy()
+    out["n_chars"] = sentences["text"].astype("str").str.count(_WORD_CHAR).astype("int64")
+    if tokens is not None:
+        check_columns("tokens", tokens, ["doc_id", "sent_id", "is_punct"])
+        words = tokens[~tokens["is_punct"].astype(bool)]
+        n = words.groupby(["doc_id", "sent_id"]).size().rename("n_tokens")
+        out = out.merge(n.reset_index(), on=["doc_id", "sent_id"], how="left")
+        out["n_tokens"] = out["n_tokens"].fillna(0).astype("int64")
+    return out.reset_index(drop=True)
+
+
+def length_summary(lengths: pd.DataFrame, column: str = "n_chars") -> pd.DataFrame:
+    """Per document: ``n_sentences, mean, sd`` (ddof 1), ``q1, median, q3`` (linear interpolation,
+    numpy's default) and ``max`` of ``column``. Documents keep their order of appearance."""
+    check_columns("lengths", lengths, ["doc_id", column])
+    g = lengths.groupby("doc_id", sort=False)[column]
+    out = pd.DataFrame({
+        "n_sentences": g.size(),
+        "mean": g.mean(),
+        "sd": g.std(ddof=1),
+        "q1": g.quantile(0.25),
+        "median": g.median(),
+        "q3": g.quantile(0.75),
+        "max": g.max(),
+    })
+    out.index.name = "doc_id"
+    return out.reset_index()
+
+
+def four_char_shares(documents: pd.DataFrame, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per document: ``n_segments, n_4char_segments, share_4char_segments`` and, with ``tokens``,
+    ``n_tokens, n_4char_tokens, share_4char_tokens`` (definitions in the module docstring)."""
+    check_columns("documents", documents, ["doc_id", "text"])
+    segs = documents["text"].astype("str").str.findall(rf"{_WORD_CHAR}+")
+    seg = pd.DataFrame({"doc_id": documents["doc_id"].to_numpy(), "seg": segs.to_numpy()}).explode("seg")
+    seg = seg.dropna(subset=["seg"])
+    seg["seg"] = seg["seg"].astype("str")
+    seg = seg[seg["seg"].str.contains(_HAN)]
+    seg["four"] = seg["seg"].str.fullmatch(rf"{_HAN}{{4}}")
+    g = seg.groupby("doc_id", sort=False)
+    out = pd.DataFrame({"doc_id": documents["doc_id"].to_numpy()}).set_index("doc_id")
+    out["n_segments"] = g.size()
+    out["n_4char_segments"] = g["four"].sum()
+    out = out.fillna(0).astype("int64")
+    out["share_4char_segments"] = out["n_4char_segments"] / out["n_segments"].where(out["n_segments"] > 0)
+    if tokens is not None:
+        check_columns("tokens", tokens, ["doc_id", "token", "is_punct"])
+        words = tokens[~tokens["is_punct"].astype(bool)]
+        four = words["token"].astype("str").str.fullmatch(rf"{_HAN}{{4}}")
+        gt = four.groupby(words["doc_id"], sort=False)
+        out["n_tokens"] = gt.size().reindex(out.index).fillna(0).astype("int64")
+        out["n_4char_tokens"] = gt.sum().reindex(out.index).fillna(0).astype("int64")
+        out["share_4char_tokens"] = out["n_4char_tokens"] / out["n_tokens"].where(out["n_tokens"] > 0)
+    return out.reset_index()
+
+
+def clauses(tokens: pd.DataFrame, level: str = "clause") -> pd.DataFrame:
+    """Clauses (``level="clause"``) or phrases (``"phrase"``, also split at 、) from the token table:
+    ``doc_id, para_id, clause, char_start, char_end, n_tokens, opening``.
+
+    ``clause`` counts from 0 within each document; ``char_*`` span the clause's word tokens.
+    """
+    check_columns("tokens", tokens, ["doc_id", "para_id", "char_start", "char_end", "token", "is_punct"])
+    if level not in LEVELS:
+        raise ParameterError(f"level={level!r} is not valid; valid values: {', '.join(LEVELS)}")
+    punct = CLAUSE_PUNCT if level == "clause" else PHRASE_PUNCT
+    t = tokens.sort_values(["doc_id", "char_start"], kind="stable") if not _is_sorted(tokens) else tokens
+    tok = t["token"].astype("str")
+    is_punct = t["is_punct"].astype(bool).to_numpy()
+    breaks = is_punct & tok.isin(punct | {"……"}).to_numpy()
+    doc = t["doc_id"].to_numpy()
+    para = t["para_id"].to_numpy()
+    new_doc = np.r_[True, doc[1:] != doc[:-1]]
+    new_para = np.r_[True, para[1:] != para[:-1]] | new_doc
+    # A clause starts after a clause break or at a paragraph start.
+    start_flag = new_para | np.r_[False, breaks[:-1]]
+    clause_global = np.cumsum(start_flag)
+    keep = ~is_punct
+    w = pd.DataFrame({"doc_id": doc[keep], "para_id": para[keep], "cg": clause_global[keep],
+                      "char_start": t["char_start"].to_numpy()[keep], "char_end": t["char_end"].to_numpy()[keep],
+                      "token": tok.to_numpy()[keep]})
+    if w.empty:
+        return pd.DataFrame(columns=["doc_id", "para_id", "clause", "char_start", "char_end", "n_tokens", "opening"])
+    g = w.groupby("cg", sort=True)
+    first = g["token"].nth(0).to_numpy()
+    pos_in = g.cumcount().to_numpy()
+    second = pd.Series(w["token"].to_numpy()[pos_in == 1], index=w["cg"].to_numpy()[pos_in == 1])
+    out = pd.DataFrame({
+        "doc_id": g["doc_id"].first(),
+        "para_id": g["para_id"].first().astype("int64"),
+        "char_start": g["char_start"].min().astype("int64"),
+        "char_end": g["char_end"].max().astype("int64"),
+        "n_tokens": g.size().astype("int64"),
+        "first": first,
+    })
+    out["second"] = second.reindex(out.index).fillna("").astype("str").to_numpy()
+    out["opening"] = [_opening(a, b) for a, b in zip(out["first"], out["second"])]
+    out["clause"] = out.groupby("doc_id", sort=False).cumcount().astype("int64")
+    return out[["doc_id", "para_id", "clause", "char_start", "char_end", "n_tokens", "opening"]].reset_index(drop=True)
+
+
+def _is_sorted(tokens: pd.DataFrame) -> bool:
+    doc = tokens["doc_id"].to_numpy()
+    cs = tokens["char_start"].to_numpy()
+    same = doc[1:] == doc[:-1]
+    return bool(np.all(cs[1:][same] >= cs[:-1][same]))
+
+
+def _opening(first: str, second: str) -> str:
+    m = _ORDINAL.fullmatch(first)
+    if m is None:
+        return first
+    key = f"{m.group(1)}N{m.group(2) or ''}"
+    if key in ("N", "第N") and second in ("是", "要"):
+        key += second
+    return key
+
+
+def _runs(cl: pd.DataFrame, min_run: int) -> pd.DataFrame:
+    change = ((cl["opening"] != cl["opening"].shift()) | (cl["para_id"] != cl["para_id"].shift())
+              | (cl["doc_id"] != cl["doc_id"].shift()))
+    g = cl.groupby(change.cumsum(), sort=True)
+    runs = pd.DataFrame({
+        "doc_id": g["doc_id"].first(),
+        "para_id": g["para_id"].first(),
+        "opening": g["opening"].first(),
+        "n_clauses": g.size().astype("int64"),
+        "char_start": g["char_start"].min(),
+        "char_end": g["char_end"].max(),
+    })
+    return runs[runs["n_clauses"] >= min_run].reset_index(drop=True)
+
+
+def parallel_runs(tokens: pd.DataFrame, documents: pd.DataFrame | None = None, *, min_run: int = 3) -> pd.DataFrame:
+    """Runs of ≥ ``min_run`` consecutive clauses (or phrases) of one paragraph sharing their opening.
+
+    Columns: ``doc_id, para_id, level`` (``clause`` or ``phrase``), ``opening, n_clauses, char_start,
+    char_end`` and, with ``documents`` (``doc_id, text``), ``text`` (the run as written). Vectorised: a
+    run starts wherever the opening, the paragraph or the document changes (``shift`` + ``cumsum``).
+    Sorted by document (order of ``tokens``) and offset.
+    """
+    min_run = check_int("min_run", min_run, minimum=2)
+    cols = ["doc_id", "para_id", "level", "opening", "n_clauses", "char_start", "char_end"]
+    parts = []
+    for level in LEVELS:
+        cl = clauses(tokens, level)
+        if cl.empty:
+            continue
+        r = _runs(cl, min_run)
+        r["level"] = level
+        parts.append(r)
+    if not parts:
+        return pd.DataFrame(columns=cols + (["text"] if documents is not None else []))
+    runs = pd.concat(parts, ignore_index=True)[cols]
+    # Drop a phrase-level run inside a clause-level run with the same opening (the same parallelism).
+    cl_runs = runs[runs["level"] == "clause"]
+    ph = runs[runs["level"] == "phrase"].reset_index()
+    m = ph.merge(cl_runs, on=["doc_id", "opening"], suffixes=("", "_c"))
+    inside = m.loc[(m["char_start"] >= m["char_start_c"]) & (m["char_end"] <= m["char_end_c"]), "index"]
+    runs = runs.drop(index=inside.unique())
+    order = {d: i for i, d in enumerate(dict.fromkeys(tokens["doc_id"]))}
+    runs = runs.assign(_o=runs["doc_id"].map(order)).sort_values(["_o", "char_start", "level"]).drop(columns="_o")
+    runs = runs.reset_index(drop=True)
+    runs["doc_id"] = runs["doc_id"].astype("str")
+    runs["level"] = runs["level"].astype("str")
+    runs["opening"] = runs["opening"].astype("str")
+    for c in ("para_id", "n_clauses", "char_start", "char_end"):
+        runs[c] = runs[c].astype("int64")
+    if documents is not None:
+        check_columns("documents", documents, ["doc_id", "text"])
+        texts = dict(zip(documents["doc_id"], documents["text"].astype("str")))
+        runs["text"] = pd.array([texts.get(d, "")[a:b] for d, a, b in
+                                 zip(runs["doc_id"], runs["char_start"], runs["char_end"])], dtype="str")
+    return runs
+
+
+def parallelism_summary(tokens: pd.DataFrame, *, min_run: int = 3) -> pd.DataFrame:
+    """Per document: ``n_clauses`` (clause level), ``n_runs`` (both levels), ``clauses_in_runs`` (clauses
+    or phrases in runs), ``share_in_runs`` (clauses of clause-level runs / all clauses),
+    ``runs_per_100_clauses`` and ``longest_run``."""
+    cl = clauses(tokens, "clause")
+    runs = parallel_runs(tokens, min_run=min_run)
+    docs = list(dict.fromkeys(cl["doc_id"]))
+    n_cl = cl.groupby("doc_id", sort=False).size().reindex(docs)
+    g = runs.groupby("doc_id", sort=False)
+    out = pd.DataFrame({"n_clauses": n_cl,
+                        "n_runs": g.size().reindex(docs).fillna(0).astype("int64"),
+                        "clauses_in_runs": g["n_clauses"].sum().reindex(docs).fillna(0).astype("int64"),
+                        "longest_run": g["n_clauses"].max().reindex(docs).fillna(0).astype("int64")})
+    in_clause_runs = runs[runs["level"] == "clause"].groupby("doc_id", sort=False)["n_clauses"].sum()
+    out["share_in_runs"] = in_clause_runs.reindex(docs).fillna(0) / out["n_clauses"]
+    out["runs_per_100_clauses"] = 100 * out["n_runs"] / out["n_clauses"]
+    out.index.name = "doc_id"
+    return out.reset_index()

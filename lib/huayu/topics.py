@@ -1,0 +1,285 @@
+"""Topics and clusters of paragraphs: NMF, LDA, k-means with the silhouette, and a 2-D map.
+
+Units are paragraphs (``"doc_id/para_id"``); with five documents the paragraph is the only unit with
+enough items to fit a model. Every model is fitted with a fixed ``random_state``, so a run is reproducible.
+
+Models
+------
+*NMF* (non-negative matrix factorisation; Lee & Seung 1999, *Nature* 401: 788–791; scikit-learn's
+coordinate-descent solver, Cichocki & Phan 2009, *IEICE Trans. Fundamentals* E92-A(3): 708–721) on the
+TF-IDF matrix ``X`` (units × terms, rows L2-normalised, see :mod:`huayu.tfidf`):
+
+    minimise ½ ‖X − W H‖²_F   subject to W ≥ 0, H ≥ 0,   W: units × k, H: k × terms
+
+The topic share of a paragraph is its row of ``W`` normalised to sum 1: ``θ_pk = W_pk / Σ_j W_pj``.
+
+*LDA* (latent Dirichlet allocation; Blei, Ng & Jordan 2003, *JMLR* 3: 993–1022; variational Bayes as in
+Hoffman, Blei & Bach 2010, *NIPS* 23) on raw counts: ``θ_p ~ Dirichlet(α)``, ``φ_k ~ Dirichlet(η)``,
+each token's topic ``z ~ θ_p`` and word ``w ~ φ_z``; ``θ_p`` is the posterior topic distribution of the
+paragraph (sums to 1). Defaults ``α = η = 1/k`` (scikit-learn).
+
+*Topic share of a document* ``d`` with paragraphs ``p`` of ``N_p`` tokens: the token-weighted mean
+
+    share(d, k) = Σ_p N_p θ_pk / Σ_p N_p            (Σ_k share(d, k) = 1)
+
+*k-means* (Lloyd 1982, *IEEE Trans. Inf. Theory* 28(2): 129–137; k-means++ seeding, Arthur &
+Vassilvitskii 2007) on the L2-normalised TF-IDF rows — Euclidean distance on unit vectors is monotone in
+the cosine distance. *Silhouette* of unit ``i`` (Rousseeuw 1987, *J. Comput. Appl. Math.* 20: 53–65):
+``s(i) = (b(i) − a(i)) / max(a(i), b(i))`` with ``a`` the mean cosine distance to its own cluster and
+``b`` the smallest mean distance to another cluster; the score is the mean of ``s(i)`` (−1 … 1; above
+~0.25 some structure, text clusters rarely exceed 0.1–0.2).
+
+*2-D map*: truncated SVD of the TF-IDF matrix (latent semantic analysis; Deerwester et al. 1990, *JASIS*
+41(6): 391–407) — the two directions that keep most of the (uncentred) variance.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from huayu.checks import ParameterError, check_choice, check_int
+from huayu.dfm import UNIT_SEPARATOR, DocumentTermMatrix, document_dfm
+from huayu.tfidf import tfidf_weights
+
+__all__ = ["paragraph_dfm", "fit_topics", "TopicModel", "topic_terms", "document_topic_shares",
+           "kmeans_paragraphs", "KMeansResult", "silhouette_by_k", "paragraph_map", "ParameterError"]
+
+MODELS = ("nmf", "lda")
+MAP_METHODS = ("svd",)
+SILHOUETTE_SAMPLE = 2000
+
+
+def paragraph_dfm(tokens: pd.DataFrame, documents: Iterable[str] | None = None, *, drop_stop: bool = True,
+                  min_count: int = 2, min_term_chars: int = 1) -> DocumentTermMatrix:
+    """Paragraph × term counts (units ``"doc_id/para_id"``) for the chosen documents.
+
+    Stopwords and punctuation are left out and terms occurring fewer than ``min_count`` times in the
+    corpus dropped (a term seen once cannot link two paragraphs). Paragraphs left without any term are
+    removed (they would have no topic).
+    """
+    dfm = document_dfm(tokens, documents, unit=["doc_id", "para_id"], drop_stop=drop_stop,
+                       drop_punct=True, min_count=min_count, min_term_chars=min_term_chars)
+    nonempty = dfm.totals() > 0
+    if not nonempty.all():
+        dfm = dfm.select_units(dfm.units[nonempty])
+    return dfm
+
+
+def unit_documents(units: Iterable[str]) -> pd.Series:
+    """The ``doc_id`` of each ``"doc_id/para_id"`` unit label (the part before the last ``"/"``)."""
+    units = pd.Index(list(units), dtype="str")
+    docs = units.str.rsplit(UNIT_SEPARATOR, n=1).str[0]
+    return pd.Series(np.asarray(docs, dtype=object), index=units, dtype="str", name="doc_id")
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """A fitted topic model: paragraph topic shares ``theta`` (rows sum to 1) and topic–term weights."""
+
+    model: str
+    n_topics: int
+    random_state: int
+    theta: pd.DataFrame        # units × topics, rows sum to 1
+    components: pd.DataFrame   # topics × terms (NMF: H; LDA: topic–word distributions φ, rows sum to 1)
+    unit_tokens: pd.Series     # N_p, tokens per unit (the weights of document shares)
+    n_iter: int
+    converged: bool
+
+
+def _check_n_topics(n_topics: int, dfm: DocumentTermMatrix, name: str = "n_topics") -> int:
+    n_units, n_terms = dfm.shape
+    n_topics = check_int(name, n_topics, minimum=1)
+    if n_topics > n_units:
+        raise ParameterError(f"{name}={n_topics} is larger than the number of paragraph units ({n_units}); "
+                             f"choose {name} ≤ {n_units} (or include more documents)")
+    if n_topics > n_terms:
+        raise ParameterError(f"{name}={n_topics} is larger than the number of terms ({n_terms}); "
+                             f"choose {name} ≤ {n_terms} (or lower min_count)")
+    return n_topics
+
+
+def fit_topics(dfm: DocumentTermMatrix, n_topics: int, *, model: str = "nmf", random_state: int = 42,
+               max_iter: int | None = None) -> TopicModel:
+    """Fit NMF (on TF-IDF) or LDA (on counts) with a fixed ``random_state`` (formulas in the module docstring).
+
+    ``n_topics`` must not exceed the number of units or of terms; bad values raise :class:`ParameterError`.
+    """
+    from sklearn.decomposition import NMF, LatentDirichletAllocation
+    from sklearn.exceptions import ConvergenceWarning
+
+    model = check_choice("model", model, MODELS)
+    if not isinstance(dfm, DocumentTermMatrix):
+        raise ParameterError(f"dfm must be a huayu.dfm.DocumentTermMatrix, got {type(dfm).__name__}")
+    n_topics = _check_n_topics(n_topics, dfm)
+    random_state = check_int("random_state", random_state, minimum=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        if model == "nmf":
+            iters = max_iter or 1000
+            estimator = NMF(n_components=n_topics, init="nndsvda", random_state=random_state,
+                            max_iter=iters, tol=1e-4)
+            w = estimator.fit_transform(tfidf_weights(dfm))
+            components = estimator.components_
+            n_iter = int(estimator.n_iter_)
+        else:
+            iters = max_iter or 50
+            estimator = LatentDirichletAllocation(n_components=n_topics, learning_method="batch",
+                                                  random_state=random_state, max_iter=iters)
+            w = estimator.fit_transform(dfm.matrix.astype(np.float64))
+            components = estimator.components_ / estimator.components_.sum(axis=1, keepdims=True)
+            n_iter = int(estimator.n_iter_)
+    converged = not any(issubclass(c.category, ConvergenceWarning) for c in caught)
+    for c in caught:
+        if not issubclass(c.category, ConvergenceWarning):
+            warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
+    sums = w.sum(axis=1, keepdims=True)
+    # a paragraph NMF cannot explain at all (W row of zeros) gets equal shares
+    theta = np.where(sums > 0, w / np.where(sums > 0, sums, 1.0), 1.0 / n_topics)
+    topics = pd.Index([f"T{k + 1}" for k in range(n_topics)], dtype="str", name="topic")
+    units = pd.Index(dfm.units, dtype="str", name="unit")
+    return TopicModel(model=model, n_topics=n_topics, random_state=random_state,
+                      theta=pd.DataFrame(theta, index=units, columns=topics),
+                      components=pd.DataFrame(components, index=topics, columns=pd.Index(dfm.terms, dtype="str")),
+                      unit_tokens=pd.Series(dfm.totals(), index=units, name="n_tokens"),
+                      n_iter=n_iter, converged=converged)
+
+
+def topic_terms(model: TopicModel, n_terms: int = 10) -> pd.DataFrame:
+    """The topic–term table: the ``n_terms`` heaviest terms of each topic.
+
+    Columns: ``topic, rank, term, weight, label`` where ``weight`` is the term's share of the topic's
+    total weight (``H_kt / Σ_t H_kt``) and ``label`` joins the topic's first three terms.
+    """
+    n_terms = check_int("n_terms", n_terms, minimum=1)
+    comp = model.components.to_numpy()
+    comp = comp / np.where(comp.sum(axis=1, keepdims=True) > 0, comp.sum(axis=1, keepdims=True), 1.0)
+    n_terms = min(n_terms, comp.shape[1])
+    # stable ordering: weight descending, then term in code-point order (terms are sorted in the dfm)
+    order = np.argsort(-comp, axis=1, kind="stable")[:, :n_terms]
+    k_idx = np.repeat(np.arange(comp.shape[0]), n_terms)
+    t_idx = order.ravel()
+    terms = np.asarray(model.components.columns, dtype=object)
+    table = pd.DataFrame({
+        "topic": pd.Series(np.asarray(model.components.index, dtype=object)[k_idx], dtype="str"),
+        "rank": np.tile(np.arange(1, n_terms + 1), comp.shape[0]).astype(np.int64),
+        "term": pd.Series(terms[t_idx], dtype="str"),
+        "weight": comp[k_idx, t_idx],
+    })
+    labels = table[table["rank"] <= 3].groupby("topic", sort=False)["term"].agg(" · ".join)
+    table["label"] = table["topic"].map(labels).astype("str")
+    return table
+
+
+def document_topic_shares(model: TopicModel) -> pd.DataFrame:
+    """Topic share per document (documents × topics; every row sums to 1; formula in the module docstring)."""
+    docs = unit_documents(model.theta.index)
+    weights = model.unit_tokens.to_numpy(dtype=np.float64)
+    codes, doc_index = pd.factorize(docs, sort=False)
+    indicator = sp.csr_matrix((weights, (codes, np.arange(len(codes)))), shape=(len(doc_index), len(codes)))
+    summed = np.asarray(indicator @ model.theta.to_numpy())
+    shares = summed / summed.sum(axis=1, keepdims=True)
+    return pd.DataFrame(shares, index=pd.Index(np.asarray(doc_index, dtype=object), dtype="str", name="doc_id"),
+                        columns=model.theta.columns)
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """k-means of units: labels per unit, silhouette score, and a cluster × document count table."""
+
+    n_clusters: int
+    labels: pd.Series          # unit → cluster label "C1" …
+    silhouette: float
+    crosstab: pd.DataFrame     # clusters × documents, number of paragraphs
+
+
+def _unit_vectors(dfm: DocumentTermMatrix) -> sp.csr_matrix:
+    return tfidf_weights(dfm)
+
+
+def _silhouette(x: sp.csr_matrix, labels: np.ndarray, random_state: int) -> float:
+    from sklearn.metrics import silhouette_score
+
+    sample = SILHOUETTE_SAMPLE if x.shape[0] > SILHOUETTE_SAMPLE else None
+    return float(silhouette_score(x, labels, metric="cosine", sample_size=sample, random_state=random_state))
+
+
+def _check_k(n_clusters: int, n_units: int) -> int:
+    n_clusters = check_int("n_clusters", n_clusters, minimum=2)
+    if n_clusters > n_units - 1:
+        raise ParameterError(f"n_clusters={n_clusters} is too large for {n_units} paragraph units: the "
+                             f"silhouette needs 2 ≤ n_clusters ≤ {n_units - 1}")
+    return n_clusters
+
+
+def kmeans_paragraphs(dfm: DocumentTermMatrix, n_clusters: int, *, random_state: int = 42) -> KMeansResult:
+    """k-means on L2-normalised TF-IDF rows with the cosine silhouette (module docstring)."""
+    from sklearn.cluster import KMeans
+
+    n_clusters = _check_k(n_clusters, dfm.shape[0])
+    random_state = check_int("random_state", random_state, minimum=0)
+    x = _unit_vectors(dfm)
+    km = KMeans(n_clusters=n_clusters, n_init=10, random_state=random_state)
+    raw = km.fit_predict(x)
+    # name clusters by size (C1 = largest), ties by first unit, so labels do not depend on the seed's order
+    sizes = np.bincount(raw, minlength=n_clusters)
+    first = np.array([np.flatnonzero(raw == c)[0] if sizes[c] else len(raw) for c in range(n_clusters)])
+    rank = np.lexsort((first, -sizes))
+    names = np.empty(n_clusters, dtype=object)
+    names[rank] = [f"C{i + 1}" for i in range(n_clusters)]
+    units = pd.Index(dfm.units, dtype="str", name="unit")
+    labels = pd.Series(names[raw], index=units, dtype="str", name="cluster")
+    n_found = len(np.unique(raw))
+    silhouette = _silhouette(x, raw, random_state) if n_found >= 2 else float("nan")
+    docs = unit_documents(units)
+    crosstab = pd.crosstab(labels, docs).reindex(columns=list(pd.unique(docs)))
+    crosstab = crosstab.reindex(sorted(crosstab.index, key=lambda s: int(s[1:])))
+    return KMeansResult(n_clusters=n_clusters, labels=labels, silhouette=silhouette,
+                        crosstab=crosstab.astype(np.int64))
+
+
+def silhouette_by_k(dfm: DocumentTermMatrix, ks: Iterable[int], *, random_state: int = 42) -> pd.DataFrame:
+    """Silhouette score for each number of clusters in ``ks`` (a guide to choosing ``n_clusters``)."""
+    from tqdm.auto import tqdm
+
+    ks = [_check_k(k, dfm.shape[0]) for k in ks]
+    if not ks:
+        raise ParameterError("ks is empty; give at least one number of clusters")
+    rows = [(k, kmeans_paragraphs(dfm, k, random_state=random_state).silhouette)
+            for k in tqdm(ks, desc="k-means", disable=None)]
+    return pd.DataFrame(rows, columns=["n_clusters", "silhouette"]).astype({"n_clusters": np.int64})
+
+
+def paragraph_map(dfm: DocumentTermMatrix, *, method: str = "svd", random_state: int = 42,
+                  clusters: pd.Series | None = None) -> pd.DataFrame:
+    """2-D coordinates of every unit (truncated SVD of the TF-IDF matrix; module docstring).
+
+    Columns: ``unit, doc_id, x, y, n_tokens`` (+ ``cluster`` if ``clusters`` is given). The share of
+    variance each axis keeps is in ``DataFrame.attrs["explained_variance_ratio"]``.
+    """
+    from sklearn.decomposition import TruncatedSVD
+
+    check_choice("method", method, MAP_METHODS)
+    random_state = check_int("random_state", random_state, minimum=0)
+    n_units, n_terms = dfm.shape
+    if n_units < 3 or n_terms < 3:
+        raise ParameterError(f"a 2-D map needs at least 3 units and 3 terms, got {n_units} units and {n_terms} terms")
+    svd = TruncatedSVD(n_components=2, algorithm="randomized", n_iter=7, random_state=random_state)
+    xy = svd.fit_transform(_unit_vectors(dfm))
+    # fix the sign of each axis (SVD is unique up to sign): the largest |loading| is positive
+    signs = np.sign(svd.components_[np.arange(2), np.abs(svd.components_).argmax(axis=1)])
+    xy = xy * np.where(signs == 0, 1, signs)
+    units = pd.Index(dfm.units, dtype="str")
+    out = pd.DataFrame({"unit": pd.Series(np.asarray(units, dtype=object), dtype="str"),
+                        "doc_id": unit_documents(units).to_numpy(),
+                        "x": xy[:, 0], "y": xy[:, 1], "n_tokens": dfm.totals()})
+    out["doc_id"] = out["doc_id"].astype("str")
+    if clusters is not None:
+        out["cluster"] = out["unit"].map(clusters).astype("str")
+    out.attrs["explained_variance_ratio"] = [float(v) for v in svd.explained_variance_ratio_]
+    return out

@@ -1,0 +1,206 @@
+"""Keyword trends: relative frequency across narrative segments and across dated documents; dispersion.
+
+Counting
+--------
+A document's *word tokens* are its tokens without punctuation, numbered ``j = 0 … L−1`` in text order.
+``match="token"`` counts the tokens equal to the keyword (it must be one token of the segmentation);
+``match="text"`` counts the keyword's non-overlapping occurrences in the cleaned text, whatever the
+segmentation, each placed at the word token where it starts.
+
+Relative frequency per 1,000 tokens of keyword ``k`` in a span with ``N`` word tokens and ``c`` hits:
+``f = 1000 · c / N`` (Biber, Conrad & Reppen 1998, *Corpus Linguistics*, §9 "normalisation"; Voyant
+Tools' "Trends" tool, Sinclair & Rockwell 2016, which uses the same per-segment relative frequencies).
+
+Narrative segments: token ``j`` of a document of ``L`` tokens falls in segment ``⌊j · S / L⌋ + 1`` of
+``S`` (sizes differ by at most one token), so segment 1 is the opening and segment ``S`` the close of
+every document whatever its length.
+
+Dispersion plot: each hit drawn at its relative position ``j / L`` in the document (Bird, Klein & Loper
+2009, *Natural Language Processing with Python*, ch. 1, ``dispersion_plot``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from huayu.checks import ParameterError, check_choice, check_columns, check_int, check_string_list, select_documents
+from huayu.metadata import date_sort_key
+
+__all__ = ["keyword_hits", "keyword_segments", "keyword_by_document", "dispersion_positions", "ParameterError"]
+
+MATCH_MODES = ("token", "text")
+UNDATED = "undated"
+
+
+def _word_tokens(tokens: pd.DataFrame, documents: Iterable[str] | None) -> pd.DataFrame:
+    check_columns("tokens", tokens, ["doc_id", "token", "char_start", "is_punct"])
+    words = select_documents(tokens, documents)
+    words = words[~words["is_punct"].to_numpy(dtype=bool)]
+    if words.empty:
+        raise ParameterError("tokens holds no word token for the chosen documents")
+    doc_codes, doc_index = pd.factorize(words["doc_id"], sort=False)
+    order = np.argsort(doc_codes, kind="stable")
+    words = words.iloc[order]
+    doc_codes = doc_codes[order]
+    lengths = np.bincount(doc_codes, minlength=len(doc_index))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return pd.DataFrame({"doc_id": words["doc_id"].astype("str").to_numpy(),
+                         "doc_code": doc_codes,
+                         "position": (np.arange(len(words)) - starts[doc_codes]).astype(np.int64),
+                         "length": lengths[doc_codes].astype(np.int64),
+                         "token": words["token"].astype("str").to_numpy(),
+                         "char_start": words["char_start"].to_numpy(np.int64)})
+
+
+def keyword_hits(tokens: pd.DataFrame, keywords: Iterable[str], *, documents: Iterable[str] | None = None,
+                 match: str = "token", texts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every occurrence of every keyword: ``doc_id, keyword, position, length, relative_position, char_start``.
+
+    ``match``: ``"token"`` (the keyword is a token) or ``"text"`` (substring of the cleaned text; needs
+    ``texts`` = the documents table with ``doc_id, text``). An empty ``keywords``, an unknown doc_id or a
+    keyword found nowhere in the chosen documents raises :class:`ParameterError` naming it.
+    """
+    keywords = check_string_list("keywords", keywords, allow_empty=False)
+    check_choice("match", match, MATCH_MODES)
+    words = _word_tokens(tokens, documents)
+    if match == "token":
+        kw_codes = pd.Index(keywords).get_indexer(words["token"])
+        hit = kw_codes >= 0
+        hits = words.loc[hit, ["doc_id", "position", "length", "char_start"]].copy()
+        hits.insert(1, "keyword", np.asarray(keywords, dtype=object)[kw_codes[hit]])
+    else:
+        if texts is None:
+            raise ParameterError("match='text' needs texts=<the documents table with doc_id and text>")
+        check_columns("texts", texts, ["doc_id", "text"])
+        hits = _text_hits(words, keywords, texts)
+    hits["relative_position"] = hits["position"] / hits["length"]
+    missing = [k for k in keywords if k not in set(hits["keyword"])]
+    if missing:
+        hint = ""
+        if match == "token" and texts is not None:
+            in_text = [k for k in missing
+                       if texts["text"].astype("str").str.contains(k, regex=False).any()]
+            if in_text:
+                hint = (f"; {in_text} occur in the text but not as single tokens — use match='text' "
+                        "or add them to the segmentation dictionary")
+        raise ParameterError(f"keywords: {missing} never occur in the chosen documents "
+                             f"(match={match!r}){hint}")
+    hits["doc_id"] = hits["doc_id"].astype("str")
+    hits["keyword"] = hits["keyword"].astype("str")
+    order = {k: i for i, k in enumerate(keywords)}
+    doc_order = {d: i for i, d in enumerate(pd.unique(words["doc_id"]))}
+    hits = hits.assign(_d=hits["doc_id"].map(doc_order), _k=hits["keyword"].map(order))
+    hits = hits.sort_values(["_d", "_k", "position"], kind="stable").drop(columns=["_d", "_k"])
+    return hits.reset_index(drop=True)
+
+
+def _text_hits(words: pd.DataFrame, keywords: list[str], texts: pd.DataFrame) -> pd.DataFrame:
+    text_of = texts.drop_duplicates("doc_id").set_index("doc_id")["text"]
+    frames = []
+    for doc_id, group in words.groupby("doc_id", sort=False):  # one iteration per document
+        if doc_id not in text_of.index:
+            raise ParameterError(f"texts has no text for doc_id {doc_id!r}")
+        text = str(text_of[doc_id])
+        starts = group["char_start"].to_numpy()
+        for keyword in keywords:
+            offsets = np.array([m.start() for m in re.finditer(re.escape(keyword), text)], dtype=np.int64)
+            if offsets.size == 0:
+                continue
+            # the word token containing (or the first one after) the match start
+            pos = np.clip(np.searchsorted(starts, offsets, side="right") - 1, 0, len(starts) - 1)
+            frames.append(pd.DataFrame({"doc_id": doc_id, "keyword": keyword, "position": pos.astype(np.int64),
+                                        "length": np.int64(len(starts)), "char_start": offsets}))
+    if not frames:
+        return pd.DataFrame({"doc_id": pd.Series(dtype="str"), "keyword": pd.Series(dtype="str"),
+                             "position": pd.Series(dtype=np.int64), "length": pd.Series(dtype=np.int64),
+                             "char_start": pd.Series(dtype=np.int64)})
+    return pd.concat(frames, ignore_index=True)
+
+
+def keyword_segments(tokens: pd.DataFrame, keywords: Iterable[str], n_segments: int = 10, *,
+                     documents: Iterable[str] | None = None, match: str = "token",
+                     texts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Relative frequency of each keyword in ``n_segments`` equal segments of each document.
+
+    One row per (document, keyword, segment), zeros included: ``doc_id, keyword, segment (1…S),
+    count, n_tokens, per_1000``. Formulas in the module docstring.
+    """
+    n_segments = check_int("n_segments", n_segments, minimum=1)
+    words = _word_tokens(tokens, documents)
+    shortest = int(words.groupby("doc_id", sort=False)["length"].first().min())
+    if n_segments > shortest:
+        raise ParameterError(f"n_segments={n_segments} is larger than the shortest chosen document "
+                             f"({shortest} word tokens); choose n_segments ≤ {shortest}")
+    hits = keyword_hits(tokens, keywords, documents=documents, match=match, texts=texts)
+    keywords = check_string_list("keywords", keywords)
+    segment_of = (words["position"].to_numpy() * n_segments // words["length"].to_numpy()).astype(np.int64)
+    doc_ids = list(pd.unique(words["doc_id"]))
+    n_docs, n_kw = len(doc_ids), len(keywords)
+    seg_tokens = np.bincount(words["doc_code"].to_numpy() * n_segments + segment_of,
+                             minlength=n_docs * n_segments)
+    doc_code = pd.Index(doc_ids).get_indexer(hits["doc_id"])
+    kw_code = pd.Index(keywords).get_indexer(hits["keyword"])
+    hit_segment = hits["position"].to_numpy() * n_segments // hits["length"].to_numpy()
+    counts = np.bincount((doc_code * n_kw + kw_code) * n_segments + hit_segment,
+                         minlength=n_docs * n_kw * n_segments)
+    d = np.repeat(np.arange(n_docs), n_kw * n_segments)
+    k = np.tile(np.repeat(np.arange(n_kw), n_segments), n_docs)
+    s = np.tile(np.arange(n_segments), n_docs * n_kw)
+    n_tok = seg_tokens[d * n_segments + s]
+    return pd.DataFrame({
+        "doc_id": pd.Series(np.asarray(doc_ids, dtype=object)[d], dtype="str"),
+        "keyword": pd.Series(np.asarray(keywords, dtype=object)[k], dtype="str"),
+        "segment": (s + 1).astype(np.int64),
+        "count": counts.astype(np.int64),
+        "n_tokens": n_tok.astype(np.int64),
+        "per_1000": 1000.0 * counts / n_tok,
+    })
+
+
+def keyword_by_document(tokens: pd.DataFrame, keywords: Iterable[str], documents_table: pd.DataFrame, *,
+                        documents: Iterable[str] | None = None, match: str = "token") -> pd.DataFrame:
+    """Relative frequency of each keyword in each whole document, documents ordered by date.
+
+    Columns: ``doc_id, date, dated, keyword, count, n_tokens, per_1000, order``. Documents without a
+    date (e.g. the template) come last with ``dated = False`` and ``date = "undated"`` — kept, never
+    dropped; the plot sets them apart. Ties in date keep the corpus order.
+    """
+    check_columns("documents_table", documents_table, ["doc_id", "date"])
+    texts = documents_table if "text" in documents_table.columns else None
+    hits = keyword_hits(tokens, keywords, documents=documents, match=match, texts=texts)
+    keywords = check_string_list("keywords", keywords)
+    words = _word_tokens(tokens, documents)
+    lengths = words.groupby("doc_id", sort=False)["length"].first()
+    meta = documents_table.drop_duplicates("doc_id").set_index("doc_id")
+    doc_ids = list(lengths.index)
+    raw_dates = meta["date"].reindex(doc_ids).fillna("").astype("str")
+    dates = date_sort_key(raw_dates)  # YYYY, YYYY-MM or YYYY-MM-DD; empty → NaT
+    corpus_rank = np.arange(len(doc_ids))
+    date_key = np.where(dates.isna().to_numpy(), np.iinfo(np.int64).max,
+                        dates.to_numpy().astype("datetime64[D]").astype(np.int64))
+    order = np.lexsort((corpus_rank, date_key, dates.isna().to_numpy()))
+    ordered = [doc_ids[i] for i in order]
+    counts = hits.groupby(["doc_id", "keyword"]).size()
+    index = pd.MultiIndex.from_product([ordered, keywords], names=["doc_id", "keyword"])
+    table = counts.reindex(index, fill_value=0).rename("count").reset_index()
+    table["n_tokens"] = table["doc_id"].map(lengths).astype(np.int64)
+    table["per_1000"] = 1000.0 * table["count"] / table["n_tokens"]
+    table["dated"] = table["doc_id"].map(dates.notna()).astype(bool)
+    table["date"] = table["doc_id"].map(raw_dates.where(dates.notna(), UNDATED)).astype("str")
+    table["order"] = table["doc_id"].map({d: i + 1 for i, d in enumerate(ordered)}).astype(np.int64)
+    table["doc_id"] = table["doc_id"].astype("str")
+    table["keyword"] = table["keyword"].astype("str")
+    table["count"] = table["count"].astype(np.int64)
+    return table[["doc_id", "date", "dated", "keyword", "count", "n_tokens", "per_1000", "order"]]
+
+
+def dispersion_positions(tokens: pd.DataFrame, keywords: Iterable[str], *,
+                         documents: Iterable[str] | None = None, match: str = "token",
+                         texts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Where each keyword falls in each document: the hits of :func:`keyword_hits` (relative positions
+    ``j / L`` in ``[0, 1)``), ready for a lexical dispersion plot."""
+    return keyword_hits(tokens, keywords, documents=documents, match=match, texts=texts)

@@ -1,0 +1,102 @@
+"""huayu.dfm: counts per unit against hand counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from _token_tables import make_tokens
+from huayu.checks import ParameterError
+from huayu.dfm import DocumentTermMatrix, build_dfm, group_dfm, unit_labels
+
+DOCS = {
+    "b": [["发展", "的", "发展", "。"], ["改革", "创新"]],
+    "a": [["改革", "，", "改革", "发展"]],
+}
+
+
+def test_counts_per_document_match_hand_counts():
+    dfm = build_dfm(make_tokens(DOCS))
+    assert list(dfm.units) == ["b", "a"]  # corpus order, not sorted
+    assert list(dfm.terms) == sorted(["发展", "的", "改革", "创新"])
+    frame = dfm.to_frame()
+    assert frame.loc["b", "发展"] == 2
+    assert frame.loc["b", "的"] == 1
+    assert frame.loc["a", "改革"] == 2
+    assert frame.loc["a", "创新"] == 0
+    assert dfm.matrix.dtype == np.int64
+    assert dfm.totals().tolist() == [5, 3]  # punctuation dropped by default
+    assert dfm.term_totals().sum() == 8
+
+
+def test_flags_and_min_count():
+    tokens = make_tokens(DOCS)
+    with_punct = build_dfm(tokens, drop_punct=False)
+    assert with_punct.totals().tolist() == [6, 4]
+    no_stop = build_dfm(tokens, drop_stop=True)
+    assert "的" not in no_stop.terms
+    frequent = build_dfm(tokens, min_count=3)
+    assert list(frequent.terms) == sorted(["发展", "改革"])
+    assert frequent.to_frame().to_numpy().tolist() == [[2, 1], [1, 2]]
+
+
+def test_paragraph_units_are_prefixed_with_doc_id():
+    tokens = make_tokens(DOCS)
+    dfm = build_dfm(tokens, unit="para_id")
+    assert list(dfm.units) == ["b/0", "b/1", "a/0"]
+    assert dfm.totals().tolist() == [3, 2, 3]
+    assert list(unit_labels(tokens, ["doc_id", "para_id"]))[:2] == ["b/0", "b/0"]
+
+
+def test_group_dfm_sums_rows():
+    dfm = build_dfm(make_tokens(DOCS), unit="para_id")
+    grouped = group_dfm(dfm, {"b/0": "x", "b/1": "y", "a/0": "x"})
+    assert list(grouped.units) == ["x", "y"]
+    frame = grouped.to_frame()
+    assert frame.loc["x", "发展"] == 3
+    assert frame.loc["x", "改革"] == 2
+    assert frame.loc["y", "创新"] == 1
+    partial = group_dfm(dfm, {"a/0": "only"}, drop_unlabelled=True)
+    assert partial.totals().tolist() == [3]
+
+
+def test_select_terms_keeps_order_and_zero_fills():
+    dfm = build_dfm(make_tokens(DOCS))
+    sub = dfm.select_terms(["改革", "不存在"])
+    assert sub.to_frame().to_numpy().tolist() == [[1, 0], [2, 0]]
+    assert dfm.select_units(["a"]).totals().tolist() == [3]
+
+
+def test_bad_parameters_give_one_clear_message():
+    tokens = make_tokens(DOCS)
+    with pytest.raises(ParameterError, match="min_count"):
+        build_dfm(tokens, min_count=0)
+    with pytest.raises(ParameterError, match="lacks the column"):
+        build_dfm(tokens, unit="place")
+    with pytest.raises(ParameterError, match="labels gives no group"):
+        group_dfm(build_dfm(tokens), {"a": "x"})
+    with pytest.raises(ParameterError, match="unknown unit"):
+        group_dfm(build_dfm(tokens), {"zz": "x", "a": "x", "b": "y"})
+    with pytest.raises(ParameterError, match="no token left"):
+        build_dfm(tokens[tokens["is_punct"]])
+    with pytest.raises(ParameterError, match="shape"):
+        DocumentTermMatrix(build_dfm(tokens).matrix, pd.Index(["a"]), pd.Index(["x"]))
+    assert issubclass(ParameterError, ValueError)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.sampled_from(["d1", "d2", "d3"]),
+                       st.lists(st.lists(st.sampled_from(["甲", "乙", "丙", "丁"]), min_size=1, max_size=8),
+                                min_size=1, max_size=3),
+                       min_size=1))
+def test_counts_equal_value_counts(docs):
+    tokens = make_tokens(docs)
+    dfm = build_dfm(tokens)
+    expected = tokens.groupby(["doc_id", "token"]).size()
+    frame = dfm.to_frame()
+    for (doc, term), n in expected.items():
+        assert frame.loc[doc, term] == n
+    assert dfm.totals().sum() == len(tokens)

@@ -1,0 +1,272 @@
+"""Notebooks 01–04: structure (fast) and end-to-end runs through papermill (slow).
+
+The slow tests run each notebook on the bundled corpus and on the tiny fixture corpus (two short texts,
+``tests/fixtures/tiny_corpus``) into temporary folders and check the files written and the values in the
+tables beside the figures; bad parameters must stop the notebook with one clear message.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ["01-corpus-overview", "02-tfidf", "03-topics", "04-keyword-trends"]
+FIGURES = {
+    "01-corpus-overview": ["lengths", "cleaning", "lexical-diversity"],
+    "02-tfidf": ["top-terms", "term-heatmap", "similarity"],
+    "03-topics": ["topic-terms-nmf", "topic-shares-nmf", "topic-terms-lda", "topic-shares-lda", "silhouette",
+                  "paragraph-map"],
+    "04-keyword-trends": ["segment-trends", "document-trends", "dispersion"],
+}
+HEAVY_IMPORTS = ("jieba", "rjieba", "huayu.segment", "huayu.prepare")
+
+
+def read(name: str):
+    return nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
+
+
+# ------------------------------------------------------------------------------------------------ structure
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_structure(name):
+    nb = read(name)
+    nbformat.validate(nb)
+    assert nb.cells[0].cell_type == "markdown" and "**Question.**" in nb.cells[0].source
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    # the parameters cell holds literal assignments only
+    for node in ast.parse(tagged[0].source).body:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1, ast.dump(node)
+        ast.literal_eval(node.value)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.outputs == [] and cell.execution_count is None, "committed without outputs"
+        tree = ast.parse(cell.source)
+        assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda, ast.For, ast.While))
+                       for n in ast.walk(tree)), "no logic in notebooks"
+        for heavy in HEAVY_IMPORTS:
+            assert heavy not in cell.source
+    # markdown between the steps
+    kinds = [c.cell_type for c in nb.cells]
+    assert kinds.count("markdown") >= 4
+    assert nb.metadata["kernelspec"]["name"] == "huayu"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_parameters_agree_with_default_yaml(name):
+    """The notebook's own defaults equal what `make` gives it, so JupyterLab and papermill agree."""
+    import yaml
+
+    from huayu.runner import declared_parameters, resolve_parameters
+
+    declared = declared_parameters(REPO / "notebooks" / f"{name}.ipynb")
+    resolved = resolve_parameters(REPO / "notebooks" / f"{name}.ipynb", REPO / "params" / "default.yaml")
+    for key, value in resolved.items():
+        assert declared[key] == value, f"{name}: {key} = {declared[key]!r} in the notebook, {value!r} in default.yaml"
+    assert yaml.safe_load((REPO / "params" / "default.yaml").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------------------------ running
+
+
+def run(name: str, out: Path, figures: Path, **parameters) -> Path:
+    import papermill
+
+    executed = figures.parent / "executed" / f"{name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    params = {"interim_dir": str(out / "interim"), "processed_dir": str(out / "processed"),
+              "figures_dir": str(figures), "formats": ["png", "pdf"], "dpi": 72}
+    params.update(parameters)
+    papermill.execute_notebook(str(REPO / "notebooks" / f"{name}.ipynb"), str(executed), parameters=params,
+                               kernel_name="huayu", cwd=str(REPO / "notebooks"), progress_bar=False,
+                               log_output=False)
+    return figures / name
+
+
+@pytest.fixture(autouse=True)
+def strict_kernel(monkeypatch):
+    monkeypatch.setenv("HUAYU_STRICT_GLYPHS", "1")
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+
+
+def csv(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", encoding="utf-8-sig")
+
+
+def assert_figures(folder: Path, name: str) -> None:
+    for fig in FIGURES[name]:
+        for ext in ("png", "pdf", "csv"):
+            path = folder / f"{fig}.{ext}"
+            assert path.is_file() and path.stat().st_size > 0, path
+        assert (folder / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (folder / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def word_tokens(out: Path) -> pd.DataFrame:
+    tokens = pd.read_parquet(out / "processed" / "tokens.parquet")
+    return tokens[~tokens["is_punct"]]
+
+
+def check_overview(folder: Path, out: Path) -> None:
+    documents = pd.read_parquet(out / "interim" / "documents.parquet")
+    words = word_tokens(out)
+    lengths = csv(folder, "lengths").set_index("doc_id")
+    assert list(lengths.index) == list(documents["doc_id"])  # no document dropped, corpus order
+    assert lengths["n_tokens"].to_dict() == words.groupby("doc_id").size().to_dict()
+    assert lengths["n_chars_clean"].tolist() == documents["n_chars_clean"].tolist()
+    assert len(csv(folder, "documents")) == len(documents)
+    removed = csv(folder, "cleaning")
+    log = pd.read_csv(out / "interim" / "cleaning_log.csv", encoding="utf-8-sig")
+    assert removed["n_removals"].sum() == len(log)
+    assert removed["n_chars_removed"].sum() == (log["raw_char_end"] - log["raw_char_start"]).sum()
+    diversity = csv(folder, "lexical-diversity")
+    assert ((diversity["mattr"] > 0) & (diversity["mattr"] <= 1)).all()
+    assert ((diversity["ttr"] > 0) & (diversity["ttr"] <= 1)).all()
+
+
+def check_tfidf(folder: Path) -> None:
+    sim = csv(folder, "similarity").set_index("unit")
+    values = sim.loc[:, list(sim.index)].to_numpy()
+    np.testing.assert_allclose(values, values.T, atol=1e-12)
+    np.testing.assert_allclose(np.diag(values), 1.0)
+    assert ((values >= 0) & (values <= 1 + 1e-12)).all()
+    top = csv(folder, "top-terms")
+    for _, part in top.groupby("unit"):
+        assert part["rank"].tolist() == list(range(1, len(part) + 1))
+        assert part["tfidf"].is_monotonic_decreasing
+    assert len(csv(folder, "term-heatmap")) > 0
+
+
+def check_topics(folder: Path, n_paragraph_units: int | None = None) -> None:
+    for model in ("nmf", "lda"):
+        shares = csv(folder, f"topic-shares-{model}").set_index("doc_id")
+        np.testing.assert_allclose(shares.sum(axis=1).to_numpy(), 1.0, atol=1e-9)
+        assert ((shares.to_numpy() >= -1e-12) & (shares.to_numpy() <= 1 + 1e-12)).all()
+        terms = csv(folder, f"topic-terms-{model}")
+        assert set(terms["topic"]) == set(shares.columns)
+    sil = csv(folder, "silhouette")
+    assert ((sil["silhouette"] >= -1) & (sil["silhouette"] <= 1)).all()
+    crosstab = csv(folder, "clusters-by-document")
+    points = csv(folder, "paragraph-map")
+    assert crosstab.drop(columns="cluster").to_numpy().sum() == len(points)
+    if n_paragraph_units is not None:
+        assert len(points) == n_paragraph_units
+
+
+def check_trends(folder: Path, out: Path, keywords: list[str], match: str) -> None:
+    segments = csv(folder, "segment-trends")
+    by_document = csv(folder, "document-trends")
+    hits = csv(folder, "dispersion")
+    assert set(segments["keyword"]) == set(keywords)
+    np.testing.assert_allclose(segments["per_1000"], 1000 * segments["count"] / segments["n_tokens"])
+    per_doc = segments.groupby(["doc_id", "keyword"])["count"].sum()
+    doc_counts = by_document.set_index(["doc_id", "keyword"])["count"]
+    assert per_doc.sort_index().to_dict() == doc_counts.sort_index().to_dict()
+    assert hits.groupby(["doc_id", "keyword"]).size().to_dict() == {k: v for k, v in per_doc.items() if v}
+    if match == "token":
+        words = word_tokens(out)
+        expected = words[words["token"].isin(keywords)].groupby(["doc_id", "token"]).size()
+        assert {k: v for k, v in per_doc.items() if v} == expected.to_dict()
+    # documents ordered by date, the undated ones last
+    order = by_document.drop_duplicates("doc_id").sort_values("order")
+    dated = order[order["dated"]]
+    assert list(dated["date"]) == sorted(dated["date"])
+    assert not order["dated"].iloc[len(dated):].any()
+
+
+# tiny corpus: hand counts of the keywords in tests/fixtures/tiny_corpus/raw/*.txt
+TINY_KEYWORDS = ["项目", "乡村振兴", "营商环境", "创新", "民生"]
+TINY_HAND_COUNTS = {
+    ("jia_2022", "项目"): 4, ("yi_2021", "项目"): 2,
+    ("jia_2022", "乡村振兴"): 2, ("yi_2021", "乡村振兴"): 0,
+    ("jia_2022", "营商环境"): 2, ("yi_2021", "营商环境"): 1,
+    ("jia_2022", "创新"): 4, ("yi_2021", "创新"): 1,
+    ("jia_2022", "民生"): 0, ("yi_2021", "民生"): 2,
+}
+TINY_PARAMS = {
+    "03-topics": {"n_topics": 2, "n_clusters": 2, "silhouette_ks": [2, 3], "min_count": 1},
+    "04-keyword-trends": {"keywords": TINY_KEYWORDS, "n_segments": 3, "match": "text"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_on_tiny_corpus(name, tiny_out, tmp_path):
+    folder = run(name, tiny_out, tmp_path / "figures", lang="en", **TINY_PARAMS.get(name, {}))
+    assert_figures(folder, name)
+    if name == "01-corpus-overview":
+        check_overview(folder, tiny_out)
+        removed = csv(folder, "cleaning").set_index("doc_id")
+        assert removed.loc["jia_2022", "rule"] == "watermark_url"
+        assert removed.loc["jia_2022", "n_chars_removed"] == len("(www.example.com)")
+    elif name == "02-tfidf":
+        check_tfidf(folder)
+        sim = csv(folder, "similarity").set_index("unit")
+        assert sim.shape == (2, 3)
+    elif name == "03-topics":
+        check_topics(folder)
+    else:
+        check_trends(folder, tiny_out, TINY_KEYWORDS, "text")
+        counts = csv(folder, "document-trends").set_index(["doc_id", "keyword"])["count"].to_dict()
+        assert counts == TINY_HAND_COUNTS
+        order = csv(folder, "document-trends").drop_duplicates("doc_id")["doc_id"].tolist()
+        assert order == ["yi_2021", "jia_2022"]  # 2021 before 2022-01-10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_on_bundled_corpus(name, bundled_out, tmp_path):
+    folder = run(name, bundled_out, tmp_path / "figures")
+    assert_figures(folder, name)
+    documents = pd.read_parquet(bundled_out / "interim" / "documents.parquet")
+    if name == "01-corpus-overview":
+        check_overview(folder, bundled_out)
+        assert "template_xx" in set(csv(folder, "lengths")["doc_id"])
+    elif name == "02-tfidf":
+        check_tfidf(folder)
+        assert set(csv(folder, "similarity")["unit"]) == set(documents["doc_id"])
+    elif name == "03-topics":
+        check_topics(folder)
+        assert set(csv(folder, "topic-shares-nmf")["doc_id"]) == set(documents["doc_id"])
+    else:
+        keywords = json.loads(json.dumps(parameter(name, "keywords")))
+        check_trends(folder, bundled_out, keywords, parameter(name, "match"))
+
+
+def parameter(name: str, key: str):
+    from huayu.runner import declared_parameters
+
+    return declared_parameters(REPO / "notebooks" / f"{name}.ipynb")[key]
+
+
+BAD_PARAMETERS = [
+    ("03-topics", {"n_topics": 100_000}, "n_topics=100000 is larger than the number of paragraph units"),
+    ("02-tfidf", {"documents": ["changan_2023", "nowhere_2020"]}, "documents: unknown doc_id(s) 'nowhere_2020'"),
+    ("04-keyword-trends", {"keywords": []}, "keywords is empty"),
+    ("04-keyword-trends", {"keywords": ["项目", "量子纠缠"]}, "keywords: ['量子纠缠'] never occur"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "params", "message"), BAD_PARAMETERS)
+def test_bad_parameters_stop_with_one_clear_message(name, params, message, tiny_out, tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError) as info:
+        run(name, tiny_out, tmp_path / "figures", **params)
+    err = info.value
+    assert err.ename == "ParameterError"
+    assert message in err.evalue
+    # the error is raised by huayu's own checks, not from inside scikit-learn or pandas
+    last_frames = "\n".join(err.traceback[-2:])
+    assert "sklearn" not in last_frames and "site-packages" not in last_frames

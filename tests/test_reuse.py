@@ -1,0 +1,178 @@
+"""Text reuse: stripping, hashing, maximal aligned passages (checked against brute force), the share
+matrix, and the abstract the raw Xifeng text repeats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from huayu.checks import ParameterError
+from huayu.clean import clean_document
+from huayu.reuse import (alignment_table, baseline_shares, coverage, find_reuse, ngram_hashes, share_matrix,
+                         strip_text, uncleaned_documents)
+
+REPO = Path(__file__).resolve().parents[1]
+XIFENG_RAW = REPO / "data" / "raw" / "001_9e70d2a127fe3adb.txt"
+
+
+def _docs(**texts: str) -> pd.DataFrame:
+    return pd.DataFrame({"doc_id": list(texts), "text": list(texts.values())})
+
+
+def test_strip_text_keeps_letters_and_digits_with_offsets():
+    text = "坚持“人民城市人民建”, 5G基站!\n(一)"
+    stripped, index = strip_text(text)
+    assert stripped == "坚持人民城市人民建5G基站一"
+    assert "".join(text[i] for i in index) == stripped
+
+
+def test_ngram_hashes_equal_the_polynomial_definition():
+    s = "全力以赴推动高质量发展"
+    cp = np.frombuffer(s.encode("utf-32-le"), dtype="<u4")
+    h = ngram_hashes(cp, 4)
+    p, mod = 0x100000001B3, 2**64
+    expected = [sum(ord(s[i + j]) * pow(p, 3 - j, mod) for j in range(4)) % mod for i in range(len(s) - 3)]
+    assert [int(x) for x in h] == expected
+    assert len(ngram_hashes(cp[:3], 4)) == 0
+
+
+def test_shared_passage_found_across_punctuation_with_positions_in_both_texts():
+    a = "会议强调,要坚持人民城市人民建、人民城市为人民,全面提升。"
+    b = "我们要坚持“人民城市人民建,人民城市为人民”,走好新路。"
+    p = find_reuse(_docs(a=a, b=b), n=8)
+    assert len(p) == 1
+    row = p.iloc[0]
+    assert (row.doc_a, row.doc_b, bool(row.internal)) == ("a", "b", False)
+    assert row.n_chars == len("要坚持人民城市人民建人民城市为人民")
+    assert a[row.start_a:row.end_a] == row.text_a == "要坚持人民城市人民建、人民城市为人民"
+    assert b[row.start_b:row.end_b] == row.text_b == "要坚持“人民城市人民建,人民城市为人民"
+
+
+def test_passages_shorter_than_n_are_not_reported():
+    p = find_reuse(_docs(a="甲乙丙丁戊己庚", b="甲乙丙丁戊己庚"), n=8)
+    assert p.empty
+    p = find_reuse(_docs(a="子丑寅卯甲乙丙丁戊己庚辛", b="甲乙丙丁戊己庚辛壬癸"), n=8)
+    assert list(p["n_chars"]) == [8]
+    with pytest.raises(ParameterError, match="min_chars"):
+        find_reuse(_docs(a="x", b="y"), n=8, min_chars=4)
+
+
+def _brute_force_mems(a: str, b: str, n: int) -> set[tuple[int, int, int]]:
+    """Maximal exact matches (start in a, start in b, length) of at least n characters, by brute force."""
+    out = set()
+    for i in range(len(a)):
+        for j in range(len(b)):
+            if i > 0 and j > 0 and a[i - 1] == b[j - 1]:
+                continue  # not left-maximal
+            k = 0
+            while i + k < len(a) and j + k < len(b) and a[i + k] == b[j + k]:
+                k += 1
+            if k >= n:
+                out.add((i, j, k))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="甲乙丙", min_size=0, max_size=40), st.text(alphabet="甲乙丙", min_size=0, max_size=40),
+       st.integers(min_value=2, max_value=5))
+def test_passages_are_exactly_the_maximal_matches(a, b, n):
+    p = find_reuse(_docs(a=a, b=b), n=n, internal=False)
+    got = {(r.stripped_start_a, r.stripped_start_b, r.n_chars) for r in p.itertuples()}
+    assert got == _brute_force_mems(a, b, n)
+
+
+def test_internal_reuse_within_one_text():
+    text = "第一段讲全力以赴破难题开新局。第二段另说别的事情。第三段又讲全力以赴破难题开新局!"
+    p = find_reuse(_docs(a=text), n=8)
+    assert len(p) == 1 and bool(p.iloc[0]["internal"])
+    row = p.iloc[0]
+    assert row.text_a == row.text_b == "讲全力以赴破难题开新局"
+    assert row.end_a <= row.start_b
+    assert find_reuse(_docs(a=text), n=8, internal=False).empty
+
+
+def test_share_matrix_and_coverage_by_hand():
+    a = "甲乙丙丁戊己庚辛" + "子丑寅卯" * 3          # 20 stripped characters
+    b = "甲乙丙丁戊己庚辛壬癸"                          # 10
+    c = "天地玄黄宇宙洪荒日月"                          # 10, shares nothing
+    docs = _docs(a=a, b=b, c=c)
+    p = find_reuse(docs, n=8, internal=False)
+    m = share_matrix(p, docs)
+    assert m.loc["a", "b"] == pytest.approx(8 / 20)
+    assert m.loc["b", "a"] == pytest.approx(8 / 10)
+    assert m.loc["c"].sum() == 0 and m.loc["a", "a"] == 0
+    cov = coverage(p, docs, baseline="b").set_index("doc_id")
+    assert cov.loc["a", "shared_any"] == pytest.approx(0.4)
+    assert cov.loc["a", "shared_baseline"] == pytest.approx(0.4) and cov.loc["a", "shared_other"] == 0
+    base = baseline_shares(m, "b").set_index("doc_id")
+    assert base.loc["a", "with_baseline"] == pytest.approx(0.4) and base.loc["c", "with_baseline"] == 0
+    with pytest.raises(ParameterError, match="baseline"):
+        coverage(p, docs, baseline="z")
+
+
+def test_overlapping_passages_count_once():
+    # b holds the passage twice, so a shares two passages with b covering the same 8 characters of a.
+    a = "甲乙丙丁戊己庚辛"
+    b = "甲乙丙丁戊己庚辛,天地玄黄,甲乙丙丁戊己庚辛"
+    docs = _docs(a=a, b=b)
+    p = find_reuse(docs, n=8, internal=False)
+    assert len(p) == 2
+    m = share_matrix(p, docs)
+    assert m.loc["a", "b"] == pytest.approx(1.0)
+    assert m.loc["b", "a"] == pytest.approx(16 / 20)
+
+
+def test_max_df_leaves_out_ngrams_in_many_documents():
+    common = "全面从严治党永远在路上"
+    docs = _docs(a="甲" + common, b="乙" + common, c="丙" + common, d="丁" + common + "天地玄黄宇宙洪荒",
+                 e="天地玄黄宇宙洪荒")
+    assert len(find_reuse(docs, n=8)) == 6 + 1
+    assert list(zip(*[find_reuse(docs, n=8, max_df=2)[c] for c in ("doc_a", "doc_b")])) == [("d", "e")]
+
+
+def test_raw_xifeng_abstract_shows_up_as_internal_reuse_without_cleaning():
+    raw = XIFENG_RAW.read_text(encoding="utf-8")
+    uncleaned = clean_document(raw, "xifeng_2021", genre="speech", rules=[])
+    p = find_reuse(_docs(xifeng_2021=uncleaned.text), n=8)
+    longest = alignment_table(p).iloc[0]
+    assert bool(longest["internal"])
+    assert longest["n_chars"] >= 100
+    assert "突出“两兴两治”" in longest["text_a"] and "确保“十四五”起好步" in longest["text_a"]
+    abstract_at = uncleaned.text.index("【摘要】")
+    assert abstract_at < longest["start_a"] < abstract_at + 20        # the first copy is the abstract
+    assert longest["start_b"] > uncleaned.text.index("同志们")        # the second is in the body
+    cleaned = clean_document(raw, "xifeng_2021", genre="speech")
+    p_clean = find_reuse(_docs(xifeng_2021=cleaned.text), n=8)
+    assert p_clean.empty or p_clean["n_chars"].max() < 100            # cleaning removed the abstract
+
+
+def test_bad_input():
+    with pytest.raises(ParameterError, match="repeated doc_id"):
+        find_reuse(_docs(a="x").pipe(lambda d: pd.concat([d, d])))
+    with pytest.raises(ParameterError, match="n=1"):
+        find_reuse(_docs(a="x"), n=1)
+    with pytest.raises(ParameterError, match="lacks the column"):
+        find_reuse(pd.DataFrame({"id": ["a"]}))
+
+
+def test_uncleaned_documents_put_the_boilerplate_back_and_the_abstract_reappears():
+    from huayu.clean import LOG_COLUMNS, PARAGRAPH_COLUMNS, document_tables
+
+    raw = XIFENG_RAW.read_text(encoding="utf-8")
+    doc = clean_document(raw, "xifeng_2021", genre="speech")
+    paragraphs, _, log = document_tables(doc)
+    paragraphs = pd.DataFrame(paragraphs, columns=PARAGRAPH_COLUMNS)
+    log = pd.DataFrame(log, columns=LOG_COLUMNS)
+    restored = uncleaned_documents(paragraphs, log)
+    text = restored.loc[0, "text"]
+    assert text.startswith("理论教育 2021全区经济工作会议讲话成果")
+    assert "【摘要】" in text and "免责声明" in text and text.rstrip().endswith("我要反馈")
+    assert len(strip_text(text)[0]) == len(strip_text(raw)[0])  # nothing lost, nothing added
+    p = find_reuse(restored, n=8)
+    assert alignment_table(p, internal=True).iloc[0]["n_chars"] >= 100
+    assert alignment_table(p, internal=False).empty

@@ -1,0 +1,263 @@
+"""run-notebook and manifest: parameters, staging (no clobbering on failure), messages, provenance."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from huayu import provenance, runner
+
+REPO = Path(__file__).resolve().parents[1]
+
+PARAMETERS = """\
+figures_dir = "figures"
+interim_dir = "data/interim"
+lang = "zh"
+formats = ["png", "pdf"]
+dpi = 100
+n = 3
+documents = "all"
+"""
+
+
+def make_notebook(path: Path, parameters: str = PARAMETERS, *, read_documents: bool = False) -> Path:
+    """A tiny analysis notebook in the house layout: question, parameters, one call per cell."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cells = [
+        nbformat.v4.new_markdown_cell("# A tiny notebook\nDoes the runner publish what it draws?"),
+        nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import pandas as pd\nfrom huayu.report import NotebookContext"),
+        nbformat.v4.new_code_cell('ctx = NotebookContext("' + path.stem + '", figures_dir=figures_dir, lang=lang, '
+                                  'formats=formats, dpi=dpi, interim_dir=interim_dir)'),
+        nbformat.v4.new_markdown_cell("The line and its table."),
+        nbformat.v4.new_code_cell('fig, ax = ctx.figure()\nax.plot(range(n))\nax.set_title(ctx.label.text('
+                                  'zh="高质量发展", en="high-quality development"))\n'
+                                  'ctx.save(fig, "line", table=pd.DataFrame({"x": range(n)}))'),
+        nbformat.v4.new_code_cell('if n > 5:\n    raise ValueError(f"n={n} is larger than 5")'),
+    ]
+    if read_documents:
+        cells.append(nbformat.v4.new_code_cell(
+            'ctx.save_table(ctx.documents[["doc_id", "n_chars_clean"]], "lengths")'))
+    nb.cells = cells
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture
+def notebook(tmp_path) -> Path:
+    return make_notebook(tmp_path / "notebooks" / "01-tiny.ipynb")
+
+
+def write_yaml(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------------------ fast: parameters
+
+
+def test_declared_parameters_are_read_from_the_parameters_cell(notebook):
+    assert runner.declared_parameters(notebook) == {
+        "figures_dir": "figures", "interim_dir": "data/interim", "lang": "zh", "formats": ["png", "pdf"],
+        "dpi": 100, "n": 3, "documents": "all"}
+
+
+def test_parameters_cell_must_hold_literals(tmp_path):
+    nb = make_notebook(tmp_path / "02-bad.ipynb", PARAMETERS + "m = n + 1\n")
+    with pytest.raises(runner.ParameterError, match="parameter 'm' must be a literal"):
+        runner.declared_parameters(nb)
+
+
+def test_shared_keys_go_to_notebooks_that_declare_them_and_sections_override(notebook, tmp_path):
+    make_notebook(notebook.parent / "02-other.ipynb", PARAMETERS + "n_topics = 4\n")
+    params = write_yaml(tmp_path / "p.yaml", "lang: en\nn_topics: 6\n01-tiny:\n  n: 4\n02-other:\n  n: 1\n")
+    assert runner.resolve_parameters(notebook, params) == {"lang": "en", "n": 4}
+
+
+def test_unknown_parameters_are_named_with_the_valid_ones(notebook, tmp_path):
+    params = write_yaml(tmp_path / "p.yaml", "01-tiny:\n  n_topic: 4\n")
+    with pytest.raises(runner.ParameterError) as err:
+        runner.resolve_parameters(notebook, params)
+    assert "unknown parameter(s) 'n_topic'" in str(err.value)
+    assert "valid parameters of 01-tiny: documents, dpi, figures_dir, formats, interim_dir, lang, n" in str(err.value)
+    params = write_yaml(tmp_path / "p.yaml", "colour: red\n")
+    with pytest.raises(runner.ParameterError, match="'colour' at the top level: no notebook declares them"):
+        runner.resolve_parameters(notebook, params)
+
+
+def test_wrong_kind_of_value_and_folder_keys_are_rejected(notebook, tmp_path):
+    params = write_yaml(tmp_path / "p.yaml", "01-tiny:\n  n: three\n")
+    with pytest.raises(runner.ParameterError, match="'n' of 01-tiny expects a number \\(default 3\\), got 'three'"):
+        runner.resolve_parameters(notebook, params)
+    params = write_yaml(tmp_path / "p.yaml", "documents: [changan_2023]\n")  # text default, list given: fine
+    assert runner.resolve_parameters(notebook, params) == {"documents": ["changan_2023"]}
+    params = write_yaml(tmp_path / "p.yaml", "figures_dir: elsewhere\n")
+    with pytest.raises(runner.ParameterError, match="set by run-notebook"):
+        runner.resolve_parameters(notebook, params)
+    with pytest.raises(runner.ParameterError, match="no such file"):
+        runner.resolve_parameters(notebook, tmp_path / "missing.yaml")
+
+
+def test_default_parameter_file_is_valid_for_the_notebooks():
+    shared, sections = runner.read_parameter_file(REPO / "params" / "default.yaml")
+    assert {"lang", "formats", "dpi", "random_state", "documents"} <= set(shared)
+    assert shared["lang"] in ("zh", "en")
+    for nb in sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        runner.resolve_parameters(nb, REPO / "params" / "default.yaml")  # raises on any unknown key
+
+
+def test_publish_replaces_the_folder(tmp_path):
+    final = tmp_path / "figs" / "01-a"
+    final.mkdir(parents=True)
+    (final / "old.png").write_text("old")
+    staged = tmp_path / "stage" / "01-a"
+    staged.mkdir(parents=True)
+    (staged / "new.png").write_text("new")
+    runner.publish(staged, final)
+    assert [p.name for p in final.iterdir()] == ["new.png"]
+    assert not staged.exists()
+    assert [p.name for p in (tmp_path / "figs").iterdir()] == ["01-a"]  # no leftovers
+
+
+# -------------------------------------------------------------------------------------------- fast: manifest
+
+
+def _fake_part(figures: Path, notebook: str, files: dict[str, bytes]) -> None:
+    folder = figures / notebook
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    records = provenance.build_part(folder, notebook=notebook, figures_root=figures, parameter_set="p:0",
+                                    interim_dir=figures / "nowhere")
+    provenance.write_part(records, folder)
+
+
+def test_manifest_columns_rows_and_hashes(tmp_path):
+    figures = tmp_path / "figures"
+    _fake_part(figures, "02-b", {"x.png": b"png", "x.csv": b"a\n1\n"})
+    _fake_part(figures, "01-a", {"y.pdf": b"pdf", "y.svg": b"svg"})
+    path = provenance.write_manifest(figures)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == list(provenance.COLUMNS)
+    assert [r["path"] for r in rows] == ["01-a/y.pdf", "01-a/y.svg", "02-b/x.csv", "02-b/x.png"]
+    assert [r["kind"] for r in rows] == ["figure", "figure", "table", "figure"]
+    assert rows[3]["sha256"] == hashlib.sha256(b"png").hexdigest()
+    assert rows[0]["lock_sha256"] == hashlib.sha256((REPO / "requirements.lock").read_bytes()).hexdigest()
+    assert rows[0]["corpus_sha256"] == "unknown" and rows[0]["notebook"] == "01-a"
+    assert len(rows[0]["git_commit"].split("-")[0]) in (40, 7) or rows[0]["git_commit"] == "unknown"
+    before = path.read_bytes()
+    provenance.write_manifest(figures)
+    assert path.read_bytes() == before  # nothing time-dependent
+
+
+def test_manifest_refuses_files_changed_after_their_run(tmp_path):
+    figures = tmp_path / "figures"
+    _fake_part(figures, "01-a", {"y.png": b"png"})
+    (figures / "01-a" / "y.png").write_bytes(b"edited by hand")
+    with pytest.raises(provenance.ManifestError, match="01-a/y.png \\(changed since its notebook ran\\)"):
+        provenance.write_manifest(figures)
+
+
+def test_corpus_hash_depends_on_content_only(tmp_path):
+    import pandas as pd
+
+    df = pd.DataFrame({"doc_id": ["b", "a"], "text": ["乙", "甲"]})
+    for d in ("one", "two"):
+        (tmp_path / d).mkdir()
+    df.to_parquet(tmp_path / "one" / "documents.parquet")
+    df.iloc[::-1].to_parquet(tmp_path / "two" / "documents.parquet")
+    assert provenance.corpus_hash(tmp_path / "one") == provenance.corpus_hash(tmp_path / "two")
+    df.assign(text=["乙", "丙"]).to_parquet(tmp_path / "two" / "documents.parquet")
+    assert provenance.corpus_hash(tmp_path / "one") != provenance.corpus_hash(tmp_path / "two")
+
+
+# ------------------------------------------------------------------------------------ slow: running notebooks
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    return subprocess.run([sys.executable, "-m", "huayu", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=300)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_run_success_failure_and_determinism(notebook, tmp_path):
+    figures, executed = tmp_path / "figures", tmp_path / "executed"
+    common = ["--figures", str(figures), "--executed", str(executed), "--interim", str(tmp_path / "none"),
+              "--strict-glyphs"]
+    ok = write_yaml(tmp_path / "ok.yaml", "lang: en\n01-tiny:\n  n: 4\n")
+    res = run_cli("run-notebook", str(notebook), "--params", str(ok), *common)
+    assert res.returncode == 0, res.stderr
+    out = figures / "01-tiny"
+    first = digests(out)
+    assert sorted(first) == [".done", ".provenance.json", "line.csv", "line.pdf", "line.png"]
+    assert (executed / "01-tiny.ipynb").exists()
+    executed_nb = nbformat.read(str(executed / "01-tiny.ipynb"), as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed_nb.cells)
+    assert [p.name for p in figures.iterdir()] == ["01-tiny"]  # staging folder removed
+    records = json.loads((out / ".provenance.json").read_text(encoding="utf-8"))["records"]
+    assert {r["path"] for r in records} == {"01-tiny/line.csv", "01-tiny/line.pdf", "01-tiny/line.png"}
+    assert all(r["sha256"] == first[r["path"].split("/")[1]] for r in records)
+    assert records[0]["parameter_set"].startswith("ok:")
+
+    # the same run again: byte-identical figures and provenance
+    res = run_cli("run-notebook", str(notebook), "--params", str(ok), *common)
+    assert res.returncode == 0, res.stderr
+    assert digests(out) == first
+
+    # a failing run: names the notebook, the cell and the error; previous figures untouched
+    bad = write_yaml(tmp_path / "bad.yaml", "01-tiny:\n  n: 7\n")
+    res = run_cli("run-notebook", str(notebook), "--params", str(bad), *common)
+    assert res.returncode == 1
+    assert "notebook 01-tiny failed in cell 7 (code cell 5)" in res.stderr
+    assert "if n > 5:" in res.stderr
+    assert "ValueError: n=7 is larger than 5" in res.stderr
+    assert "Traceback" not in res.stderr and "PapermillExecutionError" not in res.stderr
+    assert digests(out) == first
+    assert [p.name for p in figures.iterdir()] == ["01-tiny"]
+
+    # unknown parameter: exit code 2 and the valid names, nothing run
+    unknown = write_yaml(tmp_path / "unknown.yaml", "01-tiny:\n  k: 7\n")
+    res = run_cli("run-notebook", str(notebook), "--params", str(unknown), *common)
+    assert res.returncode == 2 and "unknown parameter(s) 'k'" in res.stderr and "valid parameters" in res.stderr
+
+    res = run_cli("manifest", "--figures", str(figures))
+    assert res.returncode == 0, res.stderr
+    with open(figures / "MANIFEST.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["path"] for r in rows] == ["01-tiny/line.csv", "01-tiny/line.pdf", "01-tiny/line.png"]
+    assert all(r["sha256"] == first[r["path"].split("/")[1]] for r in rows)
+
+
+@pytest.mark.slow
+def test_notebook_runs_the_same_from_the_notebooks_folder(tmp_path, tiny_out):
+    """As in JupyterLab (kernel cwd = notebooks/), relative folders resolve from the repository root."""
+    import papermill
+
+    nb = make_notebook(tmp_path / "notebooks" / "03-docs.ipynb", read_documents=True)
+    rel_interim = os.path.relpath(tiny_out / "interim", REPO)  # relative to the repository root
+    results = {}
+    for where, cwd in (("lab", REPO / "notebooks"), ("elsewhere", tmp_path)):
+        cwd.mkdir(exist_ok=True)
+        figures = tmp_path / f"figures-{where}"
+        papermill.execute_notebook(str(nb), str(tmp_path / f"{where}.ipynb"), kernel_name=runner.kernel_name(),
+                                   parameters={"figures_dir": str(figures), "interim_dir": rel_interim},
+                                   cwd=str(cwd), progress_bar=False)
+        results[where] = digests(figures / "03-docs")
+    assert results["lab"] == results["elsewhere"]
+    assert "lengths.csv" in results["lab"]

@@ -1,0 +1,117 @@
+"""huayu.tfidf: weights, rankings, similarity and clustering against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from _token_tables import make_tokens
+from huayu.checks import ParameterError
+from huayu.dfm import build_dfm, document_dfm
+from huayu.tfidf import (choose_terms, cluster_units, cosine_similarity, idf, term_document_table,
+                         tfidf_weights, top_terms)
+
+DOCS = {"a": [["x", "x", "y"]], "b": [["y", "z"]], "c": [["x", "z", "z", "w"]]}
+
+
+@pytest.fixture()
+def dfm():
+    return build_dfm(make_tokens(DOCS))
+
+
+def test_idf_and_weights_hand_computed(dfm):
+    # n = 3 units; df(x) = df(y) = df(z) = 2, df(w) = 1; smooth idf = ln((1+n)/(1+df)) + 1
+    values = idf(dfm)
+    assert values["x"] == pytest.approx(math.log(4 / 3) + 1)
+    assert values["w"] == pytest.approx(math.log(4 / 2) + 1)
+    weights = tfidf_weights(dfm).toarray()
+    row_a = dict(zip(dfm.terms, weights[0], strict=True))
+    # a = (x: 2·idf, y: 1·idf) with equal idf → (2, 1)/√5 after L2 normalisation
+    assert row_a["x"] == pytest.approx(2 / math.sqrt(5))
+    assert row_a["y"] == pytest.approx(1 / math.sqrt(5))
+    assert np.linalg.norm(weights, axis=1) == pytest.approx([1, 1, 1])
+
+
+def test_similarity_symmetric_unit_diagonal_and_hand_value(dfm):
+    sim = cosine_similarity(dfm)
+    values = sim.to_numpy()
+    assert np.array_equal(values, values.T)
+    assert np.diag(values).tolist() == [1.0, 1.0, 1.0]
+    # a = (0, 2, 1, 0)/√5, b = (0, 0, 1, 1)/√2 in terms (w, x, y, z): cos = 1/√10
+    assert sim.loc["a", "b"] == pytest.approx(1 / math.sqrt(10))
+    counts = cosine_similarity(dfm, weighting="count")
+    # raw counts a = (0,2,1,0), c = (1,1,0,2): 2/(√5·√6)
+    assert counts.loc["a", "c"] == pytest.approx(2 / (math.sqrt(5) * math.sqrt(6)))
+
+
+def test_top_terms_ranking_and_min_count(dfm):
+    top = top_terms(dfm, n=2, min_count=1)
+    a = top[top["unit"] == "a"]
+    assert a["term"].tolist() == ["x", "y"]
+    assert a["rank"].tolist() == [1, 2]
+    c = top[top["unit"] == "c"]
+    assert c["term"].tolist() == ["z", "w"]
+    assert c.iloc[1]["n_units_with_term"] == 1
+    strict = top_terms(dfm, n=5, min_count=2)
+    assert set(strict["term"]) == {"x", "z"}
+    assert choose_terms(top, per_unit=1) == ["x", "y", "z"]
+    assert choose_terms(top, ["w"]) == ["w"]
+
+
+def test_term_document_table_values(dfm):
+    table = term_document_table(dfm, ["x", "z"], value="per_1000")
+    assert table.loc["x", "a"] == pytest.approx(1000 * 2 / 3)
+    assert table.loc["z", "c"] == pytest.approx(500)
+    assert term_document_table(dfm, ["z"], value="count").loc["z"].tolist() == [0, 1, 2]
+
+
+def test_clustering_joins_the_most_similar_pair_first(dfm):
+    sim = cosine_similarity(dfm)
+    clustering = cluster_units(sim)
+    first = clustering.linkage[0]
+    joined = {sim.index[int(first[0])], sim.index[int(first[1])]}
+    assert joined == {"b", "c"}  # cos(b, c) is the largest off-diagonal value
+    assert first[2] == pytest.approx(1 - sim.loc["b", "c"])
+    assert sorted(clustering.order) == ["a", "b", "c"]
+    assert clustering.ordered(sim).index.tolist() == clustering.order
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(st.sampled_from(["d1", "d2", "d3", "d4"]),
+                       st.lists(st.lists(st.sampled_from(list("甲乙丙丁戊")), min_size=1, max_size=10),
+                                min_size=1, max_size=2), min_size=2))
+def test_similarity_properties(docs):
+    sim = cosine_similarity(build_dfm(make_tokens(docs))).to_numpy()
+    assert np.array_equal(sim, sim.T)
+    assert np.all(np.diag(sim) == 1.0)
+    assert np.all((sim >= 0) & (sim <= 1))
+
+
+def test_bad_parameters(dfm):
+    with pytest.raises(ParameterError, match=r"terms: \['nope'\] never occur"):
+        term_document_table(dfm, ["x", "nope"])
+    with pytest.raises(ParameterError, match="terms is empty"):
+        term_document_table(dfm, [])
+    with pytest.raises(ParameterError, match="value='zscore'.*valid values: 'tfidf', 'count', 'per_1000'"):
+        term_document_table(dfm, ["x"], value="zscore")
+    with pytest.raises(ParameterError, match="method='ward'"):
+        cluster_units(cosine_similarity(dfm), method="ward")
+    with pytest.raises(ParameterError, match="at least 2 units"):
+        cluster_units(cosine_similarity(dfm.select_units(["a"])))
+    with pytest.raises(ParameterError, match="documents: unknown doc_id"):
+        document_dfm(make_tokens(DOCS), documents=["a", "q"])
+    with pytest.raises(ParameterError, match="n=0"):
+        top_terms(dfm, n=0)
+
+
+def test_document_dfm_groups_and_selection():
+    tokens = make_tokens(DOCS)
+    grouped = document_dfm(tokens, groups={"a": "g", "b": "g"})
+    assert list(grouped.units) == ["g", "c"]
+    assert grouped.to_frame().loc["g", "y"] == 2
+    only = document_dfm(tokens, documents=["c"], min_term_chars=1)
+    assert list(only.units) == ["c"]

@@ -1,0 +1,92 @@
+"""huayu.trends: a keyword's trend equals its hand count; bad keywords give one clear message."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from _token_tables import make_documents, make_tokens
+from huayu.checks import ParameterError
+from huayu.trends import dispersion_positions, keyword_by_document, keyword_hits, keyword_segments
+
+DOCS = {
+    "a": [["改革", "，", "发展", "改革"], ["创新", "改革", "安全", "。"]],
+    "b": [["安全", "发展"], ["高质量", "发展"]],
+    "t": [["发展", "xx"]],
+}
+DATES = {"a": "2023-01-04", "b": "2021"}  # a year alone is a valid date
+
+
+@pytest.fixture()
+def tokens():
+    return make_tokens(DOCS)
+
+
+@pytest.fixture()
+def documents():
+    return make_documents(DOCS, dates=DATES)
+
+
+def test_segment_trend_equals_hand_count(tokens):
+    # document a, word tokens (punctuation excluded): 改革 发展 改革 | 创新 改革 安全  → 2 segments of 3
+    table = keyword_segments(tokens, ["改革", "发展"], n_segments=2).set_index(["doc_id", "keyword", "segment"])
+    assert table.loc[("a", "改革", 1), "count"] == 2
+    assert table.loc[("a", "改革", 1), "n_tokens"] == 3
+    assert table.loc[("a", "改革", 1), "per_1000"] == pytest.approx(2000 / 3)
+    assert table.loc[("a", "改革", 2), "per_1000"] == pytest.approx(1000 / 3)
+    assert table.loc[("a", "发展", 2), "count"] == 0
+    assert table.loc[("b", "发展", 2), "per_1000"] == pytest.approx(500)
+    assert len(table) == 3 * 2 * 2  # zeros are rows too
+
+
+def test_by_document_is_ordered_by_date_with_undated_last(tokens, documents):
+    table = keyword_by_document(tokens, ["改革", "发展"], documents)
+    assert table["doc_id"].drop_duplicates().tolist() == ["b", "a", "t"]
+    row = table[(table["doc_id"] == "a") & (table["keyword"] == "改革")].iloc[0]
+    assert row["count"] == 3 and row["n_tokens"] == 6
+    assert row["per_1000"] == pytest.approx(500)
+    assert table[table["doc_id"] == "b"]["date"].iloc[0] == "2021"
+    template = table[table["doc_id"] == "t"].iloc[0]
+    assert template["date"] == "undated" and not template["dated"]
+
+
+def test_dispersion_positions(tokens):
+    hits = dispersion_positions(tokens, ["改革"])
+    assert hits["position"].tolist() == [0, 2, 4]
+    assert hits["relative_position"].tolist() == pytest.approx([0, 2 / 6, 4 / 6])
+
+
+def test_text_match_finds_multi_token_keywords(tokens, documents):
+    hits = keyword_hits(tokens, ["高质量发展"], match="text", texts=documents)
+    assert hits[["doc_id", "position"]].values.tolist() == [["b", 2]]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["改革", "发展", "安全", "，"]), min_size=6, max_size=40),
+       st.integers(min_value=1, max_value=5))
+def test_segment_counts_sum_to_document_count(words, n_segments):
+    if sum(w != "，" for w in words) < n_segments or "改革" not in words:
+        return
+    tokens = make_tokens({"d": [words]})
+    table = keyword_segments(tokens, ["改革"], n_segments=n_segments)
+    assert table["count"].sum() == words.count("改革")
+    assert table["n_tokens"].sum() == sum(w != "，" for w in words)
+    assert table["n_tokens"].max() - table["n_tokens"].min() <= 1
+
+
+def test_bad_parameters(tokens, documents):
+    with pytest.raises(ParameterError, match="keywords is empty"):
+        keyword_segments(tokens, [], n_segments=2)
+    with pytest.raises(ParameterError, match=r"keywords: \['乡村振兴'\] never occur"):
+        keyword_segments(tokens, ["改革", "乡村振兴"], n_segments=2)
+    with pytest.raises(ParameterError, match="documents: unknown doc_id.*'nowhere'.*valid values: 'a', 'b', 't'"):
+        keyword_segments(tokens, ["改革"], n_segments=2, documents=["a", "nowhere"])
+    with pytest.raises(ParameterError, match="n_segments=5 is larger than the shortest"):
+        keyword_segments(tokens, ["发展"], n_segments=5)
+    with pytest.raises(ParameterError, match="use match='text'"):
+        keyword_by_document(tokens, ["高质量发展"], documents)
+    with pytest.raises(ParameterError, match="match='fuzzy'.*valid values: 'token', 'text'"):
+        keyword_hits(tokens, ["改革"], match="fuzzy")
+    with pytest.raises(ParameterError, match="needs texts"):
+        keyword_hits(tokens, ["改革"], match="text")
