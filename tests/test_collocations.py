@@ -165,3 +165,24 @@ def test_network():
     assert graph.nodes["a"]["freq"] == 3
     with pytest.raises(ParameterError, match="nodes"):
         collocation_network(table, nodes=["q"], min_observed=1)
+
+
+def test_collocation_figures(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from _stats_plots import make_context, table, written
+    from huayu.plot.collocations import plot_collocates, plot_network
+
+    docs = {"d": [["推动", "高质量", "发展", "，", "高质量", "发展", "新", "格局"], ["发展", "经济", "推动", "发展"]]}
+    ctx = make_context(tmp_path, docs)
+    coll = collocates(ctx.tokens, "发展", min_freq=1)
+    fig = plot_collocates(ctx, coll, n=5)
+    assert written(ctx, "collocates") == ["collocates.csv", "collocates.png"]
+    plt.close(fig)
+    graph = collocation_network(cooccurrences(ctx.tokens, min_freq=1, drop_stop=False), n_nodes=5, min_observed=1)
+    fig = plot_network(ctx, graph, seed=3)
+    edges = table(ctx, "collocation-network")
+    assert len(edges) == graph.number_of_edges()
+    labels = {t.get_text() for t in fig.axes[0].texts}
+    assert set(graph.nodes) <= labels
+    plt.close(fig)

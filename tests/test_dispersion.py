@@ -140,3 +140,20 @@ def test_term_positions():
     assert pos["doc_id"].tolist() == ["x", "x", "y", "x", "y"]
     # punctuation not counted: x has 3 word tokens
     assert pos["position"].tolist() == pytest.approx([0, 2 / 3, 1 / 2, 1 / 3, 0])
+
+
+def test_dispersion_figure(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from _stats_plots import make_context, table, written
+    from huayu.plot.dispersion import plot_dispersion
+
+    docs = {"x": [["发展", "，", "改革", "发展"]], "y": [["改革", "创新"]]}
+    ctx = make_context(tmp_path, docs)
+    positions = term_positions(ctx.tokens, ["发展", "改革"])
+    fig = plot_dispersion(ctx, positions, doc_ids=["x", "y"])
+    assert written(ctx, "dispersion-plot") == ["dispersion-plot.csv", "dispersion-plot.png"]
+    assert len(table(ctx, "dispersion-plot")) == 4
+    # one row per term and document, documents without hits included (y has no 发展)
+    assert len(fig.axes[0].get_yticks()) == 4
+    plt.close(fig)

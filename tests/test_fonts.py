@@ -100,6 +100,25 @@ def test_pdf_embeds_truetype_subset_not_type3(tmp_path):
     assert any(b"CJK" in name for _, name in names)  # subset tag + name: embedded and subset
 
 
+def test_rare_characters_come_from_the_extension_font_only_when_used(choice, tmp_path):
+    if choice.extension is None:
+        pytest.skip("the installed face is used as it is (no split TrueType copy)")
+    assert fonts.is_common(ord("高")) and fonts.is_common(ord("ā")) and not fonts.is_common(ord("堃"))
+    assert ord("堃") not in fonts.coverage(choice.path) and ord("堃") in fonts.coverage(choice.extension)
+    sizes = {}
+    for text in ("高质量发展", "高质量发展 堃"):
+        fig, ax = plt.subplots()
+        ax.set_title(text)
+        out = tmp_path / f"{len(text)}.pdf"
+        with warnings.catch_warnings():
+            huayu.report.strict_glyphs()
+            fig.savefig(out)
+        plt.close(fig)
+        data = out.read_bytes()
+        sizes[text] = b"TTExt" in data
+    assert sizes == {"高质量发展": False, "高质量发展 堃": True}
+
+
 def test_missing_glyph_warns():
     with pytest.warns(fonts.MissingGlyphWarning, match="U\\+E000"):
         missing = fonts.check_text("政策\ue000", where="a test")

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from huayu.checks import ParameterError
-from huayu.formulas import (FormulaSpan, formula_spans, formula_table, formulas_by_document, normalize_formula,
-                            shared_formulas)
+from huayu.formulas import (FormulaSpan, formula_spans, formula_summary, formula_table, formulas_by_document,
+                            normalize_formula, shared_formulas)
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO / "tests" / "gold" / "formulas_gold.csv"
@@ -164,6 +164,11 @@ def test_formula_table_maps_sentences_and_shares():
     assert shared.loc[0, "n_docs"] == 2 and shared.loc[0, "docs"] == "a; b"
     counts = formulas_by_document(t)
     assert counts.loc["4个意识", "a"] == 1 and counts.loc["2个维护", "a"] == 0
+    docs3 = pd.concat([docs, pd.DataFrame({"doc_id": ["c"], "text": ["没有提法。"]})], ignore_index=True)
+    summary = formula_summary(t, docs3).set_index("doc_id")
+    assert summary.loc["a", "n_occurrences"] == 2 and summary.loc["a", "n_shared"] == 1
+    assert summary.loc["b", "n_distinct"] == 2 and summary.loc["c", "n_occurrences"] == 0
+    assert summary.loc["a", "per_10k_chars"] == pytest.approx(10_000 * 2 / len(docs.loc[0, "text"]))
 
 
 # The segmenter relies on these invariants for any text.

@@ -15,7 +15,8 @@ from scipy.stats.contingency import chi2_contingency
 from _token_tables import make_documents, make_tokens
 from huayu.checks import ParameterError
 from huayu.dfm import build_dfm
-from huayu.keyness import group_labels, keyness, keyness_by_group, keyness_scores, top_keywords
+from huayu.keyness import (describe_groups, group_labels, keyness, keyness_by_group, keyness_scores,
+                           top_keywords)
 
 # ------------------------------------------------------------------------------------- published examples
 
@@ -186,6 +187,7 @@ def test_group_by_metadata_and_year():
     assert by_genre.attrs["n_target"] == 8 + 6 and by_genre.attrs["n_reference"] == 7
     years = group_labels(DOCUMENTS, "year")
     assert years.to_dict() == {"laixi": "2023", "xifeng": "2021", "anyuan": "unknown"}
+    assert describe_groups(DOCUMENTS, "genre") == {"news_report": ["laixi", "anyuan"], "speech": ["xifeng"]}
     chosen = keyness(tokens, "2023", reference="2021", by="year", documents=DOCUMENTS, min_freq=1)
     assert chosen.attrs["n_target"] == 8 and chosen.attrs["n_reference"] == 7
     assert chosen.attrs["reference"] == ["2021"]
@@ -248,3 +250,33 @@ def test_keyness_by_group_matches_single_comparisons():
     assert top.groupby("group").size().max() == 1
     by_genre = keyness_by_group(tokens, by="genre", documents=DOCUMENTS, min_freq=1)
     assert set(by_genre["group"]) <= {"news_report", "speech"}
+
+
+# --------------------------------------------------------------------------------------------- figures
+
+PLACES = {"laixi": ("莱西市", "Laixi"), "xifeng": ("西峰区", "Xifeng District"), "anyuan": ("安源区", "Anyuan District")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_keyness_figures(tmp_path, lang):
+    import matplotlib.pyplot as plt
+
+    from _stats_plots import make_context, table, written
+    from huayu.plot.keyness import plot_keyness, plot_keyness_by_group
+
+    ctx = make_context(tmp_path, DOCS, lang=lang, places=PLACES)
+    kw = keyness(ctx.tokens, "laixi", documents=ctx.documents, min_freq=1)
+    fig = plot_keyness(ctx, kw, n=3)
+    assert written(ctx, "keyness-bars") == ["keyness-bars.csv", "keyness-bars.png"]
+    shown = table(ctx, "keyness-bars")
+    assert shown["direction"].tolist()[0] == "target" and shown["direction"].tolist()[-1] == "reference"
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert ctx.label.term("攻坚") in texts
+    assert ("莱西市" if lang == "zh" else "Laixi") in fig.axes[0].get_title()
+    plt.close(fig)
+    fig = plot_keyness_by_group(ctx, keyness_by_group(ctx.tokens, min_freq=1), n=2, ncols=2)
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 3
+    assert set(table(ctx, "keyness-by-group")["group"]) == {"laixi", "xifeng", "anyuan"}
+    plt.close(fig)
+    with pytest.raises(ParameterError, match="measure"):
+        plot_keyness(ctx, kw, measure="size")

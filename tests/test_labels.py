@@ -114,3 +114,18 @@ def test_text_and_bad_language():
         Labeler("fr")
     with pytest.raises(ValueError, match="show_zh"):
         Labeler("en", show_zh="yes")
+
+
+def test_terms_shown_without_glossary_entry_are_recorded(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from huayu.report import NotebookContext
+
+    ctx = NotebookContext("02-x", figures_dir=tmp_path, lang="en", formats=["png"], dpi=50,
+                          glossary={"发展": "development"})
+    fig, ax = ctx.figure()
+    ax.set_title(" ".join(ctx.label.terms(["发展", "莱西", "GDP"])))
+    ctx.save(fig, "t")
+    plt.close(fig)
+    assert ctx.label.used == {"发展": "glossary", "莱西": "pinyin", "GDP": "as-is"}
+    assert labels.unglossed_terms(tmp_path) == {"02-x": ["莱西"]}

@@ -72,7 +72,8 @@ def test_rates_are_hand_computed():
     assert r.loc[("a", "directive"), "rate"] == pytest.approx(1000 * 2 / 7)
     assert r.loc[("a", "commitment"), "rate"] == pytest.approx(1000 / 7)
     assert r.loc[("b", "directive"), "rate"] == 0 and r.loc[("b", "directive"), "ci_high"] == 0
-    assert r.loc[("a", "directive"), "ci_low"] <= r.loc[("a", "directive"), "rate"] <= r.loc[("a", "directive"), "ci_high"]
+    a_dir = r.loc[("a", "directive")]
+    assert a_dir["ci_low"] <= a_dir["rate"] <= a_dir["ci_high"]
     counts = sentence_counts(m, tokens)
     assert list(counts["n_tokens"]) == [4, 3, 2] and list(counts["directive"]) == [2, 0, 0]
 

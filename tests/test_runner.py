@@ -182,6 +182,22 @@ def test_corpus_hash_depends_on_content_only(tmp_path):
     assert provenance.corpus_hash(tmp_path / "one") != provenance.corpus_hash(tmp_path / "two")
 
 
+def test_notebook_modules_follow_imports_through_the_package(notebook):
+    files = {p.relative_to(REPO / "lib").as_posix() for p in provenance.notebook_modules(notebook)}
+    assert {"huayu/__init__.py", "huayu/report.py", "huayu/plot/__init__.py", "huayu/plot/fonts.py",
+            "huayu/plot/labels.py", "huayu/plot/save.py", "huayu/paths.py", "huayu/outputs.py"} <= files
+    assert "huayu/runner.py" not in files and "huayu/prepare.py" not in files
+
+
+def test_fingerprint_changes_with_the_parameters_only_for_that_notebook(notebook, tmp_path):
+    common = {"interim_dir": tmp_path / "none", "processed_dir": tmp_path / "none"}
+    a = provenance.inputs_fingerprint(notebook, parameter_set="p:1", parameters={"n": 4}, **common)
+    b = provenance.inputs_fingerprint(notebook, parameter_set="p:1", parameters={"n": 4}, **common)
+    c = provenance.inputs_fingerprint(notebook, parameter_set="p:2", parameters={"n": 5}, **common)
+    assert a == b and a["sha256"] != c["sha256"]
+    assert a["modules"] == c["modules"] and a["notebook"] == c["notebook"]
+
+
 # ------------------------------------------------------------------------------------ slow: running notebooks
 
 
@@ -215,10 +231,21 @@ def test_run_success_failure_and_determinism(notebook, tmp_path):
     assert all(r["sha256"] == first[r["path"].split("/")[1]] for r in records)
     assert records[0]["parameter_set"].startswith("ok:")
 
-    # the same run again: byte-identical figures and provenance
-    res = run_cli("run-notebook", str(notebook), "--params", str(ok), *common)
+    # the same run again (forced): byte-identical figures and provenance
+    res = run_cli("run-notebook", str(notebook), "--params", str(ok), *common, "--force")
     assert res.returncode == 0, res.stderr
     assert digests(out) == first
+
+    # not forced, inputs unchanged: skipped, .done renewed for make, files untouched
+    done_before = (out / ".done").stat().st_mtime_ns
+    res = run_cli("run-notebook", str(notebook), "--params", str(ok), *common)
+    assert res.returncode == 0 and "inputs unchanged" in res.stderr, res.stderr
+    assert (out / ".done").stat().st_mtime_ns > done_before
+    assert digests(out) == first
+    # a parameter file with other sections changed but the same values for this notebook: still skipped
+    other = write_yaml(tmp_path / "ok.yaml", "lang: en\n01-tiny:\n  n: 4\n02-absent:\n  k: 1\n")
+    res = run_cli("run-notebook", str(notebook), "--params", str(other), *common)
+    assert res.returncode == 0 and "inputs unchanged" in res.stderr, res.stderr
 
     # a failing run: names the notebook, the cell and the error; previous figures untouched
     bad = write_yaml(tmp_path / "bad.yaml", "01-tiny:\n  n: 7\n")
@@ -261,3 +288,39 @@ def test_notebook_runs_the_same_from_the_notebooks_folder(tmp_path, tiny_out):
         results[where] = digests(figures / "03-docs")
     assert results["lab"] == results["elsewhere"]
     assert "lengths.csv" in results["lab"]
+
+
+@pytest.mark.slow
+def test_repository_notebook_runs_the_same_from_the_notebooks_folder(tmp_path, tiny_out):
+    """The first notebook of the suite, run as JupyterLab runs it (cwd notebooks/) and from elsewhere."""
+    import papermill
+
+    notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    if not notebooks:
+        pytest.skip("no notebooks yet")
+    nb = notebooks[0]
+    declared = runner.declared_parameters(nb)
+    results = {}
+    for where, cwd in (("lab", REPO / "notebooks"), ("elsewhere", tmp_path)):
+        figures = tmp_path / f"figures-{where}"
+        params = {"figures_dir": str(figures)}
+        # relative folders, as a user would type them in JupyterLab: taken from the repository root
+        params.update({k: os.path.relpath(tiny_out / sub, REPO) for k, sub in
+                       (("interim_dir", "interim"), ("processed_dir", "processed")) if k in declared})
+        papermill.execute_notebook(str(nb), str(tmp_path / f"{where}.ipynb"), kernel_name=runner.kernel_name(),
+                                   parameters=params, cwd=str(cwd), progress_bar=False)
+        results[where] = digests(figures / nb.stem)
+    assert results["lab"] and results["lab"] == results["elsewhere"]
+
+
+def test_project_kernel_is_registered_for_jupyterlab():
+    """`make venv` registers the kernel "huayu" (display name "Python (huayu)") inside the environment."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    if "huayu" not in specs:
+        pytest.skip("the kernel is registered by `make venv`; this environment was made otherwise")
+    spec = KernelSpecManager().get_kernel_spec("huayu")
+    assert Path(spec.argv[0]).absolute().parent == Path(sys.executable).absolute().parent
+    assert spec.display_name == "Python (huayu)"
+    assert runner.kernel_name() == "huayu"

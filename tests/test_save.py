@@ -74,7 +74,7 @@ def test_two_processes_with_different_hash_seeds_write_identical_files(tmp_path)
         subprocess.run([sys.executable, "-c", DRAW, str(tmp_path / run)], check=True, env=env, cwd=tmp_path,
                        timeout=120)
     a, b = _digests(tmp_path / "a" / "99-determinism"), _digests(tmp_path / "b" / "99-determinism")
-    assert sorted(a) == ["bars.csv", "bars.pdf", "bars.png", "bars.svg"]
+    assert sorted(a) == [".terms.json", "bars.csv", "bars.pdf", "bars.png", "bars.svg"]
     assert a == b
 
 

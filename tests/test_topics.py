@@ -85,12 +85,20 @@ def test_kmeans_on_blocks_and_map(dfm):
     assert len(points) == dfm.shape[0]
     assert set(points["doc_id"]) == {"d1", "d2"}
     assert set(points["cluster"]) == {"C1", "C2"}
-    assert len(points.attrs["explained_variance_ratio"]) == 2
+    ratio = points.attrs["explained_variance_ratio"]
+    assert len(ratio) == 2 and ratio[0] >= ratio[1] > 0
+    # the first principal axis separates the two vocabularies: A paragraphs on one side, B on the other
+    is_a = points["unit"].isin([f"d1/{i}" for i in range(5)]).to_numpy()
+    side_a, side_b = set(np.sign(points["x"][is_a])), set(np.sign(points["x"][~is_a]))
+    assert len(side_a) == 1 and len(side_b) == 1 and side_a != side_b
+    lsa = paragraph_map(dfm, method="svd")
+    assert np.isfinite(lsa[["x", "y"]].to_numpy()).all()
 
 
 def test_bad_parameters(dfm):
     n_units = dfm.shape[0]
-    with pytest.raises(ParameterError, match=f"n_topics=99 is larger than the number of paragraph units \\({n_units}\\)"):
+    too_many = f"n_topics=99 is larger than the number of paragraph units \\({n_units}\\)"
+    with pytest.raises(ParameterError, match=too_many):
         fit_topics(dfm, 99)
     with pytest.raises(ParameterError, match="n_topics=0 must be at least 1"):
         fit_topics(dfm, 0)

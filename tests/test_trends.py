@@ -47,6 +47,10 @@ def test_by_document_is_ordered_by_date_with_undated_last(tokens, documents):
     assert row["count"] == 3 and row["n_tokens"] == 6
     assert row["per_1000"] == pytest.approx(500)
     assert table[table["doc_id"] == "b"]["date"].iloc[0] == "2021"
+    assert set(table["date_certainty"]) == {""}  # no date_certainty column in this documents table
+    with_certainty = documents.assign(date_certainty=["stated", "inferred", "unknown"])
+    marked = keyword_by_document(tokens, ["改革"], with_certainty).set_index("doc_id")["date_certainty"]
+    assert marked.to_dict() == {"b": "inferred", "a": "stated", "t": "unknown"}
     template = table[table["doc_id"] == "t"].iloc[0]
     assert template["date"] == "undated" and not template["dated"]
 

@@ -45,7 +45,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from huayu.checks import ParameterError, check_choice, check_columns, check_int
 

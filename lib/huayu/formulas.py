@@ -22,12 +22,15 @@ What counts as a formula (the definition the hand-labelled gold list in ``tests/
     a quoted string of three or more Arabic digits (“1168”, “1315”, “1231511”).
 ``slogan``
     the content of a short quotation (2 … ``max_slogan_chars`` characters, no clause punctuation) that
-    is neither of the above (“放管服”, “两新一重” is a formula, “人民城市人民建” is too long at 8 … the
-    limit is a parameter).
+    is neither of the above: “放管服”, “人民城市人民建” (7 characters); “两新一重” is a numbered formula, and
+    “人民城市人民建、人民城市为人民” (15 characters) is longer than the default limit of 8.
 
 Unquoted formulas are recognised with a small lexicon (``data/dictionaries/formula_lexicon.csv``) of
 measure words, formula heads and compound predicates; the head of an unquoted formula is the *shortest*
-run of characters after the measure that ends in a lexicon head (so 五大主导产业培育 stops at 产业).
+run of characters after the measure that ends in a lexicon head (so 五大主导产业培育 stops at 产业), never
+across 的/和/与/等 …, and an unquoted count is at most :data:`MAX_COUNT`. The lexicon also lists national
+formulas the patterns cannot see (``known``: 一带一路, 三农) and numeral words and idioms that are not
+counts (``not_formula``: 四季, 七嘴八舌, 说三道四); no numbered span may overlap one of the latter.
 
 Numerals are normalised to Arabic digits with cn2an (两 → 2, 十 → 10, 双 → 2), so 8大 and 八大 match
 across documents.
@@ -54,6 +57,7 @@ __all__ = [
     "formula_table",
     "formulas_by_document",
     "shared_formulas",
+    "formula_summary",
     "load_formula_lexicon",
     "KINDS",
 ]
@@ -233,8 +237,8 @@ def formula_spans(text: str, *, max_slogan_chars: int = 8, include_slogans: bool
 
     Returns :class:`FormulaSpan` objects sorted by ``start`` and non-overlapping; offsets index ``text``
     (end exclusive) and quotation marks are outside the span. Priority when candidates overlap: a quoted
-    formula or code, then a quoted slogan, then an unquoted formula (XN₁YN₂ compounds last); within a priority the earlier and
-    then the longer span wins. The rules are described in the module docstring.
+    formula or code, then a quoted slogan, then an unquoted formula (XN₁YN₂ compounds last); within a
+    priority the earlier and then the longer span wins. The rules are described in the module docstring.
 
     Parameters
     ----------
@@ -396,3 +400,27 @@ def shared_formulas(table: pd.DataFrame, *, min_docs: int = 2) -> pd.DataFrame:
     out = out[out["n_docs"] >= min_docs]
     return out.sort_values(["n_docs", "total", "normalized"], ascending=[False, False, True])[cols].reset_index(
         drop=True)
+
+
+def formula_summary(table: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """One row per document: ``n_occurrences``, ``n_distinct`` (normalised forms), ``n_numbered``,
+    ``n_coded``, ``n_shared`` (distinct formulas also used by another document) and
+    ``per_10k_chars`` = 10,000 × occurrences / characters of the cleaned text. Documents without any
+    formula are listed with zeros, in the order of ``documents``."""
+    check_columns("table", table, ["doc_id", "normalized", "kind"])
+    check_columns("documents", documents, ["doc_id", "text"])
+    ids = [str(d) for d in documents["doc_id"]]
+    n_docs_of = table.groupby("normalized")["doc_id"].nunique()
+    g = table.groupby("doc_id", sort=False)
+    out = pd.DataFrame(index=pd.Index(ids, name="doc_id"))
+    out["n_occurrences"] = g.size()
+    out["n_distinct"] = g["normalized"].nunique()
+    kinds = pd.crosstab(table["doc_id"], table["kind"]) if len(table) else pd.DataFrame()
+    for kind in ("numbered", "coded"):
+        out[f"n_{kind}"] = kinds[kind] if kind in kinds else 0
+    shared = table[table["normalized"].map(n_docs_of) >= 2]
+    out["n_shared"] = shared.groupby("doc_id")["normalized"].nunique()
+    out = out.fillna(0).astype("int64")
+    chars = pd.Series([len(str(t)) for t in documents["text"]], index=ids)
+    out["per_10k_chars"] = 10_000 * out["n_occurrences"] / chars.where(chars > 0)
+    return out.reset_index()

@@ -78,6 +78,7 @@ __all__ = [
     "keyness_scores",
     "keyness_by_group",
     "group_labels",
+    "describe_groups",
     "top_keywords",
     "ParameterError",
     "CORRECTIONS",

@@ -29,7 +29,8 @@ import pandas as pd
 
 from huayu.checks import ParameterError, check_columns, check_int, select_documents
 
-__all__ = ["metadata_table", "document_lengths", "cleaning_summary", "lexical_diversity", "moving_ttr", "ParameterError"]
+__all__ = ["metadata_table", "document_lengths", "cleaning_summary", "lexical_diversity", "moving_ttr",
+           "ParameterError"]
 
 DEFAULT_WINDOW = 200
 

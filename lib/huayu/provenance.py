@@ -23,6 +23,7 @@ Nothing time-dependent is recorded, so re-running an unchanged suite rewrites an
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import io
 import json
@@ -86,6 +87,122 @@ def git_commit(root: Path = ROOT) -> str:
     return f"{head}-dirty" if status.strip() else head
 
 
+def _module_file(module: str, lib: Path) -> Path | None:
+    rel = Path(*module.split("."))
+    for cand in (lib / rel.with_suffix(".py"), lib / rel / "__init__.py"):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _imported_modules(tree: ast.AST, current: str | None = None, is_package: bool = False) -> set[str]:
+    """``huayu`` modules an AST imports (``import huayu.x``, ``from huayu import x``, relative imports)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "huayu")
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level and current:
+                parts = current.split(".")
+                parts = parts if is_package else parts[:-1]
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join([*parts, base] if base else parts)
+            if base.split(".")[0] != "huayu":
+                continue
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
+    return found
+
+
+def notebook_modules(notebook: str | os.PathLike[str], lib: Path = ROOT / "lib") -> list[Path]:
+    """Source files of every ``huayu`` module a notebook imports, directly or through other modules.
+
+    Static analysis (``ast``) of the notebook's code cells and of each module reached, including imports
+    inside functions; parent packages (``__init__.py``) are included.
+    """
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))  # plain JSON: no schema validation needed
+    pending: set[str] = set()
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            code = "\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+            try:
+                pending |= _imported_modules(ast.parse(code))
+            except SyntaxError:
+                continue
+    seen: dict[str, Path] = {}
+    while pending:
+        module = pending.pop()
+        if module in seen:
+            continue
+        parts = module.split(".")
+        parents = {".".join(parts[:i]) for i in range(1, len(parts))}  # parent packages run __init__ too
+        pending |= parents - set(seen)
+        path = _module_file(module, lib)
+        if path is None:
+            seen[module] = Path()  # a name imported from a module, not a module itself
+            continue
+        seen[module] = path
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        pending |= _imported_modules(tree, module, path.name == "__init__.py") - set(seen)
+    return sorted({p for p in seen.values() if p != Path()})
+
+
+def inputs_fingerprint(notebook: str | os.PathLike[str], *, parameter_set: str, parameters: dict,
+                       interim_dir: str | os.PathLike[str], processed_dir: str | os.PathLike[str]) -> dict:
+    """Content hashes of everything a notebook run depends on, and their combined ``sha256``.
+
+    The notebook file, its effective parameters, the ``huayu`` modules it imports
+    (:func:`notebook_modules`), every dictionary file, the prepared tables and the lock file. Two runs
+    with the same fingerprint produce the same files, so :mod:`huayu.runner` can skip the second.
+    """
+    def rel(p: Path) -> str:
+        try:
+            return p.resolve().relative_to(ROOT).as_posix()
+        except ValueError:
+            return p.name
+
+    tables = [p for folder in (interim_dir, processed_dir) for p in sorted(Path(folder).glob("*.parquet"))]
+    dictionaries = sorted(p for p in (ROOT / "data" / "dictionaries").glob("*") if p.is_file())
+    parts = {
+        "notebook": sha256_file(notebook),
+        "parameters": hashlib.sha256(json.dumps({"set": parameter_set, "values": parameters}, sort_keys=True,
+                                                ensure_ascii=False, default=str).encode("utf-8")).hexdigest(),
+        "modules": {rel(p): sha256_file(p) for p in notebook_modules(notebook)},
+        "dictionaries": {rel(p): sha256_file(p) for p in dictionaries},
+        "tables": {f"{Path(p).parent.name}/{Path(p).name}": sha256_file(p) for p in tables},
+        "lock": lock_hash(),
+    }
+    combined = hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+    return {"sha256": combined, **parts}
+
+
+def read_part(folder: Path) -> dict | None:
+    """The provenance part of a published notebook folder, or None."""
+    path = folder / PART_NAME
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return None
+
+
+def part_is_current(folder: Path, fingerprint: dict) -> bool:
+    """True when ``folder`` was made from inputs with this fingerprint and its files are unchanged."""
+    part = read_part(folder)
+    if not part or part.get("inputs", {}).get("sha256") != fingerprint["sha256"]:
+        return False
+    root = folder.parent
+    for row in part.get("records", []):
+        path = root / row["path"]
+        if not path.exists() or sha256_file(path) != row["sha256"]:
+            return False
+    return True
+
+
 def build_part(folder: Path, *, notebook: str, figures_root: Path, parameter_set: str,
                interim_dir: str | os.PathLike[str]) -> list[dict[str, str]]:
     """Provenance records of every output file in ``folder`` (dot-files excluded), sorted by path.
@@ -104,9 +221,12 @@ def build_part(folder: Path, *, notebook: str, figures_root: Path, parameter_set
     return records
 
 
-def write_part(records: list[dict[str, str]], folder: Path) -> Path:
-    """Write ``folder/.provenance.json``."""
-    return write_json({"records": records}, folder / PART_NAME)
+def write_part(records: list[dict[str, str]], folder: Path, inputs: dict | None = None) -> Path:
+    """Write ``folder/.provenance.json`` (the records and, if given, the inputs' fingerprint)."""
+    data: dict = {"records": records}
+    if inputs is not None:
+        data["inputs"] = inputs
+    return write_json(data, folder / PART_NAME)
 
 
 def read_parts(figures: Path) -> list[dict[str, str]]:

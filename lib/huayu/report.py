@@ -185,7 +185,17 @@ class NotebookContext:
         """Write ``fig`` to ``<figures_dir>/<notebook>/<name>.<fmt>`` (+ ``<name>.csv`` of ``table``)."""
         paths = save.save_figure(fig, self.out_dir, name, formats=self.formats, dpi=self.dpi, table=table)
         self.written.extend(paths)
+        self._write_terms()
         return paths
+
+    def _write_terms(self) -> None:
+        """Record the terms labelled so far in ``<out_dir>/.terms.json`` (see :func:`labels.unglossed_terms`)."""
+        if self._label is None or not self._label.used:
+            return
+        from huayu.outputs import write_json
+
+        write_json({"lang": self.lang, "terms": dict(sorted(self._label.used.items()))},
+                   self.out_dir / labels.TERMS_FILE)
 
     def save_table(self, df: pd.DataFrame, name: str) -> Path:
         """Write ``df`` to ``<figures_dir>/<notebook>/<name>.csv``."""

@@ -15,6 +15,10 @@
    On failure the previous figures stay in place and one short message names the notebook, the failing
    cell (number and first lines) and the error — no traceback dump; the executed copy with the full
    traceback is in ``--executed``.
+4. Skips the run (renewing only ``.done``) when the published folder was made from the same inputs —
+   notebook, effective parameters, imported ``huayu`` modules, dictionaries, prepared tables, lock file —
+   and its files are intact. ``make`` re-invokes every notebook whose prerequisites' times changed (e.g.
+   after an edit of the shared parameter file); only those whose inputs really changed are executed.
 """
 
 from __future__ import annotations
@@ -29,15 +33,29 @@ import re
 import shutil
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+_T0 = time.perf_counter()  # process start (roughly): the run's own overhead is measured from here
 
 #: Parameters the runner sets itself from its command-line folders (when the notebook declares them).
 PATH_PARAMETERS = {"interim_dir": "interim", "processed_dir": "processed", "figures_dir": "figures"}
 SECTION_NAME = re.compile(r"^\d{2}-[A-Za-z0-9_-]+$")
 KERNEL_NAME = "huayu"
+
+
+def _light_nbformat() -> None:
+    """Import nbformat without ``rfc3987_syntax``.
+
+    nbformat validates with jsonschema, which imports ``rfc3987_syntax`` when it is installed (JupyterLab
+    brings it in) and that module builds a parser grammar at import time — about 2 s of every notebook run.
+    Notebook validation never uses the "iri" format it checks, so the runner's process skips it (jsonschema
+    handles the ImportError). The kernel is a separate process and is not affected.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 class ParameterError(ValueError):
@@ -56,23 +74,36 @@ def notebook_name(path: str | os.PathLike[str]) -> str:
     return Path(path).stem
 
 
+def _read_notebook_json(path: str | os.PathLike[str]) -> dict:
+    """The notebook as plain JSON (no schema validation: reading parameters must be quick)."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ParameterError(f"{path}: not a readable notebook ({exc})") from None
+    if not isinstance(nb, dict) or nb.get("nbformat", 0) < 4 or not isinstance(nb.get("cells"), list):
+        raise ParameterError(f"{path}: not a notebook in format 4")
+    return nb
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
 def parameters_cell(nb) -> tuple[int, str]:
-    """Index and source of the cell tagged ``parameters``."""
-    found = [(i, c) for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    """Index and source of the cell tagged ``parameters`` (``nb``: notebook JSON or an nbformat node)."""
+    found = [(i, c) for i, c in enumerate(nb["cells"])
+             if c.get("cell_type") == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
     if not found:
         raise ParameterError("the notebook has no code cell tagged 'parameters'")
     if len(found) > 1:
         raise ParameterError(f"the notebook has {len(found)} cells tagged 'parameters'; it must have one")
-    return found[0][0], found[0][1].source
+    return found[0][0], _source(found[0][1])
 
 
 def declared_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The ``{name: default}`` of a notebook's ``parameters`` cell (which must hold literals only)."""
-    import nbformat
-
-    nb = nbformat.read(str(path), as_version=4)
-    _, source = parameters_cell(nb)
+    _, source = parameters_cell(_read_notebook_json(path))
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -234,11 +265,12 @@ def _new_cell_index(out_nb) -> int | None:
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Path, kernel: str | None = None,
             timeout: int | None = None) -> None:
     """Execute ``notebook`` into ``output`` with papermill; raises :class:`NotebookFailed` with a short report."""
+    _light_nbformat()
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    logging.getLogger("papermill").setLevel(logging.WARNING)
+    logging.getLogger("papermill").setLevel(logging.ERROR)  # parameters are validated above, with ast
     name = notebook_name(notebook)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -286,8 +318,14 @@ def publish(staged: Path, final: Path) -> None:
 def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.PathLike[str] | None,
                  interim: str | os.PathLike[str], processed: str | os.PathLike[str],
                  figures: str | os.PathLike[str], executed: str | os.PathLike[str], kernel: str | None = None,
-                 timeout: int | None = None, strict_glyphs: bool = False) -> Path:
-    """Run one notebook end to end (see the module docstring); returns ``FIGURES/<notebook>``."""
+                 timeout: int | None = None, strict_glyphs: bool = False, force: bool = False) -> Path:
+    """Run one notebook end to end (see the module docstring); returns ``FIGURES/<notebook>``.
+
+    When the published folder was made from inputs with the same fingerprint
+    (:func:`huayu.provenance.inputs_fingerprint`: notebook, parameters, imported modules, dictionaries,
+    prepared tables, lock file) and its files are intact, the run is skipped and only ``.done`` is renewed —
+    so editing one section of a parameter file re-executes only the notebook it concerns. ``force`` runs anyway.
+    """
     from huayu import provenance
 
     notebook = Path(notebook).resolve()
@@ -303,6 +341,15 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
         raise ParameterError(f"{name}: the parameters cell must declare figures_dir (run-notebook points it "
                              "to a staging folder)")
 
+    parameter_set = parameter_set_id(params_file, parameters)
+    fingerprint = provenance.inputs_fingerprint(notebook, parameter_set=parameter_set, parameters=parameters,
+                                                interim_dir=interim, processed_dir=processed)
+    if not force and provenance.part_is_current(figures / name, fingerprint):
+        (figures / name / ".done").write_text(f"{name}\n", encoding="utf-8")  # tells make it is up to date
+        log.info("%s: inputs unchanged since its last run (fingerprint %s); figures kept", name,
+                 fingerprint["sha256"][:12])
+        return figures / name
+
     staging_root = figures / f".staging-{name}-{os.getpid()}"
     shutil.rmtree(staging_root, ignore_errors=True)
     staging_root.mkdir(parents=True)
@@ -317,20 +364,23 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
         os.environ["HUAYU_STRICT_GLYPHS"] = "1"
     try:
         try:
+            started = time.perf_counter()
             execute(notebook, tmp_nb, run_params, cwd=notebook.parent, kernel=kernel, timeout=timeout)
+            executing = time.perf_counter() - started
         finally:
             if tmp_nb.exists():
                 os.replace(tmp_nb, out_nb)
         staged = staging_root / name
         staged.mkdir(exist_ok=True)
         record = provenance.build_part(staged, notebook=name, figures_root=figures,
-                                       parameter_set=parameter_set_id(params_file, parameters),
-                                       interim_dir=interim)
-        provenance.write_part(record, staged)
+                                       parameter_set=parameter_set, interim_dir=interim)
+        provenance.write_part(record, staged, inputs=fingerprint)
         (staged / ".done").write_text(f"{name}\n", encoding="utf-8")
         publish(staged, figures / name)
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
+    log.info("%s: figures in %s (%.1f s, of which %.1f s executing the notebook)", name, figures / name,
+             time.perf_counter() - _T0, executing)
     return figures / name
 
 
@@ -348,6 +398,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executed", default="notebooks/executed", help="folder for the executed copy")
     parser.add_argument("--kernel", default=None, help="Jupyter kernel (default: huayu if registered, else python3)")
     parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: none)")
+    parser.add_argument("--force", action="store_true",
+                        help="run even if the inputs are unchanged since the last successful run")
     parser.add_argument("--strict-glyphs", action="store_true",
                         help="make a character no font can draw an error (as in the tests)")
 
@@ -357,7 +409,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         out = run_notebook(args.notebook, params_file=args.params, interim=args.interim,
                            processed=args.processed, figures=args.figures, executed=args.executed,
-                           kernel=args.kernel, timeout=args.timeout, strict_glyphs=args.strict_glyphs)
+                           kernel=args.kernel, timeout=args.timeout, strict_glyphs=args.strict_glyphs,
+                           force=args.force)
     except NotebookFailed as exc:
         print(f"run-notebook: {exc}", file=sys.stderr)
         print(f"run-notebook: the previous figures of {name} (if any) were left in place; the executed copy "
@@ -366,5 +419,4 @@ def run(args: argparse.Namespace) -> int:
     except ParameterError as exc:
         print(f"run-notebook: {name}: {exc}", file=sys.stderr)
         return 2
-    log.info("%s: figures in %s", name, out)
     return 0

@@ -1,22 +1,32 @@
 """Segmentation: jieba's dictionary and algorithm, the domain dictionary, one token per row.
 
 Every analysis reads the tokens table this stage writes (``processed/tokens.parquet``; columns in
-``lib/README.md``). The segmentation is jieba's (Sun 2012–2020, ``jieba`` 0.42.1): a prefix dictionary
-(``dict.txt``, 349 046 words), a DAG of dictionary words solved by dynamic programming for the most
+``lib/README.md``). The segmentation is jieba's (Sun Junyi, 2012–2020, ``jieba`` 0.42.1): a prefix
+dictionary (``dict.txt``, 349 045 words), a DAG of dictionary words solved by dynamic programming for the most
 probable path (word probability = frequency / total), and an HMM (``finalseg``) that joins runs of
 single characters into new words. The domain dictionary ``data/dictionaries/domain_dict.txt`` adds the
 vocabulary of Chinese political discourse, so that 高质量发展 and 两个维护 stay whole.
 
-Choice of engine (measured with ``benchmarks/bench_segment.py`` on this 2-core machine)
----------------------------------------------------------------------------------------
-* ``jieba.Tokenizer.lcut`` (pure Python): the reference; 0.17–0.40 M characters/s depending on load.
-* ``jieba.posseg`` (POS tagging): about 7× slower than ``lcut`` *and* it segments differently: it runs a
-  joint word/POS HMM over unknown character runs and splits ASCII runs with other rules, so its tokens
-  are not ``lcut``'s (measured agreement is reported as ``posseg_agreement_with_cut``).
-* ``rjieba`` (the Rust port jieba-rs, same ``dict.txt`` embedded — every one of its 349 046 words and
-  their tags are checked in the tests): about 19× ``lcut`` on one core, identical tokens once two
-  documented differences are corrected (below). It holds the GIL, so the stage forks worker processes
-  over chunks of sentences (``workers``; 0 = one per core) when the input is large.
+Choice of engine (measured with ``benchmarks/bench_segment.py``)
+---------------------------------------------------------------
+Five texts replicated to 2.0 M characters, on this 2-core virtual machine while other work ran on it
+(speeds moved 2–3× from run to run; ratios are taken within one run):
+
+* ``jieba.Tokenizer.lcut`` (pure Python), the reference: 0.20–0.26 M characters/s (about 0.34 M per
+  CPU-second).
+* ``jieba.posseg``: 0.03–0.04 M characters/s, 6–8× slower, *and* it segments differently — it runs a
+  joint word/POS HMM over unknown character runs and splits ASCII runs by other rules, so only 98.1 % of
+  its tokens are ``lcut``'s (``posseg_agreement_with_cut``). Not used.
+* ``rjieba`` (jieba-rs, the Rust port; it embeds the same ``dict.txt`` — every word of it is there and
+  a sample of tags is checked in the tests): 3–10 M characters/s on one core, 20–40× ``lcut``, with
+  identical tokens once two documented differences are corrected (below). It holds the GIL, so the stage
+  forks worker processes over chunks of whole sentences (``workers``; 0 = one per core) for inputs of
+  300 000 characters or more; the workers return numbers and bytes, not Python strings.
+* The whole stage (cut, formulas, tags, flags, offsets, DataFrame, parquet): 1.2–3 M characters/s, i.e.
+  5–10× ``lcut`` on the same text — 10× only when both cores are free. Its costliest step after the cut
+  is formula detection (``huayu.formulas.formula_spans``, about 5 M characters/s on one core after the
+  prefilter described below, half the speed of the cut itself); tags, offsets and the parquet are
+  vectorised (Arrow buffers, NumPy; Python loops run over distinct words, never over tokens).
 
 So the stage cuts with a private ``rjieba.Jieba`` carrying the domain dictionary, and tags afterwards:
 **one segmentation, then tags**. A token's tag is the domain dictionary's tag, else ``dict.txt``'s tag
@@ -24,16 +34,18 @@ So the stage cuts with a private ``rjieba.Jieba`` carrying the domain dictionary
 best single tag of jieba.posseg's own HMM *for that word as one unit* (a constrained Viterbi: the
 states B, M…, E of one tag), ``m`` for ASCII numbers, ``eng`` for ASCII letters and digits, ``nz`` for a
 formula or slogan missing from both dictionaries and ``x`` for anything else (punctuation, symbols),
-as in jieba.posseg.
+as in jieba.posseg. (jieba-rs's own ``tag`` agrees with its ``cut`` — checked in the tests — but gives
+``x`` to every unknown word.)
 
 Agreement with ``jieba.Tokenizer`` (same dictionary, same text) is exact on the bundled corpus apart
 from the formula and slogan spans forced to one token. Two differences between jieba-rs and jieba are
 corrected: (1) jieba-rs joins ASCII runs such as ``2023-01-05`` or ``www.x.com`` that jieba's HMM splits
 at ``-`` and ``.`` (jieba's rule ``[a-zA-Z0-9]+(?:\\.\\d+)?%?`` is re-applied to such tokens);
 (2) re-adding a word jieba already knows changes jieba-rs's frequency total by the *difference* of the
-two frequencies but jieba's by the new frequency, so a never-matching word (private-use characters,
-which jieba never joins) carries the difference. What remains are rare ties in the HMM on unusual
-character runs (tens of characters per million in random text; none in the corpus).
+two frequencies but jieba's by the new frequency (and the one word dict.txt lists twice counts twice in
+jieba's total, once in jieba-rs's), so a never-matching word (private-use characters, which jieba never
+joins) carries the difference. What remains are rare differences in the HMM on
+unusual character runs (one in 40 000 random strings of up to 30 characters; none in the corpus).
 
 Formulas and slogans: :func:`huayu.formulas.formula_spans` finds numbered formulas (两个维护,
 8大攻坚提升行动), coded slogans (“1168”) and quoted slogans up to ``max_slogan_chars`` characters; each is
@@ -58,7 +70,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
-import io
 import json
 import logging
 import multiprocessing
@@ -68,7 +79,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -264,24 +275,22 @@ def read_user_dict(path: str | os.PathLike[str]) -> pd.DataFrame:
         parts = line.split()
         if len(parts) > 3:
             raise DictionaryError(f"{where}: expected `word [freq] [tag]`, found {len(parts)} fields: {line!r}")
-        word, freq, tag = parts[0], None, None
-        rest = parts[1:]
-        if rest and rest[0].isdigit():
-            freq = int(rest.pop(0))
-            if freq <= 0:
-                raise DictionaryError(f"{where}: frequency must be a positive integer, got {freq}: {line!r}")
-        if rest:
-            candidate = rest.pop(0)
-            if candidate not in JIEBA_TAGS:
-                what = "frequency" if re.fullmatch(r"[-+0-9.eE]+", candidate) else "tag"
-                if what == "frequency":
-                    raise DictionaryError(f"{where}: frequency must be a positive integer, got {candidate!r}: "
-                                          f"{line!r}")
-                raise DictionaryError(f"{where}: unknown part-of-speech tag {candidate!r}; valid tags: "
-                                      f"{', '.join(JIEBA_TAGS)}")
-            tag = candidate
-        if rest:
-            raise DictionaryError(f"{where}: expected `word [freq] [tag]` (freq before tag): {line!r}")
+        word, freq_text, tag = parts[0], None, None
+        if len(parts) == 3:
+            freq_text, tag = parts[1], parts[2]
+        elif len(parts) == 2:
+            if re.fullmatch(r"[-+0-9.eE]+", parts[1]):
+                freq_text = parts[1]
+            else:
+                tag = parts[1]
+        freq = None
+        if freq_text is not None:
+            if not freq_text.isdigit() or int(freq_text) <= 0:
+                raise DictionaryError(f"{where}: frequency must be a positive integer, got {freq_text!r} "
+                                      f"(format: `word [freq] [tag]`): {line!r}")
+            freq = int(freq_text)
+        if tag is not None and tag not in JIEBA_TAGS:
+            raise DictionaryError(f"{where}: unknown part-of-speech tag {tag!r}; valid tags: {', '.join(JIEBA_TAGS)}")
         bad = _NOT_JOINABLE.search(word)
         if bad:
             raise DictionaryError(
@@ -324,8 +333,7 @@ def _jieba_dict_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _base_dictionary() -> dict[str, tuple[int, str]]:
-    """jieba's ``dict.txt`` (the dictionary jieba-rs embeds): ``{word: (freq, tag)}``, read once per process."""
+def _load_base_dictionary() -> tuple[dict[str, tuple[int, str]], int]:
     import pyarrow.csv as pcsv
 
     table = pcsv.read_csv(
@@ -334,8 +342,16 @@ def _base_dictionary() -> dict[str, tuple[int, str]]:
         parse_options=pcsv.ParseOptions(delimiter=" ", quote_char=False, escape_char=False),
         convert_options=pcsv.ConvertOptions(column_types={"word": pa.string(), "freq": pa.int64(),
                                                           "tag": pa.string()}))
-    return dict(zip(table.column("word").to_pylist(),
-                    zip(table.column("freq").to_pylist(), table.column("tag").to_pylist())))
+    freqs = table.column("freq").to_pylist()
+    words = dict(zip(table.column("word").to_pylist(), zip(freqs, table.column("tag").to_pylist())))
+    # A word listed twice (dict.txt has one: B超) counts twice in jieba's total, once in jieba-rs's.
+    overridden = sum(freqs) - sum(f for f, _ in words.values())
+    return words, overridden
+
+
+def _base_dictionary() -> dict[str, tuple[int, str]]:
+    """jieba's ``dict.txt`` (the dictionary jieba-rs embeds): ``{word: (freq, tag)}``, read once per process."""
+    return _load_base_dictionary()[0]
 
 
 @lru_cache(maxsize=1)
@@ -414,9 +430,11 @@ class Segmenter:
         self.settings = settings
         entries = read_user_dict(settings.user_dict) if settings.user_dict is not None else _empty_entries()
         self.stopwords = read_stopwords(settings.stopwords) if settings.stopwords is not None else frozenset()
-        base = _base_dictionary()
+        base, carried = _load_base_dictionary()
         self._jieba = rjieba.Jieba()
-        resolved, carried = [], 0
+        if carried:
+            self._jieba.add_word(_TOTAL_CARRIER, carried, None)
+        resolved = []
         for word, freq in zip(entries["word"], entries["freq"]):
             value = self._jieba.add_word(word, None if pd.isna(freq) else int(freq), None)
             resolved.append(int(value))
@@ -427,10 +445,6 @@ class Segmenter:
         entries = entries.assign(freq=pd.array(resolved, dtype="Int64"))
         self.entries = entries
         self._user_tags = {w: t for w, t in zip(entries["word"], entries["tag"]) if isinstance(t, str)}
-        self.fingerprint = {
-            "user_dict_sha256": _file_sha256(settings.user_dict),
-            "stopwords_sha256": _file_sha256(settings.stopwords),
-        }
 
     # -- segmentation ---------------------------------------------------------------------------------
     def cut(self, text: str) -> list[str]:
@@ -553,7 +567,7 @@ def get_segmenter(settings: SegmentSettings | None = None) -> Segmenter:
     settings = settings or SegmentSettings()
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
                   for p in (settings.user_dict, settings.stopwords) if p is not None)
-    return _cached_segmenter(settings, stamp)
+    return _cached_segmenter(replace(settings, workers=0), stamp)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -561,13 +575,13 @@ def get_segmenter(settings: SegmentSettings | None = None) -> Segmenter:
 # ----------------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _formula_triggers() -> tuple[re.Pattern, re.Pattern]:
-    """(unquoted trigger, quotation mark) patterns; see :func:`_formula_spans_in`."""
+def _formula_triggers() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(unquoted trigger, quotation mark, up to the last quotation mark); see :func:`_formula_spans_in`."""
     from huayu.formulas import load_formula_lexicon
 
     known = sorted(load_formula_lexicon().known, key=len, reverse=True)
     unquoted = re.compile("|".join([f"[{_UNQUOTED_TRIGGER}]"] + [re.escape(k) for k in known]))
-    return unquoted, re.compile(f"[{_QUOTE_MARKS}]")
+    return unquoted, re.compile(f"[{_QUOTE_MARKS}]"), re.compile(f".*[{_QUOTE_MARKS}]", re.S)
 
 
 def _formula_spans_in(text: str, max_slogan_chars: int) -> list[tuple[int, int]]:
@@ -585,7 +599,7 @@ def _formula_spans_in(text: str, max_slogan_chars: int) -> list[tuple[int, int]]
     except ImportError:  # pragma: no cover - the formula finder is part of the package
         log.warning("huayu.formulas is not available: formulas are not kept as single tokens")
         return []
-    unquoted, quote = _formula_triggers()
+    unquoted, quote, last_quote = _formula_triggers()
     pieces: list[str] = []
     origins: list[int] = []
     pos = 0
@@ -596,8 +610,8 @@ def _formula_spans_in(text: str, max_slogan_chars: int) -> list[tuple[int, int]]
         else:
             first = quote.search(line)
             if first is not None:
-                last = max(line.rfind(c) for c in _QUOTE_MARKS)
-                pieces.append(line[first.start():last + 1])
+                last = last_quote.match(line).end()
+                pieces.append(line[first.start():last])
                 origins.append(pos + first.start())
         pos += len(line) + 1
     if not pieces:
@@ -605,10 +619,14 @@ def _formula_spans_in(text: str, max_slogan_chars: int) -> list[tuple[int, int]]
     sub = "\n".join(pieces)
     sub_starts = np.cumsum([0] + [len(p) + 1 for p in pieces[:-1]])
     shift = np.asarray(origins, dtype=np.int64) - sub_starts
+    spans = formula_spans(sub, max_slogan_chars=max_slogan_chars)
+    if not spans:
+        return []
+    span_start = np.fromiter((sp.start for sp in spans), dtype=np.int64, count=len(spans))
+    span_end = np.fromiter((sp.end for sp in spans), dtype=np.int64, count=len(spans))
+    base = shift[np.searchsorted(sub_starts, span_start, side="right") - 1]
     out: list[tuple[int, int]] = []
-    for span in formula_spans(sub, max_slogan_chars=max_slogan_chars):
-        base = int(shift[int(np.searchsorted(sub_starts, span.start, side="right")) - 1])
-        start, end = span.start + base, span.end + base
+    for start, end in zip((span_start + base).tolist(), (span_end + base).tolist()):
         surface = text[start:end]
         if _NOT_JOINABLE.search(surface):
             for m in _JOINABLE_WORD.finditer(surface):
@@ -658,7 +676,7 @@ def _prepare_sentences(sentences: pd.DataFrame) -> _Sentences:
         rows = sentences.index[order[bad[:5]]].tolist()
         raise ParameterError(f"sentences: char_end - char_start differs from the length of text in row(s) {rows}; "
                              "offsets must index the cleaned document text")
-    doc_ids = pa.array(sentences["doc_id"].astype("str").to_numpy(dtype=object)[order], type=pa.string())
+    doc_ids = pa.array(sentences["doc_id"].astype("str").to_numpy(dtype=object)[order], type=pa.large_string())
     return _Sentences(doc_ids, doc_code[order], sentences["para_id"].to_numpy(dtype=np.int64)[order],
                       sentences["sent_id"].to_numpy(dtype=np.int64)[order], start[order], texts)
 
@@ -674,32 +692,61 @@ def _chunks(line_lengths: np.ndarray, target: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
 
-_WORK: tuple[Segmenter, list[str]] | None = None
+# Whitespace (jieba's ``\s``: every str.isspace() character lies below U+3001) and UTF-8 widths.
+_WS_TABLE = np.array([chr(c).isspace() for c in range(0x3001)] + [False], dtype=bool)
 
 
-def _work(index: int) -> tuple[np.ndarray, np.ndarray]:
-    segmenter, chunks = _WORK
-    lengths, flags = segmenter.cut_with_formulas(chunks[index])
-    return lengths.astype(np.int32), np.flatnonzero(flags).astype(np.int32)
+def _chunk_tables(segmenter: Segmenter, text: str, line_starts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Segment one ``"\\n"``-joined run of sentences. Returns, for the tokens that are not whitespace:
+    the index of their sentence within the run, their offset in that sentence, their length, the formula
+    flag, their UTF-8 byte length, and the UTF-8 bytes of ``text`` without the whitespace tokens (so
+    the token strings follow each other). ``line_starts``: where each sentence starts in ``text``."""
+    lengths, flags = segmenter.cut_with_formulas(text)
+    codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    keep = ~_WS_TABLE[np.minimum(codepoints[starts], len(_WS_TABLE) - 1)]
+    width = (1 + (codepoints >= 0x80).astype(np.uint8) + (codepoints >= 0x800) + (codepoints >= 0x10000))
+    byte_at = np.zeros(len(codepoints) + 1, dtype=np.int64)
+    np.cumsum(width, out=byte_at[1:])
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if not keep.all():
+        dropped = ~keep
+        delta = (np.bincount(byte_at[starts[dropped]], minlength=len(data) + 1)
+                 - np.bincount(byte_at[ends[dropped]], minlength=len(data) + 1))
+        data = data[np.cumsum(delta[:-1]) == 0]
+    starts, ends = starts[keep], ends[keep]
+    line = np.searchsorted(line_starts, starts, side="right") - 1
+    return (line.astype(np.int32), (starts - line_starts[line]).astype(np.int32), (ends - starts).astype(np.int32),
+            flags[keep], (byte_at[ends] - byte_at[starts]).astype(np.int32), data)
 
 
-def _run_chunks(segmenter: Segmenter, chunks: list[str], workers: int, progress: bool) -> list[tuple]:
+_WORK: tuple[Segmenter, list[str], list[np.ndarray]] | None = None
+
+
+def _work(index: int) -> tuple[np.ndarray, ...]:
+    segmenter, chunks, line_starts = _WORK
+    return _chunk_tables(segmenter, chunks[index], line_starts[index])
+
+
+def _run_chunks(segmenter: Segmenter, chunks: list[str], line_starts: list[np.ndarray], workers: int,
+                progress: bool) -> list[tuple]:
     from tqdm.auto import tqdm
 
     global _WORK
     total = sum(map(len, chunks))
     bar = tqdm(total=total, desc="segmenting", unit="char", unit_scale=True, disable=True if not progress else None)
     results: list[tuple] = []
+    _WORK = (segmenter, chunks, line_starts)
     try:
         can_fork = "fork" in multiprocessing.get_all_start_methods()
         if workers > 1 and len(chunks) > 1 and total >= _PARALLEL_MIN_CHARS and can_fork:
-            _WORK = (segmenter, chunks)
+            # Forked workers inherit the segmenter and the text; only results travel back.
             with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
                 for i, result in enumerate(pool.imap(_work, range(len(chunks)))):
                     results.append(result)
                     bar.update(len(chunks[i]))
         else:
-            _WORK = (segmenter, chunks)
             for i in range(len(chunks)):
                 results.append(_work(i))
                 bar.update(len(chunks[i]))
@@ -709,30 +756,27 @@ def _run_chunks(segmenter: Segmenter, chunks: list[str], workers: int, progress:
     return results
 
 
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def _empty_tokens() -> pd.DataFrame:
     df = pd.DataFrame({c: pd.Series([], dtype="int64") for c in TOKEN_COLUMNS})
     for c in ("doc_id", "token", "pos"):
-        df[c] = df[c].astype("str")
+        df[c] = df[c].astype(_STR)
     for c in ("is_stop", "is_punct", "is_formula"):
         df[c] = df[c].astype(bool)
     return df
 
 
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)
-
-
-def _as_str(array: pa.Array | pa.ChunkedArray) -> pd.Series:
-    return pd.Series(pd.array(array, dtype=_STR))
-
-
-@lru_cache(maxsize=1)
-def _whitespace_codepoints() -> np.ndarray:
-    # Every str.isspace() character lies below U+3001 (jieba's ``\\s``).
-    return np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
-
-
 def _is_punct(word: str) -> bool:
     return all(unicodedata.category(c)[0] in "PS" for c in word)
+
+
+def _string_array(byte_lengths: np.ndarray, data: np.ndarray) -> pa.Array:
+    # large_string: the storage pandas' "str" dtype uses, so no conversion follows.
+    offsets = np.zeros(len(byte_lengths) + 1, dtype=np.int64)
+    np.cumsum(byte_lengths, out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(len(byte_lengths), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def segment_sentences(sentences: pd.DataFrame, settings: SegmentSettings | Mapping[str, Any] | None = None, *,
@@ -743,9 +787,13 @@ def segment_sentences(sentences: pd.DataFrame, settings: SegmentSettings | Mappi
     cleaned document text; the tokens' ``char_start``/``char_end`` are document offsets too, so
     ``document_text[char_start:char_end] == token``. Rows come in the documents' order of first
     appearance in ``sentences``, then by offset; ``token_index`` counts from 0 within each document.
+    Large inputs are cut in ``settings.workers`` processes (chunks of whole sentences).
     """
     settings = _check_settings(settings)
-    sent = _prepare_sentences(sentences)
+    return _segment_prepared(_prepare_sentences(sentences), settings, progress)
+
+
+def _segment_prepared(sent: _Sentences, settings: SegmentSettings, progress: bool) -> pd.DataFrame:
     if not sent.texts:
         return _empty_tokens()
     segmenter = get_segmenter(settings)
@@ -754,70 +802,52 @@ def segment_sentences(sentences: pd.DataFrame, settings: SegmentSettings | Mappi
     line_lengths = np.fromiter(map(len, sent.texts), dtype=np.int64, count=len(sent.texts))
     bounds = _chunks(line_lengths, _CHUNK_CHARS)
     chunks = ["\n".join(sent.texts[a:b]) for a, b in bounds]
-    results = _run_chunks(segmenter, chunks, settings.n_workers(), progress)
+    line_starts = []
+    for a, b in bounds:
+        starts = np.zeros(b - a, dtype=np.int64)
+        np.cumsum(line_lengths[a:b - 1] + 1, out=starts[1:])
+        line_starts.append(starts)
+    results = _run_chunks(segmenter, chunks, line_starts, settings.n_workers(), progress)
 
-    # Token lengths over the whole "\n"-joined text (one separator token between chunks).
-    pieces, flag_pieces, offset = [], [], 0
-    for k, (lengths, flagged) in enumerate(results):
-        if k:
-            pieces.append(np.ones(1, dtype=np.int64))
-            offset += 1
-        pieces.append(lengths.astype(np.int64))
-        flag_pieces.append(flagged.astype(np.int64) + offset)
-        offset += len(lengths)
-    lengths = np.concatenate(pieces)
-    formula = np.zeros(len(lengths), dtype=bool)
-    formula[np.concatenate(flag_pieces)] = True
-
-    joined = "\n".join(chunks)
-    codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    if ends[-1] != len(codepoints):  # pragma: no cover - a broken invariant, not a user error
-        raise RuntimeError("token lengths do not cover the text")
-    keep = ~np.isin(codepoints[starts], _whitespace_codepoints())
-
-    # Token strings straight from the UTF-8 bytes of the joined text (no Python loop over tokens).
-    utf8_len = np.where(codepoints < 0x80, 1, np.where(codepoints < 0x800, 2, np.where(codepoints < 0x10000, 3, 4)))
-    byte_at = np.concatenate([[0], np.cumsum(utf8_len, dtype=np.int64)])
-    all_tokens = pa.LargeStringArray.from_buffers(
-        len(lengths), pa.py_buffer(byte_at[np.concatenate([starts, ends[-1:]])]), pa.py_buffer(joined.encode("utf-8")))
-    kept = np.flatnonzero(keep)
-    tokens = all_tokens.take(pa.array(kept)).cast(pa.string())
-    starts, lengths, formula = starts[kept], lengths[kept], formula[kept]
-
-    # Sentence of each token and document offsets.
-    line_starts = np.concatenate([[0], np.cumsum(line_lengths + 1)[:-1]])
-    sidx = np.searchsorted(line_starts, starts, side="right") - 1
-    char_start = sent.char_start[sidx] + (starts - line_starts[sidx])
+    # Concatenate the chunks: sentence of each token, document offsets, index within the document.
+    sidx = np.concatenate([r[0] + a for r, (a, _) in zip(results, bounds)])
+    char_start = sent.char_start[sidx] + np.concatenate([r[1] for r in results])
+    lengths = np.concatenate([r[2] for r in results]).astype(np.int64)
+    formula = np.concatenate([r[3] for r in results])
+    tokens = _string_array(np.concatenate([r[4] for r in results]), np.concatenate([r[5] for r in results]))
+    del results
     doc_code = sent.doc_code[sidx]
-    first = np.searchsorted(doc_code, doc_code, side="left")
-    token_index = np.arange(len(doc_code), dtype=np.int64) - first
+    new_doc = np.ones(len(doc_code), dtype=bool)
+    new_doc[1:] = doc_code[1:] != doc_code[:-1]
+    doc_first = np.flatnonzero(new_doc)
+    token_index = np.arange(len(doc_code), dtype=np.int64) - doc_first[np.cumsum(new_doc) - 1]
 
     # Per distinct token: tag, stopword, punctuation.
     encoded = pc.dictionary_encode(tokens)
-    vocab, codes = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
-    vocab_formula = np.zeros(len(vocab), dtype=bool)
+    vocab_words = encoded.dictionary.to_pylist()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    vocab_formula = np.zeros(len(vocab_words), dtype=bool)
     vocab_formula[codes[formula]] = True
-    vocab_words = vocab.to_pylist()
-    vocab_tags = segmenter.tags_for(vocab_words, vocab_formula)
-    vocab_stop = pc.is_in(vocab, value_set=pa.array(sorted(segmenter.stopwords), type=pa.string())).to_numpy(
-        zero_copy_only=False) if segmenter.stopwords else np.zeros(len(vocab), dtype=bool)
-    vocab_punct = np.fromiter(map(_is_punct, vocab_words), dtype=bool, count=len(vocab))
+    vocab_tags = pa.array(segmenter.tags_for(vocab_words, vocab_formula), type=pa.large_string())
+    stop = segmenter.stopwords
+    vocab_stop = np.fromiter((w in stop for w in vocab_words), dtype=bool, count=len(vocab_words))
+    vocab_punct = np.fromiter(map(_is_punct, vocab_words), dtype=bool, count=len(vocab_words))
 
-    out = pd.DataFrame({
-        "doc_id": _as_str(sent.doc_id.take(pa.array(sidx))),
+    table = pa.table({
+        "doc_id": sent.doc_id.take(pa.array(sidx)),
         "para_id": sent.para_id[sidx],
         "sent_id": sent.sent_id[sidx],
         "token_index": token_index,
-        "char_start": char_start.astype(np.int64),
-        "char_end": (char_start + lengths).astype(np.int64),
-        "token": _as_str(tokens),
-        "pos": _as_str(pa.array(vocab_tags, type=pa.string()).take(pa.array(codes))),
+        "char_start": char_start,
+        "char_end": char_start + lengths,
+        "token": tokens,
+        "pos": vocab_tags.take(pa.array(codes)),
         "is_stop": vocab_stop[codes],
         "is_punct": vocab_punct[codes],
         "is_formula": formula,
     })
+    out = table.to_pandas(split_blocks=True, self_destruct=True,
+                          types_mapper={pa.string(): _STR, pa.large_string(): _STR}.get)
     log.debug("segmented %d sentences (%d characters) into %d tokens in %.2f s", len(sent.texts),
               int(line_lengths.sum()), len(out), time.perf_counter() - started)
     return out
@@ -857,19 +887,25 @@ def _versions() -> dict[str, str]:
 
 def tokens_manifest(sentences: pd.DataFrame, settings: SegmentSettings) -> dict[str, Any]:
     """The cache key of a tokens table: the inputs' hashes, the output settings and the versions."""
-    sent = _prepare_sentences(sentences)
+    return _manifest(_prepare_sentences(sentences), _check_settings(settings))
+
+
+def _manifest(sent: _Sentences, settings: SegmentSettings) -> dict[str, Any]:
     digest = hashlib.sha256()
     digest.update("\x1f".join(sent.doc_id.to_pylist()).encode("utf-8"))
     for array in (sent.para_id, sent.sent_id, sent.char_start):
         digest.update(np.ascontiguousarray(array, dtype="<i8").tobytes())
     digest.update("\x1e".join(sent.texts).encode("utf-8"))
-    from huayu.formulas import LEXICON_PATH
-
+    try:
+        from huayu.formulas import LEXICON_PATH
+    except ImportError:  # pragma: no cover - the formula finder is part of the package
+        LEXICON_PATH = None
     inputs = {
         "sentences_sha256": digest.hexdigest(),
         "user_dict_sha256": _file_sha256(settings.user_dict),
         "stopwords_sha256": _file_sha256(settings.stopwords),
-        "formula_lexicon_sha256": _file_sha256(LEXICON_PATH) if Path(LEXICON_PATH).is_file() else None,
+        "formula_lexicon_sha256": (_file_sha256(LEXICON_PATH) if LEXICON_PATH and Path(LEXICON_PATH).is_file()
+                                   else None),
     }
     manifest = {"inputs": inputs, "settings": settings.output_settings(), "versions": _versions(),
                 "n_sentences": len(sent.texts)}
@@ -890,7 +926,8 @@ def write_tokens(sentences: pd.DataFrame, processed_dir: str | os.PathLike[str],
     processed_dir = resolve(processed_dir)
     path = processed_dir / "tokens.parquet"
     manifest_path = processed_dir / "tokens.manifest.json"
-    manifest = tokens_manifest(sentences, settings)
+    sent = _prepare_sentences(sentences)
+    manifest = _manifest(sent, settings)
     if not force and path.is_file() and manifest_path.is_file():
         try:
             previous = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -900,10 +937,10 @@ def write_tokens(sentences: pd.DataFrame, processed_dir: str | os.PathLike[str],
             log.info("tokens up to date (cache key %s…): %s not re-segmented", manifest["key"][:12], path)
             return path, False
     started = time.perf_counter()
-    tokens = segment_sentences(sentences, settings, progress=progress)
+    tokens = _segment_prepared(sent, settings, progress)
     write_parquet(tokens, path)
     elapsed = time.perf_counter() - started
-    n_chars = int(sentences["text"].str.len().sum()) if len(sentences) else 0
+    n_chars = sum(map(len, sent.texts))
     manifest.update({"tokens_sha256": _file_sha256(path), "n_tokens": int(len(tokens)), "n_chars": n_chars,
                      "seconds": round(elapsed, 3), "workers": settings.n_workers()})
     write_json(manifest, manifest_path)

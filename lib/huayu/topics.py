@@ -29,8 +29,10 @@ the cosine distance. *Silhouette* of unit ``i`` (Rousseeuw 1987, *J. Comput. App
 ``b`` the smallest mean distance to another cluster; the score is the mean of ``s(i)`` (−1 … 1; above
 ~0.25 some structure, text clusters rarely exceed 0.1–0.2).
 
-*2-D map*: truncated SVD of the TF-IDF matrix (latent semantic analysis; Deerwester et al. 1990, *JASIS*
-41(6): 391–407) — the two directions that keep most of the (uncentred) variance.
+*2-D map*: principal component analysis (Pearson 1901; Jolliffe 2002, *Principal Component Analysis*)
+of the TF-IDF rows — the two directions of largest variance around the mean paragraph, computed with
+ARPACK on the sparse matrix (scikit-learn centres it implicitly). Alternative: truncated SVD of the
+uncentred matrix (latent semantic analysis; Deerwester et al. 1990, *JASIS* 41(6): 391–407).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ __all__ = ["paragraph_dfm", "fit_topics", "TopicModel", "topic_terms", "document
            "kmeans_paragraphs", "KMeansResult", "silhouette_by_k", "paragraph_map", "ParameterError"]
 
 MODELS = ("nmf", "lda")
-MAP_METHODS = ("svd",)
+MAP_METHODS = ("pca", "svd")
 SILHOUETTE_SAMPLE = 2000
 
 
@@ -255,24 +257,33 @@ def silhouette_by_k(dfm: DocumentTermMatrix, ks: Iterable[int], *, random_state:
     return pd.DataFrame(rows, columns=["n_clusters", "silhouette"]).astype({"n_clusters": np.int64})
 
 
-def paragraph_map(dfm: DocumentTermMatrix, *, method: str = "svd", random_state: int = 42,
+def paragraph_map(dfm: DocumentTermMatrix, *, method: str = "pca", random_state: int = 42,
                   clusters: pd.Series | None = None) -> pd.DataFrame:
-    """2-D coordinates of every unit (truncated SVD of the TF-IDF matrix; module docstring).
+    """2-D coordinates of every unit from its TF-IDF vector (module docstring).
 
-    Columns: ``unit, doc_id, x, y, n_tokens`` (+ ``cluster`` if ``clusters`` is given). The share of
-    variance each axis keeps is in ``DataFrame.attrs["explained_variance_ratio"]``.
+    ``method``: ``"pca"`` (default: principal components of the centred TF-IDF matrix, computed on the
+    sparse matrix without densifying it) or ``"svd"`` (truncated SVD of the uncentred matrix, i.e. LSA,
+    whose first axis mostly follows the average paragraph). Columns: ``unit, doc_id, x, y, n_tokens``
+    (+ ``cluster`` if ``clusters`` is given). The share of the variance each axis keeps is in
+    ``DataFrame.attrs["explained_variance_ratio"]``.
     """
-    from sklearn.decomposition import TruncatedSVD
+    from sklearn.decomposition import PCA, TruncatedSVD
 
     check_choice("method", method, MAP_METHODS)
     random_state = check_int("random_state", random_state, minimum=0)
     n_units, n_terms = dfm.shape
     if n_units < 3 or n_terms < 3:
         raise ParameterError(f"a 2-D map needs at least 3 units and 3 terms, got {n_units} units and {n_terms} terms")
-    svd = TruncatedSVD(n_components=2, algorithm="randomized", n_iter=7, random_state=random_state)
-    xy = svd.fit_transform(_unit_vectors(dfm))
-    # fix the sign of each axis (SVD is unique up to sign): the largest |loading| is positive
-    signs = np.sign(svd.components_[np.arange(2), np.abs(svd.components_).argmax(axis=1)])
+    x = _unit_vectors(dfm)
+    if method == "pca":
+        model = PCA(n_components=2, svd_solver="arpack", random_state=random_state)
+        xy = model.fit_transform(x)
+    else:
+        model = TruncatedSVD(n_components=2, algorithm="randomized", n_iter=7, random_state=random_state)
+        xy = model.fit_transform(x)
+    # fix the sign of each axis (unique only up to sign): the largest |loading| is positive
+    comps = model.components_
+    signs = np.sign(comps[np.arange(2), np.abs(comps).argmax(axis=1)])
     xy = xy * np.where(signs == 0, 1, signs)
     units = pd.Index(dfm.units, dtype="str")
     out = pd.DataFrame({"unit": pd.Series(np.asarray(units, dtype=object), dtype="str"),
@@ -281,5 +292,6 @@ def paragraph_map(dfm: DocumentTermMatrix, *, method: str = "svd", random_state:
     out["doc_id"] = out["doc_id"].astype("str")
     if clusters is not None:
         out["cluster"] = out["unit"].map(clusters).astype("str")
-    out.attrs["explained_variance_ratio"] = [float(v) for v in svd.explained_variance_ratio_]
+    out.attrs["explained_variance_ratio"] = [float(v) for v in model.explained_variance_ratio_]
+    out.attrs["method"] = method
     return out

@@ -36,29 +36,32 @@ MATCH_MODES = ("token", "text")
 UNDATED = "undated"
 
 
-def _word_tokens(tokens: pd.DataFrame, documents: Iterable[str] | None) -> pd.DataFrame:
+def _word_tokens(tokens: pd.DataFrame, documents: Iterable[str] | str | None) -> pd.DataFrame:
+    """Word tokens (no punctuation) of the chosen documents, each document contiguous and in text order,
+    with their ``position`` in the document and the document's ``length`` (both in word tokens)."""
     check_columns("tokens", tokens, ["doc_id", "token", "char_start", "is_punct"])
     words = select_documents(tokens, documents)
-    words = words[~words["is_punct"].to_numpy(dtype=bool)]
+    words = words.loc[~words["is_punct"].to_numpy(dtype=bool), ["doc_id", "token", "char_start"]]
     if words.empty:
         raise ParameterError("tokens holds no word token for the chosen documents")
     doc_codes, doc_index = pd.factorize(words["doc_id"], sort=False)
-    order = np.argsort(doc_codes, kind="stable")
-    words = words.iloc[order]
-    doc_codes = doc_codes[order]
+    if np.any(np.diff(doc_codes) < 0):  # documents interleaved: make each one contiguous
+        order = np.argsort(doc_codes, kind="stable")
+        words = words.iloc[order]
+        doc_codes = doc_codes[order]
     lengths = np.bincount(doc_codes, minlength=len(doc_index))
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    return pd.DataFrame({"doc_id": words["doc_id"].astype("str").to_numpy(),
-                         "doc_code": doc_codes,
-                         "position": (np.arange(len(words)) - starts[doc_codes]).astype(np.int64),
-                         "length": lengths[doc_codes].astype(np.int64),
-                         "token": words["token"].astype("str").to_numpy(),
-                         "char_start": words["char_start"].to_numpy(np.int64)})
+    words = words.reset_index(drop=True)
+    words["doc_code"] = doc_codes
+    words["position"] = (np.arange(len(words)) - starts[doc_codes]).astype(np.int64)
+    words["length"] = lengths[doc_codes].astype(np.int64)
+    words["char_start"] = words["char_start"].astype(np.int64)
+    return words
 
 
 def keyword_hits(tokens: pd.DataFrame, keywords: Iterable[str], *, documents: Iterable[str] | None = None,
                  match: str = "token", texts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every occurrence of every keyword: ``doc_id, keyword, position, length, relative_position, char_start``.
+    """Every occurrence of every keyword: ``doc_id, keyword, position, length, char_start, relative_position``.
 
     ``match``: ``"token"`` (the keyword is a token) or ``"text"`` (substring of the cleaned text; needs
     ``texts`` = the documents table with ``doc_id, text``). An empty ``keywords``, an unknown doc_id or a
@@ -66,19 +69,22 @@ def keyword_hits(tokens: pd.DataFrame, keywords: Iterable[str], *, documents: It
     """
     keywords = check_string_list("keywords", keywords, allow_empty=False)
     check_choice("match", match, MATCH_MODES)
-    words = _word_tokens(tokens, documents)
+    return _hits(_word_tokens(tokens, documents), keywords, match, texts)
+
+
+def _hits(words: pd.DataFrame, keywords: list[str], match: str, texts: pd.DataFrame | None) -> pd.DataFrame:
     if match == "token":
-        kw_codes = pd.Index(keywords).get_indexer(words["token"])
-        hit = kw_codes >= 0
-        hits = words.loc[hit, ["doc_id", "position", "length", "char_start"]].copy()
-        hits.insert(1, "keyword", np.asarray(keywords, dtype=object)[kw_codes[hit]])
+        hits = words.loc[words["token"].isin(keywords).to_numpy(),
+                         ["doc_id", "token", "position", "length", "char_start"]]
+        hits = hits.rename(columns={"token": "keyword"})
     else:
         if texts is None:
             raise ParameterError("match='text' needs texts=<the documents table with doc_id and text>")
         check_columns("texts", texts, ["doc_id", "text"])
         hits = _text_hits(words, keywords, texts)
-    hits["relative_position"] = hits["position"] / hits["length"]
-    missing = [k for k in keywords if k not in set(hits["keyword"])]
+    hits = hits.assign(relative_position=hits["position"] / hits["length"])
+    found = set(hits["keyword"])
+    missing = [k for k in keywords if k not in found]
     if missing:
         hint = ""
         if match == "token" and texts is not None:
@@ -129,14 +135,15 @@ def keyword_segments(tokens: pd.DataFrame, keywords: Iterable[str], n_segments: 
     One row per (document, keyword, segment), zeros included: ``doc_id, keyword, segment (1…S),
     count, n_tokens, per_1000``. Formulas in the module docstring.
     """
+    keywords = check_string_list("keywords", keywords, allow_empty=False)
+    check_choice("match", match, MATCH_MODES)
     n_segments = check_int("n_segments", n_segments, minimum=1)
     words = _word_tokens(tokens, documents)
-    shortest = int(words.groupby("doc_id", sort=False)["length"].first().min())
+    shortest = int(words["length"].min())
     if n_segments > shortest:
         raise ParameterError(f"n_segments={n_segments} is larger than the shortest chosen document "
                              f"({shortest} word tokens); choose n_segments ≤ {shortest}")
-    hits = keyword_hits(tokens, keywords, documents=documents, match=match, texts=texts)
-    keywords = check_string_list("keywords", keywords)
+    hits = _hits(words, keywords, match, texts)
     segment_of = (words["position"].to_numpy() * n_segments // words["length"].to_numpy()).astype(np.int64)
     doc_ids = list(pd.unique(words["doc_id"]))
     n_docs, n_kw = len(doc_ids), len(keywords)
@@ -165,15 +172,17 @@ def keyword_by_document(tokens: pd.DataFrame, keywords: Iterable[str], documents
                         documents: Iterable[str] | None = None, match: str = "token") -> pd.DataFrame:
     """Relative frequency of each keyword in each whole document, documents ordered by date.
 
-    Columns: ``doc_id, date, dated, keyword, count, n_tokens, per_1000, order``. Documents without a
+    Columns: ``doc_id, date, date_certainty, dated, keyword, count, n_tokens, per_1000, order``
+    (``date_certainty`` from the metadata, empty if the table has none). Documents without a
     date (e.g. the template) come last with ``dated = False`` and ``date = "undated"`` — kept, never
     dropped; the plot sets them apart. Ties in date keep the corpus order.
     """
     check_columns("documents_table", documents_table, ["doc_id", "date"])
     texts = documents_table if "text" in documents_table.columns else None
-    hits = keyword_hits(tokens, keywords, documents=documents, match=match, texts=texts)
-    keywords = check_string_list("keywords", keywords)
+    keywords = check_string_list("keywords", keywords, allow_empty=False)
+    check_choice("match", match, MATCH_MODES)
     words = _word_tokens(tokens, documents)
+    hits = _hits(words, keywords, match, texts)
     lengths = words.groupby("doc_id", sort=False)["length"].first()
     meta = documents_table.drop_duplicates("doc_id").set_index("doc_id")
     doc_ids = list(lengths.index)
@@ -192,10 +201,13 @@ def keyword_by_document(tokens: pd.DataFrame, keywords: Iterable[str], documents
     table["dated"] = table["doc_id"].map(dates.notna()).astype(bool)
     table["date"] = table["doc_id"].map(raw_dates.where(dates.notna(), UNDATED)).astype("str")
     table["order"] = table["doc_id"].map({d: i + 1 for i, d in enumerate(ordered)}).astype(np.int64)
+    certainty = (meta["date_certainty"].astype("str").to_dict() if "date_certainty" in meta.columns else {})
+    table["date_certainty"] = pd.Series([certainty.get(d, "") for d in table["doc_id"]], index=table.index,
+                                        dtype="str")
     table["doc_id"] = table["doc_id"].astype("str")
     table["keyword"] = table["keyword"].astype("str")
     table["count"] = table["count"].astype(np.int64)
-    return table[["doc_id", "date", "dated", "keyword", "count", "n_tokens", "per_1000", "order"]]
+    return table[["doc_id", "date", "date_certainty", "dated", "keyword", "count", "n_tokens", "per_1000", "order"]]
 
 
 def dispersion_positions(tokens: pd.DataFrame, keywords: Iterable[str], *,

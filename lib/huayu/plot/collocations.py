@@ -13,6 +13,7 @@ import pandas as pd
 
 from huayu.checks import ParameterError, check_choice, check_columns, check_int
 from huayu.collocations import MEASURES
+from huayu.plot.keyness import term_labels
 
 __all__ = ["plot_network", "plot_collocates", "network_table"]
 
@@ -61,9 +62,10 @@ def plot_network(ctx, graph, *, name: str = "collocation-network", seed: int = 1
     sizes = 120 + 1400 * np.sqrt(freq / freq.max())
     nx.draw_networkx_nodes(sub, pos, ax=ax, node_size=sizes, node_color=NODE_COLOR, edgecolors="0.3",
                            linewidths=0.6)
+    names = dict(zip(sub.nodes, term_labels(ctx, sub.nodes), strict=True))
     for n in sub.nodes:  # labels drawn as plain text in the figure font (≤ a few dozen vertices)
         x, y = pos[n]
-        ax.text(x, y, ctx.label.term(n), ha="center", va="center", fontsize="small")
+        ax.text(x, y, names[n], ha="center", va="center", fontsize="small")
     ax.set_axis_off()
     ax.margins(0.08)
     measure = graph.graph.get("measure", "log_dice")
@@ -92,7 +94,7 @@ def plot_collocates(ctx, table: pd.DataFrame, *, n: int = 20, measure: str = "lo
     fig, (ax, ax2) = ctx.figure(width="double", height=1.0 + 0.2 * len(top), nrows=1, ncols=2, sharey=True,
                                 width_ratios=(1.4, 1))
     ax.barh(y, top[measure].to_numpy(dtype=float), color=NODE_COLOR, edgecolor="0.3", linewidth=0.5)
-    ax.set_yticks(y, [ctx.label.term(t) for t in top["collocate"]], fontsize="small")
+    ax.set_yticks(y, term_labels(ctx, top["collocate"]), fontsize="small")
     ax.invert_yaxis()
     zh, en = MEASURE_LABELS[measure]
     ax.set_xlabel(ctx.label.text(zh=zh, en=en))

@@ -59,8 +59,10 @@ def plot_dispersion(ctx, positions: pd.DataFrame, *, doc_ids: list[str] | None =
     from matplotlib.transforms import blended_transform_factory
 
     heading = blended_transform_factory(ax.transAxes, ax.transData)
-    for term, y in headings:
-        ax.text(0.005, y + 0.1, ctx.label.term(term), transform=heading, ha="left", va="center",
+    from huayu.plot.keyness import term_labels
+
+    for (_term, y), shown in zip(headings, term_labels(ctx, terms), strict=True):
+        ax.text(0.005, y + 0.1, shown, transform=heading, ha="left", va="center",
                 fontsize="small", fontweight="bold")
     ax.set_xlabel(ctx.label.text(zh="在文中的相对位置（0 = 开头，1 = 结尾）",
                                  en="Relative position in the document (0 = start, 1 = end)"))

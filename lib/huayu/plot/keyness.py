@@ -15,7 +15,7 @@ import pandas as pd
 from huayu.checks import ParameterError, check_choice, check_columns, check_int
 from huayu.keyness import top_keywords
 
-__all__ = ["plot_keyness", "plot_keyness_by_group", "group_label"]
+__all__ = ["plot_keyness", "plot_keyness_by_group", "group_label", "term_labels"]
 
 REFERENCE_COLOR = "0.62"
 DEFAULT_TARGET_COLOR = "#1f5fa6"
@@ -32,6 +32,13 @@ PANEL_LABELS = {
     "log_ratio": ("对数比 Log Ratio", "Log Ratio"),
     "pct_diff": ("%DIFF", "%DIFF"),
 }
+
+
+def term_labels(ctx, terms) -> list[str]:
+    """Labels of several terms at once; two terms with the same English gloss get their Chinese added."""
+    terms = [str(t) for t in terms]
+    many = getattr(ctx.label, "terms", None)
+    return list(many(terms)) if callable(many) else [ctx.label.term(t) for t in terms]
 
 
 def _vocabulary(by: str) -> dict[str, dict[str, str]]:
@@ -105,8 +112,8 @@ def plot_keyness(ctx, table: pd.DataFrame, *, n: int = 15, measure: str = "g2", 
             bar.set_facecolor("none")
             bar.set_hatch("///")
     span = float(np.max(np.abs(values))) if len(values) else 1.0
-    for yi, v, term in zip(y, values, top["term"], strict=True):
-        ax.annotate(ctx.label.term(term), (v, yi), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
+    for yi, v, term in zip(y, values, term_labels(ctx, top["term"]), strict=True):
+        ax.annotate(term, (v, yi), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
                     ha="left" if v >= 0 else "right", va="center", fontsize="small")
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_yticks([])
@@ -162,7 +169,7 @@ def plot_keyness_by_group(ctx, table: pd.DataFrame, *, n: int = 10, measure: str
             if not sig:
                 bar.set_facecolor("none")
                 bar.set_hatch("///")
-        ax.set_yticks(y, [ctx.label.term(t) for t in part["term"]], fontsize="small")
+        ax.set_yticks(y, term_labels(ctx, part["term"]), fontsize="small")
         ax.invert_yaxis()
         ax.set_title(group_label(ctx, [group], by), fontsize="medium")
         ax.tick_params(axis="x", labelsize="x-small")

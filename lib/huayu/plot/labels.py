@@ -119,6 +119,8 @@ class Labeler:
         self._glossary: dict[str, str] | None = None
         self._documents = documents
         self._doc_labels: dict[str, str] | None = None
+        #: every term labelled so far → how it was labelled in English (``glossary``, ``pinyin``, ``as-is``)
+        self.used: dict[str, str] = {}
 
     # ------------------------------------------------------------------ glossary
     @property
@@ -146,6 +148,7 @@ class Labeler:
     def term(self, term: str) -> str:
         """The label of a term: itself in ``zh``; glossary English, else pinyin, in ``en``."""
         term = str(term)
+        self.used[term] = self.source(term)
         if self.lang == "zh":
             return term
         english = self.glossary.get(term)
@@ -226,3 +229,23 @@ class Labeler:
     def text(self, zh: str, en: str) -> str:
         """``zh`` or ``en``, whichever the language is."""
         return zh if self.lang == "zh" else en
+
+
+TERMS_FILE = ".terms.json"
+
+
+def unglossed_terms(figures_dir: str | Path) -> dict[str, list[str]]:
+    """``{notebook: [terms]}`` of Chinese terms that figures under ``figures_dir`` showed without a glossary entry.
+
+    Reads the ``<notebook>/.terms.json`` files that :class:`huayu.report.NotebookContext` writes with each
+    figure (in either language), so a run of the suite tells which terms ``lang="en"`` would show in pinyin.
+    """
+    import json
+
+    out: dict[str, list[str]] = {}
+    for path in sorted(Path(figures_dir).glob(f"*/{TERMS_FILE}")):
+        terms = json.loads(path.read_text(encoding="utf-8")).get("terms", {})
+        missing = sorted(t for t, source in terms.items() if source == "pinyin")
+        if missing:
+            out[path.parent.name] = missing
+    return out

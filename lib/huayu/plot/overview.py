@@ -87,7 +87,7 @@ def plot_diversity(ctx, diversity: pd.DataFrame, profile: pd.DataFrame, *, name:
     """Left: TTR and MATTR per document. Right: the moving TTR along each document (the MATTR profile)."""
     docs = list(diversity["doc_id"])
     fig, axes = facet_axes(ctx, 2, ncols=2, width="double", height=1.2 + 0.45 * max(len(docs), 4),
-                           width_ratios=(1, 1.6))
+                           width_ratios=(1, 1.5))
     ax, ax2 = axes[0], axes[1]
     y = np.arange(len(docs))
     ax.scatter(diversity["ttr"], y, marker="o", facecolors="none", edgecolors="0.3", label="TTR", zorder=3)
@@ -101,14 +101,13 @@ def plot_diversity(ctx, diversity: pd.DataFrame, profile: pd.DataFrame, *, name:
     window = int(diversity["window"].iloc[0])
     ax.set_xlabel(ctx.label.text(zh=f"类符/形符比（MATTR 窗口 = {window} 词）",
                                  en=f"Type–token ratio (MATTR window = {window} tokens)"))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", frameon=False, ncols=2)
+    ax.legend(loc="center left", fontsize="small", frameon=True)
     lengths = profile.groupby("doc_id", sort=False)["window_start"].transform("max") + 1
     for doc_id, part in profile.assign(rel=profile["window_start"] / lengths).groupby("doc_id", sort=False):
         ax2.plot(part["rel"], part["ttr"], color=doc_color(ctx, doc_id), lw=1.2, label=unit_label(ctx, doc_id))
     ax2.set_xlabel(ctx.label.text(zh="窗口在文中的相对位置", en="Relative position of the window in the text"))
     ax2.set_ylabel(ctx.label.text(zh="窗口内的 TTR", en="TTR in the window"))
     ax2.set_xlim(0, 1)
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", frameon=False,
-               ncols=min(len(docs), 5))
+    ax2.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
     ctx.save(fig, name, table=diversity)
     return fig

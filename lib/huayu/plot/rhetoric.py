@@ -149,7 +149,8 @@ def plot_modality(ctx, rates: pd.DataFrame, *, name: str = "modality"):
         ax.set_title(ctx.label.text(zh=zh, en=en), fontsize="medium")
         ax.grid(True, axis="x", color="0.9", lw=0.5)
     fig.supxlabel(ctx.label.text(zh=f"每千词出现次数（点）与 {level:.0%} 自助法置信区间（线，按句重抽样）",
-                                 en=f"Per 1,000 tokens (dot) with {level:.0%} bootstrap CI (line; sentences resampled)"),
+                                 en=f"Per 1,000 tokens (dot) with {level:.0%} bootstrap CI "
+                                    "(line; sentences resampled)"),
                   fontsize="small")
     ctx.save(fig, name, table=rates)
     return fig
@@ -162,7 +163,7 @@ def plot_sentence_lengths(ctx, lengths: pd.DataFrame, *, column: str = "n_chars"
     docs = _doc_order(ctx, lengths["doc_id"])
     fig, ax = ctx.figure(width="double", height=0.8 + 0.5 * len(docs))
     data = [lengths.loc[lengths["doc_id"] == d, column].to_numpy(dtype=float) for d in docs]
-    bp = ax.boxplot(data, vert=False, positions=range(len(docs)), widths=0.55, patch_artist=True,
+    bp = ax.boxplot(data, orientation="horizontal", positions=range(len(docs)), widths=0.55, patch_artist=True,
                     showfliers=False, medianprops={"color": "0.1"})
     for patch, doc in zip(bp["boxes"], docs, strict=True):
         patch.set_facecolor(doc_color(ctx, doc))

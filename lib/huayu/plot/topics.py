@@ -36,7 +36,7 @@ def plot_topic_terms(ctx, terms: pd.DataFrame, *, model: str = "", ncols: int = 
         ax.set_ylim(n_terms - 0.5, -0.5)
         ax.set_title(f"{model.upper()} {topic}".strip())
         ax.tick_params(axis="y", labelsize="small")
-        ax.set_xlabel(ctx.label.text(zh="占主题权重的比例", en="Share of the topic's weight"), fontsize="small")
+    fig.supxlabel(ctx.label.text(zh="占主题权重的比例", en="Share of the topic's weight"), fontsize="medium")
     ctx.save(fig, name, table=terms)
     return fig
 
@@ -64,8 +64,7 @@ def plot_topic_shares(ctx, shares: pd.DataFrame, terms: pd.DataFrame, *, model: 
     ax.set_xlim(0, 1)
     ax.set_xlabel(ctx.label.text(zh=f"主题比例（{model.upper()}，按词数加权的段落平均）",
                                  en=f"Topic share ({model.upper()}, token-weighted mean of paragraphs)"))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 - 0.02 * len(docs)), ncols=2, fontsize="x-small",
-              frameon=False)
+    fig.legend(loc="outside lower center", ncols=2, fontsize="x-small", frameon=False)
     table = shares.reset_index()
     ctx.save(fig, name, table=table)
     return fig
@@ -108,7 +107,9 @@ def plot_paragraph_map(ctx, points: pd.DataFrame, *, name: str = "paragraph-map"
         handles += [Line2D([], [], ls="", marker=markers[c], color="0.3", label=c) for c in clusters]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
     ratio = points.attrs.get("explained_variance_ratio", [np.nan, np.nan])
-    ax.set_xlabel(ctx.label.text(zh=f"SVD 第 1 维（{ratio[0]:.1%} 方差）", en=f"SVD axis 1 ({ratio[0]:.1%} of variance)"))
-    ax.set_ylabel(ctx.label.text(zh=f"SVD 第 2 维（{ratio[1]:.1%} 方差）", en=f"SVD axis 2 ({ratio[1]:.1%} of variance)"))
+    method = str(points.attrs.get("method", "pca")).upper()
+    for axis, (setter, share) in enumerate(((ax.set_xlabel, ratio[0]), (ax.set_ylabel, ratio[1])), start=1):
+        setter(ctx.label.text(zh=f"{method} 第 {axis} 维（占方差 {share:.1%}）",
+                              en=f"{method} axis {axis} ({share:.1%} of variance)"))
     ctx.save(fig, name, table=points)
     return fig

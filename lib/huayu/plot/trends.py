@@ -34,7 +34,7 @@ def plot_segment_trends(ctx, segments: pd.DataFrame, *, ncols: int = 2, name: st
                   fontsize="medium")
     fig.supylabel(ctx.label.text(zh="每千词频次", en="Per 1,000 tokens"), fontsize="medium")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(docs), 5), fontsize="small",
+    fig.legend(handles, labels, loc="outside upper center", ncols=min(len(docs), 5), fontsize="small",
                frameon=False)
     ctx.save(fig, name, table=segments)
     return fig
@@ -42,7 +42,7 @@ def plot_segment_trends(ctx, segments: pd.DataFrame, *, ncols: int = 2, name: st
 
 def plot_document_trends(ctx, by_document: pd.DataFrame, *, name: str = "document-trends"):
     """Relative frequency of each keyword per document, documents in date order (undated ones last,
-    after a dashed line): one line per keyword."""
+    after a dashed line; inferred dates marked): one line per keyword."""
     import seaborn as sns
 
     docs = by_document.drop_duplicates("doc_id").sort_values("order")
@@ -62,11 +62,12 @@ def plot_document_trends(ctx, by_document: pd.DataFrame, *, name: str = "documen
     n_dated = int(docs["dated"].sum())
     if n_dated < len(docs):
         ax.axvline(n_dated - 0.5, color="0.5", ls="--", lw=0.8)
-    ticks = [f"{unit_label(ctx, d)}\n{date if dated else ctx.label.text(zh='无日期', en='undated')}"
-             for d, date, dated in zip(docs["doc_id"], docs["date"], docs["dated"], strict=True)]
+    undated = ctx.label.text(zh="无日期", en="undated")
+    inferred = ctx.label.text(zh="（推定）", en=" (inferred)")
+    certainty = docs["date_certainty"] if "date_certainty" in docs.columns else pd.Series("", index=docs.index)
+    ticks = [f"{unit_label(ctx, d)}\n{(date + (inferred if c == 'inferred' else '')) if dated else undated}"
+             for d, date, dated, c in zip(docs["doc_id"], docs["date"], docs["dated"], certainty, strict=True)]
     ax.set_xticks(range(len(docs)), ticks, fontsize="small")
-    for tick, doc_id in zip(ax.get_xticklabels(), docs["doc_id"], strict=True):
-        tick.set_color(doc_color(ctx, doc_id))
     ax.set_ylabel(ctx.label.text(zh="每千词频次", en="Per 1,000 tokens"))
     ax.set_ylim(bottom=0)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)

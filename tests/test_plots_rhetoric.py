@@ -1,0 +1,74 @@
+"""The rhetoric and text-reuse figures, drawn through a real NotebookContext over small tables, in both
+languages (a missing glyph is an error)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+DOCS = {
+    "changan_2023": [["一是", "要", "全力", "实施", "8大攻坚提升行动", "。"], ["二是", "要", "坚持", "“", "放管服", "”", "。"],
+                     ["全面", "从严", "治党", "永远", "在", "路上", "。"]],
+    "laixi_2023": [["要", "深化", "“", "放管服", "”", "改革", "。"], ["重要", "的", "是", "狠抓", "落实", "。"],
+                   ["全面", "从严", "治党", "永远", "在", "路上", "。"]],
+}
+
+
+@pytest.fixture(params=["zh", "en"])
+def ctx(request, tmp_path):
+    from _stats_plots import make_context
+
+    return make_context(tmp_path, DOCS, lang=request.param,
+                        places={"changan_2023": ("长安区", "Chang'an"), "laixi_2023": ("莱西市", "Laixi")})
+
+
+def test_rhetoric_figures(ctx):
+    from _stats_plots import written
+
+    from huayu import formulas, modality, slogans, structure, style
+    from huayu.plot import rhetoric
+
+    docs, tokens = ctx.documents, ctx.tokens
+    table = formulas.formula_table(docs)
+    rhetoric.plot_presence(ctx, formulas.formulas_by_document(table, by="surface"), name="formulas",
+                           title_zh="数字式提法", title_en="Numbered formulas")
+    st = slogans.slogan_table(docs)
+    rhetoric.plot_presence(ctx, slogans.slogan_counts(st), name="slogans", title_zh="口号", title_en="Slogans")
+    rhetoric.plot_slogan_lengths(ctx, st)
+    rhetoric.plot_outline(ctx, structure.outline(docs, tokens), docs)
+    rates = modality.modality_rates(modality.modality_matches(docs, tokens), tokens, n_boot=50)
+    rhetoric.plot_modality(ctx, rates)
+    sentences = tokens.groupby(["doc_id", "sent_id"], sort=False)["token"].agg("".join).rename("text").reset_index()
+    rhetoric.plot_sentence_lengths(ctx, style.sentence_lengths(sentences, tokens))
+    rhetoric.plot_style_measures(ctx, style.four_char_shares(docs, tokens), style.parallelism_summary(tokens))
+    for name in ("formulas", "slogans", "slogan-lengths", "outline", "modality", "sentence-lengths", "style"):
+        assert written(ctx, name) == [f"{name}.csv", f"{name}.png"]
+
+
+def test_reuse_figures(ctx):
+    from _stats_plots import table, written
+
+    from huayu import reuse
+    from huayu.plot import reuse as reuse_plots
+
+    docs = ctx.documents
+    passages = reuse.find_reuse(docs, n=8)
+    assert len(passages) == 1  # 全面从严治党永远在路上
+    matrix = reuse.share_matrix(passages, docs)
+    reuse_plots.plot_share_matrix(ctx, matrix)
+    reuse_plots.plot_reuse_map(ctx, passages, docs)
+    reuse_plots.plot_reuse_coverage(ctx, reuse.coverage(passages, docs, baseline="laixi_2023"))
+    for name in ("reuse-matrix", "reuse-map", "reuse-coverage"):
+        assert written(ctx, name) == [f"{name}.csv", f"{name}.png"]
+    saved = table(ctx, "reuse-matrix").set_index("doc_id")
+    assert saved.loc["changan_2023", "laixi_2023"] == pytest.approx(matrix.loc["changan_2023", "laixi_2023"])
+
+
+def test_empty_inputs_raise_clear_errors(ctx):
+    from huayu.plot import reuse as reuse_plots
+    from huayu.plot import rhetoric
+
+    with pytest.raises(ValueError, match="nothing to draw"):
+        rhetoric.plot_presence(ctx, pd.DataFrame(), name="x", title_zh="x", title_en="x")
+    with pytest.raises(ValueError, match="matrix is empty"):
+        reuse_plots.plot_share_matrix(ctx, pd.DataFrame())
