@@ -92,7 +92,7 @@ bench: $(STAMP) $(PREPARED) ## Run the benchmarks; writes benchmarks/results.jso
 	$(PY) benchmarks/run.py --out benchmarks/results.json
 
 lab: $(STAMP) ## Start JupyterLab on localhost with the project's kernel ("Python (huayu)")
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=.
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean-outputs: ## Remove generated data and figures (data/interim, data/processed, figures/, executed notebooks)
 	rm -rf data/interim data/processed notebooks/executed

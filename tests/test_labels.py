@@ -84,6 +84,9 @@ def test_term_labels_in_both_languages():
                                                      "high-quality development"]
     assert zh.terms(["贯彻", "落实"]) == ["贯彻", "落实"]
     assert en.unglossed(["莱西", "贯彻", "GDP", "莱西"]) == ["莱西"]
+    # a label shared by several glossary rows always carries the Chinese, even one term at a time
+    assert en.term("落实") == "implement (落实)"
+    assert both.term("落实") == "implement (落实)"
 
 
 def test_document_labels(documents):

@@ -299,8 +299,11 @@ def _convert_to_truetype(src: Path, face_index: int, dst: Path, *, family: str |
     order = [source_order[0]] + [g for g in source_order[1:] if g in wanted]  # keep .notdef first
     glyph_set = font.getGlyphSet()
     hmtx = font["hmtx"].metrics
+    from tqdm.auto import tqdm
+
     glyphs = {}
-    for name in order:
+    label = f"TrueType outlines for {family or src.stem} ({part or 'common'} part, once)"
+    for name in tqdm(order, desc=label, unit="glyph", disable=None, leave=False):
         pen = TTGlyphPen(None)
         glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
         glyphs[name] = pen.glyph()

@@ -7,7 +7,8 @@
   (``data/dictionaries/glossary_zh_en.csv``, columns ``zh,en,note``); a term not in the glossary is
   romanised with Hanyu Pinyin with tone marks (``pypinyin``, phrase-aware for polyphonic characters, one
   space between syllables, non-Chinese characters kept), e.g. 莱西 → "lái xī". ``show_zh=True`` adds
-  the Chinese: "high-quality development (高质量发展)".
+  the Chinese: "high-quality development (高质量发展)". A glossary label shared by several terms (推动 and
+  促进 are both "promote") always carries the Chinese, "promote (推动)", so no two bars read the same.
 * Fixed texts: ``text(zh="关键词", en="Keyword")``.
 """
 
@@ -154,9 +155,19 @@ class Labeler:
         english = self.glossary.get(term)
         if english is None:
             english = pinyin(term) if _HAN.search(term) else term
+        elif self._shared_labels().get(english.casefold(), 0) > 1:
+            return f"{english} ({term})"  # 推动 and 促进 are both "promote": say which one this is
         if self.show_zh and _HAN.search(term) and english != term:
             return f"{english} ({term})"
         return english
+
+    def _shared_labels(self) -> dict[str, int]:
+        if getattr(self, "_label_counts", None) is None:
+            counts: dict[str, int] = {}
+            for en in self.glossary.values():
+                counts[en.casefold()] = counts.get(en.casefold(), 0) + 1
+            self._label_counts = counts
+        return self._label_counts
 
     def terms(self, terms: Iterable[str]) -> list[str]:
         """:meth:`term` for each term; labels that would coincide get the Chinese added to tell them apart.
