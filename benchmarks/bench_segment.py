@@ -4,7 +4,7 @@ The five bundled texts are cleaned in memory (``load_corpus`` + ``clean_corpus``
 replicated under new document ids until they hold at least 2 M characters (200 k with ``--quick``).
 
 * ``segment_chars_per_s``: the whole stage — :func:`huayu.segment.write_tokens` with ``force=True``
-  (cut, formulas, tags, flags, offsets, the DataFrame, the parquet and its manifest).
+  (formulas, cut, tags, flags, offsets, the parquet and its manifest).
 * ``jieba_chars_per_s``: ``jieba.Tokenizer.lcut`` (a private tokenizer with jieba's dictionary and the
   same domain-dictionary words and frequencies) on the same text, one call per document.
   ``segment_speedup_vs_jieba`` is the ratio of the two. The stage is timed 5 times and jieba 3 times,
@@ -19,6 +19,10 @@ replicated under new document ids until they hold at least 2 M characters (200 k
 * ``segment_peak_memory_mb``: the largest memory (PSS) of the process plus its worker processes during
   one stage run, sampled every 10 ms with psutil; ``segment_memory_increase_mb``: the same above the
   process's memory just before the run (the replicated input and the loaded segmenter included there).
+* ``other_work_cores``: how many cores other work on the machine kept busy, on average, during the
+  timed runs (the machine's busy CPU time from ``/proc/stat`` minus this process's and its workers',
+  per second; NaN where ``/proc/stat`` does not exist). Other work slows both sides, the stage more
+  (it needs both cores), so speed-ups are only comparable between runs at a similar value.
 * Also: the stage on one process and without formula detection, raw ``rjieba`` cut speed and the
   formula finder's speed (both on one core, over the same text),
   ``jieba.posseg`` speed and its agreement with ``lcut`` (measured on the unreplicated corpus ×5, as it is
@@ -30,6 +34,7 @@ Run alone with ``python benchmarks/bench_segment.py [--quick]``.
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import sys
@@ -117,6 +122,17 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds all processes have spent busy since boot (Linux ``/proc/stat``), NaN elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _timed(work) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of ``work()``."""
     cpu, wall = _cpu_seconds(), time.perf_counter()
@@ -169,12 +185,14 @@ def run(quick: bool = False) -> dict:
     reference_tokenizer = S.jieba_reference_tokenizer(settings.user_dict)
     reference_tokenizer.lcut(sentences["text"].iloc[0])
     docs = _document_texts(big)
+    busy, own, started = _machine_busy_seconds(), _cpu_seconds(), time.perf_counter()
     stage_runs, jieba_runs, reference = [], [], {}
     for i in range(1 if quick else 5):
         stage_runs.append(_timed(lambda: _stage(big, settings, out)))
         if i < 3:
             jieba_runs.append(_timed(lambda: reference.update({doc: reference_tokenizer.lcut(text)
                                                                for doc, text in docs})))
+    other_work = ((_machine_busy_seconds() - busy) - (_cpu_seconds() - own)) / (time.perf_counter() - started)
     stage, stage_cpu = min(stage_runs)
     jieba_time, jieba_cpu = min(jieba_runs)
     agreement, differences = _agreement(tokens, reference)
@@ -229,6 +247,7 @@ def run(quick: bool = False) -> dict:
         "segment_peak_memory_mb": memory.peak / 2**20,
         "segment_memory_increase_mb": (memory.peak - before) / 2**20,
         "segment_setup_seconds": setup,
+        "other_work_cores": other_work,
         "segment_1worker_chars_per_s": n_chars / one_worker,
         "segment_no_formulas_chars_per_s": n_chars / no_formulas,
         "rjieba_cut_chars_per_s": n_chars / rjieba_cut,

@@ -3,12 +3,13 @@ sentences, and the span invariants the segmenter relies on."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from huayu.checks import ParameterError
@@ -188,3 +189,124 @@ def test_spans_are_sorted_non_overlapping_and_exact(pieces):
         assert "“" not in s.surface and "”" not in s.surface
     for a, b in zip(spans, spans[1:]):
         assert a.end <= b.start
+
+
+# -- the finder against its first, straightforward implementation ------------------------------------------
+# ``formula_offsets`` tries each unquoted pattern only where it can begin; the reference below runs every
+# pattern over the whole text (``finditer``; all overlapping matches for the four-character compounds).
+# Both must give exactly the same spans on any text.
+
+def _reference_formula_spans(text: str, *, max_slogan_chars: int = 8,
+                             include_slogans: bool = True) -> list[tuple[int, int, str]]:
+    import numpy as np
+
+    from huayu import formulas as F
+
+    pats = F._patterns(F.load_formula_lexicon())
+
+    def quoted_kind(content):
+        if F._CODED.fullmatch(content):
+            return "coded"
+        if len(content) <= F._MAX_QUOTED_FORMULA and not F._CLAUSE_PUNCT.search(content) and "、" not in content:
+            m = pats["quoted"].fullmatch(content)
+            if m is not None:
+                num = m.group("num") or m.group("num2")
+                if not all(c in F._NUM_CHARS for c in content) and not (num.isdigit() and len(num) > 2):
+                    return "numbered"
+            if pats["nxny"].fullmatch(content) and F._compound_ok(content, 0, 2):
+                return "numbered"
+            if pats["xnyn"].fullmatch(content):
+                return "numbered"
+        if 2 <= len(content) <= max_slogan_chars and not F._CLAUSE_PUNCT.search(content):
+            return "slogan"
+        return None
+
+    def overlapping(pattern):
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
+            yield m
+            pos = m.start() + 1
+
+    cands = []
+    for qp in F._QUOTE_PATTERNS:
+        for m in qp.finditer(text):
+            kind = quoted_kind(m.group(1))
+            if kind is None or (kind == "slogan" and not include_slogans):
+                continue
+            cands.append((1 if kind == "slogan" else 0, m.start(1), m.end(1), kind))
+    for m in pats["measure"].finditer(text):
+        if m.group("measure") == "大" and F._value(m.group("num")) > 10:
+            continue
+        if F._value(m.group("num")) > F.MAX_COUNT:
+            continue
+        cands.append((2, m.start(), m.end(), "numbered"))
+    for m in pats["bare"].finditer(text):
+        cands.append((2, m.start(), m.end(), "numbered"))
+    for m in pats["compound"].finditer(text):
+        cands.append((2, m.start(), m.end(), "numbered"))
+    for m in overlapping(pats["nxny"]):
+        if F._compound_ok(text, m.start("a"), m.start("b")):
+            cands.append((2, m.start(), m.end(), "numbered"))
+    for m in overlapping(pats["xnyn"]):
+        cands.append((3, m.start(), m.end(), "numbered"))
+    for m in pats["known"].finditer(text):
+        cands.append((2, m.start(), m.end(), "numbered"))
+    blocked = np.zeros(len(text) + 1, dtype=np.int64)
+    for m in pats["not_formula"].finditer(text):
+        blocked[m.start():m.end()] = 1
+    cum = np.concatenate([[0], np.cumsum(blocked)])
+    kept = []
+    for c in cands:
+        if c[3] == "numbered" and cum[c[2]] - cum[c[1]] > 0:
+            if c[0] == 0 and include_slogans and 2 <= c[2] - c[1] <= max_slogan_chars:
+                kept.append((1, c[1], c[2], "slogan"))
+            continue
+        kept.append(c)
+    kept.sort(key=lambda c: (c[0], c[1], -(c[2] - c[1])))
+    taken = np.zeros(len(text) + 1, dtype=bool)
+    spans = []
+    for _, start, end, kind in kept:
+        if end <= start or taken[start:end].any():
+            continue
+        taken[start:end] = True
+        spans.append((start, end, kind))
+    return sorted(spans)
+
+
+def _spans_as_tuples(text: str, **options) -> list[tuple[int, int, str]]:
+    spans = formula_spans(text, **options)
+    assert all(text[s.start:s.end] == s.surface for s in spans)
+    return [(s.start, s.end, s.kind) for s in spans]
+
+
+@pytest.mark.parametrize("options", [{}, {"include_slogans": False}, {"max_slogan_chars": 2},
+                                     {"max_slogan_chars": 20}])
+def test_same_spans_as_the_reference_on_the_texts_and_their_sentences(options):
+    for f in sorted((REPO / "data" / "raw").glob("*.txt")):
+        text = f.read_text(encoding="utf-8")
+        assert _spans_as_tuples(text, **options) == _reference_formula_spans(text, **options), f.name
+        for sentence in re.split(r"(?<=[。！？!?\n])", text):
+            assert _spans_as_tuples(sentence, **options) == _reference_formula_spans(sentence, **options), sentence
+
+
+def _lexicon_pieces() -> list[str]:
+    from huayu.formulas import load_formula_lexicon
+
+    lex = load_formula_lexicon()
+    return sorted(set(lex.measures + lex.heads + lex.compounds + lex.known + lex.not_formula))
+
+
+_CHARS = ("一二两三四五六七八九十百千万双〇零第0123456789.．、的和个大项条位"
+          "“”‘’「」『』\"\n,，。:；兴治招引退进带路农季方x ")
+_random_text = st.lists(st.one_of(st.text(alphabet=_CHARS, min_size=1, max_size=4),
+                                  st.sampled_from(_lexicon_pieces())), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_random_text, st.sampled_from([{}, {"include_slogans": False}, {"max_slogan_chars": 3}]))
+@example("退二进三", {})  # a pattern at the very start and at the very end of the text
+@example("与三严三实、两兴两治和双招双引", {})
+@example("十九大和二十大提出8大攻坚提升行动、25个项目,2023年“1168”", {"include_slogans": False})
+@example("“四季长安”七嘴八舌“两个维护”", {"max_slogan_chars": 3})
+def test_same_spans_as_the_reference_on_random_text(text, options):
+    assert _spans_as_tuples(text, **options) == _reference_formula_spans(text, **options)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import ast
 import json
 import logging
+import os
 import re
 import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
@@ -323,11 +325,40 @@ def test_segment_texts_rejects_non_strings():
         S.segment_texts(["营商环境", 3])
 
 
-def test_parallel_workers_give_the_same_table(bundled, bundled_tokens, monkeypatch):
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_small_chunks_batches_and_workers_give_the_same_table(bundled, bundled_tokens, monkeypatch, tmp_path,
+                                                              workers):
+    """Chunks cut here or in forked workers (shared output memory, per-chunk distinct words unified),
+    assembled in batches, written batch by batch."""
     monkeypatch.setattr(S, "_PARALLEL_MIN_CHARS", 0)
     monkeypatch.setattr(S, "_CHUNK_CHARS", 2000)
-    parallel = S.segment_sentences(bundled["sentences"], S.SegmentSettings(workers=2), progress=False)
-    pd.testing.assert_frame_equal(parallel, bundled_tokens)
+    monkeypatch.setattr(S, "_BATCH_CHARS", 5000)
+    settings = S.SegmentSettings(workers=workers)
+    tokens = S.segment_sentences(bundled["sentences"], settings, progress=False)
+    pd.testing.assert_frame_equal(tokens, bundled_tokens)
+    assert tokens.groupby("token")["pos"].nunique().max() == 1  # one tag per word across chunks
+    path, _ = S.write_tokens(bundled["sentences"], tmp_path, settings, progress=False)
+    assert pq.ParquetFile(path).num_row_groups > 1
+    pd.testing.assert_frame_equal(pd.read_parquet(path), bundled_tokens)
+
+
+@pytest.mark.parametrize("failure", ["exception", "exit"])
+def test_a_failing_worker_process_is_an_error_here(bundled, monkeypatch, failure):
+    monkeypatch.setattr(S, "_PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(S, "_CHUNK_CHARS", 2000)
+    here, cut = os.getpid(), S._Chunks.cut
+
+    def cut_failing_in_workers(self, index):
+        if os.getpid() != here:
+            if failure == "exit":
+                os._exit(3)
+            raise ValueError("no such word")
+        return cut(self, index)
+
+    monkeypatch.setattr(S._Chunks, "cut", cut_failing_in_workers)
+    message = "no such word" if failure == "exception" else "exit code 3"
+    with pytest.raises(RuntimeError, match=message):
+        S.segment_sentences(bundled["sentences"], S.SegmentSettings(workers=2), progress=False)
 
 
 # -- agreement with jieba -------------------------------------------------------------------------------
@@ -515,7 +546,7 @@ def _direct_spans(sentences: list[str], max_slogan_chars: int = 8) -> list[tuple
     return out
 
 
-def test_formula_prefilter_finds_what_the_finder_finds_sentence_by_sentence(bundled):
+def test_formulas_of_a_run_of_sentences_are_those_of_each_sentence(bundled):
     sentences = bundled["sentences"]["text"].tolist()
     for limit in (2, 8, 20):
         assert S._formula_spans_in("\n".join(sentences), limit) == _direct_spans(sentences, limit)
@@ -524,7 +555,7 @@ def test_formula_prefilter_finds_what_the_finder_finds_sentence_by_sentence(bund
 @hsettings(max_examples=150, deadline=None)
 @given(st.lists(st.text(alphabet="两个维护四意识一二三十大行动双招引退进“”‘’\"「」,、。放管服带路农X1", max_size=14),
                 min_size=1, max_size=6))
-def test_formula_prefilter_on_random_sentences(sentences):
+def test_formulas_of_a_run_of_random_sentences_are_those_of_each_sentence(sentences):
     assert S._formula_spans_in("\n".join(sentences), 8) == _direct_spans(sentences, 8)
 
 

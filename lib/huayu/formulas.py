@@ -53,6 +53,7 @@ from huayu.checks import ParameterError, check_columns, check_int
 __all__ = [
     "FormulaSpan",
     "formula_spans",
+    "formula_offsets",
     "normalize_formula",
     "formula_table",
     "formulas_by_document",
@@ -170,6 +171,7 @@ def _patterns(lex: _Lexicon) -> dict[str, re.Pattern]:
 _CN_VALUE = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"两": 2, "双": 2, "零": 0}
 
 
+@lru_cache(maxsize=4096)
 def _value(numeral: str) -> int:
     """Integer value of a short Chinese or Arabic numeral (cn2an, with 双 = 2)."""
     if numeral.isdigit():
@@ -208,7 +210,10 @@ def normalize_formula(surface: str) -> str:
     return _NUM_RUN.sub(repl, surface)
 
 
-def _quoted_kind(content: str, pats: dict[str, re.Pattern], max_slogan_chars: int) -> str | None:
+@lru_cache(maxsize=65536)
+def _quoted_kind(content: str, max_slogan_chars: int) -> str | None:
+    """Kind of a quotation's content (``None``: not reported); cached, as slogans recur."""
+    pats = _patterns(load_formula_lexicon())
     if _CODED.fullmatch(content):
         return "coded"
     if len(content) <= _MAX_QUOTED_FORMULA and not _CLAUSE_PUNCT.search(content) and "、" not in content:
@@ -246,6 +251,26 @@ def formula_spans(text: str, *, max_slogan_chars: int = 8, include_slogans: bool
     max_slogan_chars : longest quotation content (in characters) reported as a ``slogan``.
     include_slogans : if False only ``numbered`` and ``coded`` spans are returned.
     """
+    return [FormulaSpan(start, end, text[start:end], kind) for start, end, kind in
+            formula_offsets(text, max_slogan_chars=max_slogan_chars, include_slogans=include_slogans)]
+
+
+# Where an unquoted pattern can begin (each is tried only there, see formula_offsets): a count
+# (N + measure, N + head, N + X + compound), a numeral with another two characters on (N₁XN₂Y), and a
+# count with another two characters on, one character before it (XN₁YN₂).
+_COUNT_AT = re.compile("[二两三四五六七八九十1-9]")
+_NXNY_AT = re.compile(f"[{_COMPOUND_NUM}](?=.[{_COMPOUND_NUM}])", re.S)
+_XNYN_AT = re.compile("[二两三四五六七八九十](?=.[二两三四五六七八九十])", re.S)
+
+
+def formula_offsets(text: str, *, max_slogan_chars: int = 8,
+                    include_slogans: bool = True) -> list[tuple[int, int, str]]:
+    """:func:`formula_spans` as ``(start, end, kind)`` tuples — the same spans, for long texts.
+
+    Each unquoted pattern is tried only where it can begin (a count character, found by one scan of
+    the text) rather than at every position: ``finditer``'s leftmost non-overlapping matches are the
+    matches at those positions taken left to right, skipping positions inside the previous match.
+    """
     if not isinstance(text, str):
         raise ParameterError(f"text must be a string, got {type(text).__name__}")
     max_slogan_chars = check_int("max_slogan_chars", max_slogan_chars, minimum=2)
@@ -255,66 +280,78 @@ def formula_spans(text: str, *, max_slogan_chars: int = 8, include_slogans: bool
     cands: list[tuple[int, int, int, str]] = []  # (priority, start, end, kind)
 
     for qp in _QUOTE_PATTERNS:
+        if qp.pattern[0] not in text:
+            continue
         for m in qp.finditer(text):
-            content = m.group(1)
-            kind = _quoted_kind(content, pats, max_slogan_chars)
+            kind = _quoted_kind(m.group(1), max_slogan_chars)
             if kind is None or (kind == "slogan" and not include_slogans):
                 continue
             cands.append((1 if kind == "slogan" else 0, m.start(1), m.end(1), kind))
 
-    for m in pats["measure"].finditer(text):
-        if m.group("measure") == "大" and _value(m.group("num")) > 10:
+    counts = [m.start() for m in _COUNT_AT.finditer(text)]
+    for m in _leftmost(pats["measure"], text, counts):
+        value = _value(m.group("num"))
+        if m.group("measure") == "大" and value > 10:
             continue  # 十九大, 二十大: party congresses, not "N great …"
-        if _value(m.group("num")) > MAX_COUNT:
+        if value > MAX_COUNT:
             continue
         cands.append((2, m.start(), m.end(), "numbered"))
-    for m in pats["bare"].finditer(text):
+    for m in _leftmost(pats["bare"], text, counts):
         cands.append((2, m.start(), m.end(), "numbered"))
-    for m in pats["compound"].finditer(text):
+    for m in _leftmost(pats["compound"], text, counts):
         cands.append((2, m.start(), m.end(), "numbered"))
-    for m in _overlapping(pats["nxny"], text):
-        if _compound_ok(text, m.start("a"), m.start("b")):
+    nxny = pats["nxny"]
+    for m in _NXNY_AT.finditer(text):
+        m = nxny.match(text, m.start())
+        if m is not None and _compound_ok(text, m.start("a"), m.start("b")):
             cands.append((2, m.start(), m.end(), "numbered"))
-    for m in _overlapping(pats["xnyn"], text):
-        cands.append((3, m.start(), m.end(), "numbered"))  # after N₁XN₂Y: 三严三实, not 与三严三
+    xnyn = pats["xnyn"]
+    for m in _XNYN_AT.finditer(text):
+        if m.start() > 0 and (m := xnyn.match(text, m.start() - 1)) is not None:
+            cands.append((3, m.start(), m.end(), "numbered"))  # after N₁XN₂Y: 三严三实, not 与三严三
     for m in pats["known"].finditer(text):
         cands.append((2, m.start(), m.end(), "numbered"))
-    # Numeral words and idioms (四季, 五颜六色): no numbered span may overlap one.
-    blocked = np.zeros(len(text) + 1, dtype=np.int64)
-    for m in pats["not_formula"].finditer(text):
-        blocked[m.start():m.end()] = 1
-    cum = np.concatenate([[0], np.cumsum(blocked)])
-    kept = []
-    for c in cands:
-        if c[3] == "numbered" and cum[c[2]] - cum[c[1]] > 0:
-            # A quoted numeral word (“四季长安”) is still a quoted slogan.
-            if c[0] == 0 and include_slogans and 2 <= c[2] - c[1] <= max_slogan_chars:
-                kept.append((1, c[1], c[2], "slogan"))
-            continue
-        kept.append(c)
-    cands = kept
+    if not cands:
+        return []
 
-    cands.sort(key=lambda c: (c[0], c[1], -(c[2] - c[1])))
-    taken = np.zeros(len(text) + 1, dtype=bool)
-    spans: list[FormulaSpan] = []
-    for _, start, end, kind in cands:
-        if end <= start or taken[start:end].any():
+    # Numeral words and idioms (四季, 五颜六色): no numbered span may overlap one.
+    blocked = None
+    for m in pats["not_formula"].finditer(text):
+        if blocked is None:
+            blocked = bytearray(len(text) + 1)
+        blocked[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    if blocked is not None:
+        kept = []
+        for c in cands:
+            if c[3] == "numbered" and blocked.find(1, c[1], c[2]) >= 0:
+                # A quoted numeral word (“四季长安”) is still a quoted slogan.
+                if c[0] == 0 and include_slogans and 2 <= c[2] - c[1] <= max_slogan_chars:
+                    kept.append((1, c[1], c[2], "slogan"))
+                continue
+            kept.append(c)
+        cands = kept
+
+    # By priority, then start, then length (longest first); the same span never has two kinds.
+    order = sorted((c[0], c[1], c[1] - c[2], c[3]) for c in cands)
+    taken = bytearray(len(text) + 1)
+    spans: list[tuple[int, int, str]] = []
+    for _, start, negative_length, kind in order:
+        end = start - negative_length
+        if end <= start or taken.find(1, start, end) >= 0:
             continue
-        taken[start:end] = True
-        spans.append(FormulaSpan(start, end, text[start:end], kind))
-    spans.sort(key=lambda s: s.start)
+        taken[start:end] = b"\x01" * (end - start)
+        spans.append((start, end, kind))
+    spans.sort()
     return spans
 
 
-def _overlapping(pattern: re.Pattern, text: str):
-    """All matches of a fixed-width pattern, including overlapping ones (4-character compounds)."""
-    pos = 0
-    while True:
-        m = pattern.search(text, pos)
-        if m is None:
-            return
-        yield m
-        pos = m.start() + 1
+def _leftmost(pattern: re.Pattern, text: str, starts: list[int]):
+    """``pattern.finditer(text)`` for a pattern that can only begin at ``starts`` (sorted positions)."""
+    end = 0
+    for pos in starts:
+        if pos >= end and (m := pattern.match(text, pos)) is not None:
+            yield m
+            end = m.end()
 
 
 _TABLE_COLUMNS = ["doc_id", "sent_id", "char_start", "char_end", "surface", "normalized", "kind", "sentence"]

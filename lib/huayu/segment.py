@@ -10,23 +10,25 @@ vocabulary of Chinese political discourse, so that 高质量发展 and 两个维
 Choice of engine (measured with ``benchmarks/bench_segment.py``)
 ---------------------------------------------------------------
 Five texts replicated to 2.0 M characters, on this 2-core virtual machine while other work ran on it
-(speeds moved 2–3× from run to run; ratios are taken within one run):
+(speeds move 1.5–3× with that work; the benchmark reports how many cores it kept busy, and ratios
+are taken within one run):
 
-* ``jieba.Tokenizer.lcut`` (pure Python), the reference: 0.20–0.26 M characters/s (about 0.34 M per
-  CPU-second).
-* ``jieba.posseg``: 0.03–0.04 M characters/s, 6–8× slower, *and* it segments differently — it runs a
+* ``jieba.Tokenizer.lcut`` (pure Python), the reference: 0.28–0.38 M characters/s.
+* ``jieba.posseg``: 0.03–0.05 M characters/s, 6–8× slower, *and* it segments differently — it runs a
   joint word/POS HMM over unknown character runs and splits ASCII runs by other rules, so only 98.1 % of
   its tokens are ``lcut``'s (``posseg_agreement_with_cut``). Not used.
 * ``rjieba`` (jieba-rs, the Rust port; it embeds the same ``dict.txt`` — every word of it is there and
-  a sample of tags is checked in the tests): 3–10 M characters/s on one core, 20–40× ``lcut``, with
-  identical tokens once two documented differences are corrected (below). It holds the GIL, so the stage
-  forks worker processes over chunks of whole sentences (``workers``; 0 = one per core) for inputs of
-  300 000 characters or more; the workers return numbers and bytes, not Python strings.
-* The whole stage (cut, formulas, tags, flags, offsets, DataFrame, parquet): 1.2–3 M characters/s, i.e.
-  5–10× ``lcut`` on the same text — 10× only when both cores are free. Its costliest step after the cut
-  is formula detection (``huayu.formulas.formula_spans``, about 5 M characters/s on one core after the
-  prefilter described below, half the speed of the cut itself); tags, offsets and the parquet are
-  vectorised (Arrow buffers, NumPy; Python loops run over distinct words, never over tokens).
+  a sample of tags is checked in the tests): 4–12 M characters/s on one core, 15–30× ``lcut``, with
+  identical tokens once two documented differences are corrected (below).
+* The whole stage (formulas, cut, tags, flags, offsets, parquet), as described under "How it runs":
+  2.2–4 M characters/s, 6–11× ``lcut`` in the same run — 9–11× when the second core was mostly free,
+  6× when other work kept a whole core busy — and 1.5–2.6 M characters/s in one process. It takes about
+  0.9 CPU-seconds per 2 M characters: 0.3 in the cut itself, 0.15 writing the parquet, 0.1 finding
+  formulas (:func:`huayu.formulas.formula_offsets`, 11–22 M characters/s on one core), the rest in
+  offsets, tags and the workers' coordination; so on two cores it stays near 12× a single-threaded
+  ``lcut``, and 20× would need a faster cut and parquet writer. (A first design, which ran the
+  finder over prefiltered sentences and sent per-token arrays back through pipes before building the
+  whole table, reached 4.8–5.8×, its finder 3–5 M characters/s, in the same runs' conditions.)
 
 So the stage cuts with a private ``rjieba.Jieba`` carrying the domain dictionary, and tags afterwards:
 **one segmentation, then tags**. A token's tag is the domain dictionary's tag, else ``dict.txt``'s tag
@@ -47,10 +49,26 @@ jieba's total, once in jieba-rs's), so a never-matching word (private-use charac
 joins) carries the difference. What remains are rare differences in the HMM on
 unusual character runs (one in 40 000 random strings of up to 30 characters; none in the corpus).
 
-Formulas and slogans: :func:`huayu.formulas.formula_spans` finds numbered formulas (两个维护,
-8大攻坚提升行动), coded slogans (“1168”) and quoted slogans up to ``max_slogan_chars`` characters; each is
-kept as one token (``is_formula``) when ``keep_formulas`` is on. A span is cut only where jieba itself
-could never join characters (“盯、拼、抢” gives 盯 、 拼 、 抢, each part still ``is_formula``).
+How it runs (:func:`_token_batches`). The sentences are joined into chunks of about 64 000
+characters. jieba-rs holds the GIL, so for inputs of 300 000 characters or more the stage forks
+``workers - 1`` processes (``workers`` 0 = one per core) and uses this one too: the first worker finds
+every chunk's formula spans, then each process takes the next chunk from a shared counter and cuts it,
+writing numbers and UTF-8 bytes into an anonymous shared memory mapping (no Python object per token;
+only counts and each chunk's distinct words go through a pipe). This process assembles the tokens
+table in batches of about 256 000 characters, in order, as soon as a batch's chunks are cut — tags
+and flags looked up once per distinct word, offsets and strings as NumPy and Arrow arrays — and
+:func:`write_tokens` writes each batch to the parquet file while the next chunks are being cut.
+Smaller inputs run the same steps in this process alone.
+
+Formulas and slogans: :func:`huayu.formulas.formula_offsets` (the spans of
+:func:`huayu.formulas.formula_spans`) finds numbered formulas (两个维护, 8大攻坚提升行动), coded
+slogans (“1168”) and quoted slogans up to ``max_slogan_chars`` characters, once per chunk (no pattern
+crosses a line break, so this equals the finder run sentence by sentence); each span is kept as one
+token (``is_formula``) when ``keep_formulas`` is on. A span is cut only where jieba itself could never
+join characters (“盯、拼、抢” gives 盯 、 拼 、 抢, each part still ``is_formula``). A formula or slogan
+missing from both dictionaries is tagged ``nz`` wherever it occurs, which is why the spans are found
+before any batch is assembled.
+
 Stopwords (``data/dictionaries/stopwords_zh.txt``) are *marked* (``is_stop``), never removed;
 ``is_punct`` marks tokens made only of Unicode punctuation or symbols (categories P*, S*); whitespace
 is not a token.
@@ -72,25 +90,30 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
+import mmap
 import multiprocessing
 import os
 import re
 import sys
 import time
+import traceback
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from huayu.checks import ParameterError, check_columns
-from huayu.outputs import write_json, write_parquet
+from huayu.outputs import _atomic, write_json
 from huayu.paths import DICTIONARIES, cache_dir, resolve
 
 log = logging.getLogger("huayu.segment")
@@ -125,6 +148,7 @@ _NOT_JOINABLE = re.compile(f"[^{_JOINABLE}]")
 _FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 _ASCII_RUN = re.compile(r"[a-zA-Z0-9+#&._%\-]{2,}")
 _ASCII_SYMBOL = re.compile(r"[+#&._%\-]")
+_ASCII_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
 _ASCII_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?%?")
 _ASCII_WORD = re.compile(r"[a-zA-Z0-9]+")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fd5]+")
@@ -132,11 +156,9 @@ _HAN_WORD = re.compile(r"[\u4e00-\u9fd5]+")
 _PLACEHOLDERS = "\ue000\ue001\ue002\ue003"
 _TOTAL_CARRIER = "\uf8fe\uf8ff"
 _MIN_FLOAT = -3.14e100  # jieba's "impossible" log-probability
-# What a sentence needs to hold a formula (see _formula_spans_in and huayu.formulas).
-_UNQUOTED_TRIGGER = "二两三四五六七八九十双1-9"
-_QUOTE_MARKS = "“”‘’「」『』\""
 _PARALLEL_MIN_CHARS = 300_000
 _CHUNK_CHARS = 65_536
+_BATCH_CHARS = 262_144
 
 
 class DictionaryError(ParameterError):
@@ -445,6 +467,8 @@ class Segmenter:
         entries = entries.assign(freq=pd.array(resolved, dtype="Int64"))
         self.entries = entries
         self._user_tags = {w: t for w, t in zip(entries["word"], entries["tag"]) if isinstance(t, str)}
+        if settings.keep_formulas:
+            _formula_spans_in("", settings.max_slogan_chars)  # compile the finder's patterns before any fork
 
     # -- segmentation ---------------------------------------------------------------------------------
     def cut(self, text: str) -> list[str]:
@@ -463,12 +487,25 @@ class Segmenter:
         return tokens, lengths
 
     def _fix_ascii_runs(self, text: str, tokens: list[str], lengths: np.ndarray) -> np.ndarray:
-        """Re-split ASCII tokens the way jieba's finalseg does (jieba-rs keeps 2023-01-05 whole)."""
+        """Re-split ASCII tokens the way jieba's finalseg does (jieba-rs keeps 2023-01-05 whole).
+
+        Only runs of ASCII word characters holding a symbol (``+ # & . _ % -``) can differ, so the text
+        is scanned for those symbols, which are rare in Chinese text, and each one's run is examined.
+        """
         starts = None
         replace: dict[int, list[int]] = {}
-        for m in _ASCII_RUN.finditer(text):
-            run = m.group()
-            if _FINALSEG_SKIP.fullmatch(run) or not _ASCII_SYMBOL.search(run):
+        run_end = 0
+        for symbol in _ASCII_SYMBOL.finditer(text):
+            if symbol.start() < run_end:
+                continue  # inside the run just examined
+            begin = symbol.start()
+            while begin > 0 and text[begin - 1] in _ASCII_RUN_CHARS:
+                begin -= 1
+            m = _ASCII_RUN.match(text, begin)
+            if m is None:  # a lone symbol
+                continue
+            run_end = m.end()
+            if _FINALSEG_SKIP.fullmatch(m.group()):
                 continue
             if starts is None:
                 starts = np.cumsum(lengths) - lengths
@@ -490,35 +527,35 @@ class Segmenter:
         pieces.append(lengths[prev:])
         return np.concatenate(pieces)
 
-    def cut_with_formulas(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Token lengths covering ``text`` and a per-token formula flag (formula spans kept whole)."""
-        settings = self.settings
-        if not settings.keep_formulas:
+    def formula_spans(self, text: str) -> list[tuple[int, int]]:
+        """The spans :meth:`cut_with_formulas` keeps whole in ``text`` (see :func:`_formula_spans_in`):
+        none when ``keep_formulas`` is off or ``text`` holds every private-use placeholder character."""
+        if not self.settings.keep_formulas or _placeholder(text) is None:
+            return []
+        return _formula_spans_in(text, self.settings.max_slogan_chars)
+
+    def cut_with_formulas(self, text: str, spans: Sequence[tuple[int, int]] | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """Token lengths covering ``text`` and a per-token formula flag, each of ``spans`` (sorted,
+        non-overlapping; by default :meth:`formula_spans`) kept as one token.
+
+        Each span is replaced by one private-use character before the cut — jieba never joins it to a
+        neighbour, so the cut around the span is the one jieba gives the text with the span as a single
+        word — and the character's token is given the span's length afterwards.
+        """
+        spans = self.formula_spans(text) if spans is None else spans
+        placeholder = _placeholder(text)
+        if len(spans) == 0 or placeholder is None:
             lengths = self._cut(text)[1]
             return lengths, np.zeros(len(lengths), dtype=bool)
-        spans = _formula_spans_in(text, settings.max_slogan_chars)
-        if not spans:
-            lengths = self._cut(text)[1]
-            return lengths, np.zeros(len(lengths), dtype=bool)
-        placeholder = next((c for c in _PLACEHOLDERS if c not in text), None)
-        if placeholder is None:  # pragma: no cover - a text holding all four private-use characters
-            lengths = self._cut(text)[1]
-            return lengths, np.zeros(len(lengths), dtype=bool)
-        parts, positions, span_lengths = [], [], []
-        prev, shift = 0, 0
-        for start, end in spans:
-            parts.append(text[prev:start])
-            positions.append(start - shift)
-            span_lengths.append(end - start)
-            parts.append(placeholder)
-            shift += end - start - 1
-            prev = end
-        parts.append(text[prev:])
-        masked = "".join(parts)
+        span_starts, span_ends = (np.asarray(column, dtype=np.int64) for column in zip(*spans))
+        pieces = zip([0, *span_ends.tolist()], [*span_starts.tolist(), len(text)])
+        masked = placeholder.join([text[a:b] for a, b in pieces])
+        span_lengths = span_ends - span_starts
+        positions = span_starts - (np.cumsum(span_lengths - 1) - (span_lengths - 1))  # in the masked text
         lengths = self._cut(masked)[1]
-        starts = np.cumsum(lengths) - lengths
-        at = np.searchsorted(starts, np.asarray(positions, dtype=np.int64))
-        lengths[at] = np.asarray(span_lengths, dtype=np.int64)
+        at = np.searchsorted(np.cumsum(lengths) - lengths, positions)
+        lengths[at] = span_lengths
         flags = np.zeros(len(lengths), dtype=bool)
         flags[at] = True
         return lengths, flags
@@ -574,63 +611,24 @@ def get_segmenter(settings: SegmentSettings | None = None) -> Segmenter:
 # Formula spans
 # ----------------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _formula_triggers() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    """(unquoted trigger, quotation mark, up to the last quotation mark); see :func:`_formula_spans_in`."""
-    from huayu.formulas import load_formula_lexicon
-
-    known = sorted(load_formula_lexicon().known, key=len, reverse=True)
-    unquoted = re.compile("|".join([f"[{_UNQUOTED_TRIGGER}]"] + [re.escape(k) for k in known]))
-    return unquoted, re.compile(f"[{_QUOTE_MARKS}]"), re.compile(f".*[{_QUOTE_MARKS}]", re.S)
+def _placeholder(text: str) -> str | None:
+    """A private-use character absent from ``text`` (jieba cuts it off as a token of its own)."""
+    return next((c for c in _PLACEHOLDERS if c not in text), None)
 
 
 def _formula_spans_in(text: str, max_slogan_chars: int) -> list[tuple[int, int]]:
     """Formula spans of a ``"\\n"``-joined run of sentences, as ``(start, end)`` token spans.
 
-    :func:`huayu.formulas.formula_spans` is called once, on the parts of the text that can hold a span:
-    a sentence with a count (二…十, 两, 双, 1–9) or a lexicon formula is passed whole (every unquoted
-    pattern of the formula finder needs one); of a sentence with quotation marks only, the stretch from
-    its first to its last quotation mark (the same quotations pair up); other sentences not at all.
-    ``tests/test_segment.py`` checks the result equals the finder run on each sentence. Spans are split
-    where jieba never joins characters (punctuation, spaces).
+    :func:`huayu.formulas.formula_offsets` runs once over the whole run: no quotation or formula pattern
+    crosses a line break, so this finds what the finder finds sentence by sentence (checked in
+    ``tests/test_segment.py``). Spans are split where jieba never joins characters (punctuation, spaces).
     """
-    try:
-        from huayu.formulas import formula_spans
-    except ImportError:  # pragma: no cover - the formula finder is part of the package
-        log.warning("huayu.formulas is not available: formulas are not kept as single tokens")
-        return []
-    unquoted, quote, last_quote = _formula_triggers()
-    pieces: list[str] = []
-    origins: list[int] = []
-    pos = 0
-    for line in text.split("\n"):
-        if unquoted.search(line):
-            pieces.append(line)
-            origins.append(pos)
-        else:
-            first = quote.search(line)
-            if first is not None:
-                last = last_quote.match(line).end()
-                pieces.append(line[first.start():last])
-                origins.append(pos + first.start())
-        pos += len(line) + 1
-    if not pieces:
-        return []
-    sub = "\n".join(pieces)
-    sub_starts = np.cumsum([0] + [len(p) + 1 for p in pieces[:-1]])
-    shift = np.asarray(origins, dtype=np.int64) - sub_starts
-    spans = formula_spans(sub, max_slogan_chars=max_slogan_chars)
-    if not spans:
-        return []
-    span_start = np.fromiter((sp.start for sp in spans), dtype=np.int64, count=len(spans))
-    span_end = np.fromiter((sp.end for sp in spans), dtype=np.int64, count=len(spans))
-    base = shift[np.searchsorted(sub_starts, span_start, side="right") - 1]
+    from huayu.formulas import formula_offsets
+
     out: list[tuple[int, int]] = []
-    for start, end in zip((span_start + base).tolist(), (span_end + base).tolist()):
-        surface = text[start:end]
-        if _NOT_JOINABLE.search(surface):
-            for m in _JOINABLE_WORD.finditer(surface):
-                out.append((start + m.start(), start + m.end()))
+    for start, end, _ in formula_offsets(text, max_slogan_chars=max_slogan_chars):
+        if _NOT_JOINABLE.search(text, start, end):
+            out.extend(m.span() for m in _JOINABLE_WORD.finditer(text, start, end))
         else:
             out.append((start, end))
     return out
@@ -652,6 +650,8 @@ def _check_settings(settings: Any) -> SegmentSettings:
 
 @dataclass
 class _Sentences:
+    """The sentences table as arrays, ordered by document (first appearance), then offset."""
+
     doc_id: pa.Array
     doc_code: np.ndarray
     para_id: np.ndarray
@@ -681,79 +681,272 @@ def _prepare_sentences(sentences: pd.DataFrame) -> _Sentences:
                       sentences["sent_id"].to_numpy(dtype=np.int64)[order], start[order], texts)
 
 
-def _chunks(line_lengths: np.ndarray, target: int) -> list[tuple[int, int]]:
-    """Split sentences (joined by one separator each) into runs of about ``target`` characters."""
-    n = len(line_lengths)
+def _runs(sizes: np.ndarray, target: int) -> list[tuple[int, int]]:
+    """Consecutive items of ``sizes`` in runs of about ``target`` (each ends at the first item that
+    reaches a multiple of ``target``): ``(first, end)`` index pairs."""
+    n = len(sizes)
     if n == 0:
         return []
-    cum = np.cumsum(line_lengths + 1)
+    cum = np.cumsum(sizes)
     cuts = np.searchsorted(cum, np.arange(target, int(cum[-1]), target), side="left") + 1
     bounds = np.unique(np.concatenate([[0], cuts[cuts < n], [n]]))
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
 
-# Whitespace (jieba's ``\s``: every str.isspace() character lies below U+3001) and UTF-8 widths.
+# Whitespace (jieba's ``\s``: every str.isspace() character lies below U+3001).
 _WS_TABLE = np.array([chr(c).isspace() for c in range(0x3001)] + [False], dtype=bool)
 
 
-def _chunk_tables(segmenter: Segmenter, text: str, line_starts: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Segment one ``"\\n"``-joined run of sentences. Returns, for the tokens that are not whitespace:
-    the index of their sentence within the run, their offset in that sentence, their length, the formula
-    flag, their UTF-8 byte length, and the UTF-8 bytes of ``text`` without the whitespace tokens (so
-    the token strings follow each other). ``line_starts``: where each sentence starts in ``text``."""
-    lengths, flags = segmenter.cut_with_formulas(text)
-    codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    keep = ~_WS_TABLE[np.minimum(codepoints[starts], len(_WS_TABLE) - 1)]
-    width = (1 + (codepoints >= 0x80).astype(np.uint8) + (codepoints >= 0x800) + (codepoints >= 0x10000))
-    byte_at = np.zeros(len(codepoints) + 1, dtype=np.int64)
-    np.cumsum(width, out=byte_at[1:])
-    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    if not keep.all():
-        dropped = ~keep
-        delta = (np.bincount(byte_at[starts[dropped]], minlength=len(data) + 1)
-                 - np.bincount(byte_at[ends[dropped]], minlength=len(data) + 1))
-        data = data[np.cumsum(delta[:-1]) == 0]
-    starts, ends = starts[keep], ends[keep]
-    line = np.searchsorted(line_starts, starts, side="right") - 1
-    return (line.astype(np.int32), (starts - line_starts[line]).astype(np.int32), (ends - starts).astype(np.int32),
-            flags[keep], (byte_at[ends] - byte_at[starts]).astype(np.int32), data)
+class _Chunks:
+    """The sentences in chunks of about :data:`_CHUNK_CHARS` characters (whole sentences joined by
+    ``"\\n"``), cut by whichever process takes each next, into output columns in shared memory.
+
+    The columns live in an anonymous shared memory mapping, which forked workers inherit: the chunk
+    starting at character ``at`` of the chunks laid end to end writes its formula spans and its tokens
+    at rows ``at, at + 1, …`` and the tokens' UTF-8 bytes from byte ``4 * at`` of ``data`` (at most
+    one span or token and four bytes per character), so chunks never overlap and only counts and each
+    chunk's distinct words travel through a pipe. Pages are allocated only when written. Columns:
+    ``span_start, span_end`` (in the chunk), ``sentence`` (index in :class:`_Sentences` order),
+    ``offset`` (in the sentence), ``length`` (characters), ``nbytes`` (UTF-8 bytes), ``code`` (index
+    among the chunk's distinct words), ``formula``; per chunk, ``n_spans`` (-1 until found).
+    """
+
+    COLUMNS = (("span_start", np.int32), ("span_end", np.int32), ("sentence", np.int32), ("offset", np.int32),
+               ("length", np.int32), ("nbytes", np.int32), ("code", np.int32), ("formula", np.bool_))
+
+    def __init__(self, segmenter: Segmenter, texts: list[str]):
+        self.segmenter = segmenter
+        line_lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        bounds = _runs(line_lengths + 1, _CHUNK_CHARS)  # each sentence and its "\n"
+        self.first_sentence = [a for a, _ in bounds]
+        self.texts = ["\n".join(texts[a:b]) for a, b in bounds]
+        self.line_starts = [np.concatenate([[0], np.cumsum(line_lengths[a:b - 1] + 1)]) for a, b in bounds]
+        sizes = np.array([len(t) for t in self.texts], dtype=np.int64)
+        self.at = np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
+        self.batches = _runs(sizes, _BATCH_CHARS)
+        n = int(sizes.sum())
+        nbytes = [np.dtype(dtype).itemsize * n for _, dtype in self.COLUMNS] + [8 * len(sizes), 4 * n]
+        self._memory = mmap.mmap(-1, max(1, sum(nbytes)))
+        start = np.concatenate([[0], np.cumsum(nbytes)]).tolist()
+        self.columns = {name: np.frombuffer(self._memory, dtype=dtype, count=n, offset=start[i])
+                        for i, (name, dtype) in enumerate(self.COLUMNS)}
+        self.n_spans = np.frombuffer(self._memory, dtype=np.int64, count=len(sizes), offset=start[-3])
+        self.n_spans[:] = -1
+        self.data = np.frombuffer(self._memory, dtype=np.uint8, count=4 * n, offset=start[-2])
+        self._next = multiprocessing.Value("q", 0)  # the next chunk to take; its lock orders the writes
+
+    def take(self) -> int | None:
+        """The next chunk no process has taken yet, or ``None``."""
+        with self._next.get_lock():
+            index = self._next.value
+            self._next.value += 1
+        return index if index < len(self.texts) else None
+
+    def find_formulas(self) -> set[str]:
+        """Every chunk's formula spans, into ``span_start, span_end, n_spans``; returns their surfaces
+        (the words that are formula tokens: a word neither dictionary knows is tagged ``nz`` if it is
+        a formula anywhere in the input)."""
+        words = set()
+        for index, (text, at) in enumerate(zip(self.texts, self.at)):
+            spans = self.segmenter.formula_spans(text)
+            for column, values in zip(("span_start", "span_end"), zip(*spans)):
+                self.columns[column][at:at + len(spans)] = values
+            words.update(text[a:b] for a, b in spans)
+            with self._next.get_lock():  # (a memory barrier: the spans are visible before their count)
+                self.n_spans[index] = len(spans)
+        return words
+
+    def spans(self, index: int) -> list[tuple[int, int]]:
+        """Chunk ``index``'s formula spans: as found by :meth:`find_formulas` if it got there, else now."""
+        with self._next.get_lock():
+            n = int(self.n_spans[index])
+        if n < 0:
+            return self.segmenter.formula_spans(self.texts[index])
+        rows = slice(self.at[index], self.at[index] + n)
+        return list(zip(self.columns["span_start"][rows].tolist(), self.columns["span_end"][rows].tolist()))
+
+    def cut(self, index: int) -> tuple[int, int, pa.Array]:
+        """Segment chunk ``index`` into the columns, whitespace tokens left out. Returns the numbers of its
+        tokens and of their UTF-8 bytes, and its distinct words. NumPy on code points and UTF-8 bytes:
+        no Python object per token."""
+        text, line_starts, at = self.texts[index], self.line_starts[index], self.at[index]
+        lengths, flags = self.segmenter.cut_with_formulas(text, self.spans(index))
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        byte_at = np.zeros(len(codepoints) + 1, dtype=np.int64)  # UTF-8 offset of each character
+        np.cumsum(1 + (codepoints >= 0x80).astype(np.int64) + (codepoints >= 0x800) + (codepoints >= 0x10000),
+                  out=byte_at[1:])
+        data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        keep = ~_WS_TABLE[np.minimum(codepoints[starts], len(_WS_TABLE) - 1)]
+        if not keep.all():  # drop the whitespace tokens' bytes (the "\n" between sentences, spaces)
+            drop_start, drop_end = byte_at[starts[~keep]], byte_at[ends[~keep]]
+            n_drop = drop_end - drop_start
+            mask = np.ones(len(data), dtype=bool)
+            mask[np.repeat(drop_start - (np.cumsum(n_drop) - n_drop), n_drop) + np.arange(n_drop.sum())] = False
+            data = data[mask]
+            starts, ends, flags = starts[keep], ends[keep], flags[keep]
+        line = np.searchsorted(line_starts, starts, side="right") - 1
+        nbytes = byte_at[ends] - byte_at[starts]
+        words = pc.dictionary_encode(_string_array(nbytes, data))
+        n = len(starts)
+        for name, values in (("sentence", line + self.first_sentence[index]), ("offset", starts - line_starts[line]),
+                             ("length", ends - starts), ("nbytes", nbytes), ("code", words.indices.to_numpy()),
+                             ("formula", flags)):
+            self.columns[name][at:at + n] = values
+        self.data[4 * at:4 * at + len(data)] = data
+        return n, len(data), words.dictionary
+
+    def gather(self, indices: range, results: list[tuple[int, int, pa.Array]]
+               ) -> tuple[dict[str, np.ndarray], pa.Array, pa.DictionaryArray]:
+        """Consecutive chunks (``results``: what :meth:`cut` returned for each) as the columns
+        ``sentence, offset, length, formula``, the token strings and the tokens dictionary-encoded."""
+        at = [self.at[i] for i in indices]
+        columns = {name: np.concatenate([self.columns[name][a:a + n] for a, (n, _, _) in zip(at, results)])
+                   for name in ("sentence", "offset", "length", "nbytes", "formula")}
+        data = np.concatenate([self.data[4 * a:4 * a + m] for a, (_, m, _) in zip(at, results)])
+        words = pa.chunked_array([pa.DictionaryArray.from_arrays(self.columns["code"][a:a + n], dictionary)
+                                  for a, (n, _, dictionary) in zip(at, results)],
+                                 type=pa.dictionary(pa.int32(), pa.large_string()))
+        tokens = _string_array(columns.pop("nbytes"), data)
+        return columns, tokens, words.unify_dictionaries().combine_chunks()
 
 
-_WORK: tuple[Segmenter, list[str], list[np.ndarray]] | None = None
+_WORK: tuple[_Chunks, Any] | None = None  # what forked workers inherit: the chunks and a message queue
 
 
-def _work(index: int) -> tuple[np.ndarray, ...]:
-    segmenter, chunks, line_starts = _WORK
-    return _chunk_tables(segmenter, chunks[index], line_starts[index])
-
-
-def _run_chunks(segmenter: Segmenter, chunks: list[str], line_starts: list[np.ndarray], workers: int,
-                progress: bool) -> list[tuple]:
-    from tqdm.auto import tqdm
-
-    global _WORK
-    total = sum(map(len, chunks))
-    bar = tqdm(total=total, desc="segmenting", unit="char", unit_scale=True, disable=True if not progress else None)
-    results: list[tuple] = []
-    _WORK = (segmenter, chunks, line_starts)
+def _worker_main(number: int) -> None:
+    """Forked worker ``number``: the first finds every chunk's formula spans; then each takes chunks and
+    cuts them until none is left. Everything is reported on the queue, a failure too."""
+    chunks, queue = _WORK
     try:
-        can_fork = "fork" in multiprocessing.get_all_start_methods()
-        if workers > 1 and len(chunks) > 1 and total >= _PARALLEL_MIN_CHARS and can_fork:
-            # Forked workers inherit the segmenter and the text; only results travel back.
-            with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-                for i, result in enumerate(pool.imap(_work, range(len(chunks)))):
-                    results.append(result)
-                    bar.update(len(chunks[i]))
-        else:
-            for i in range(len(chunks)):
-                results.append(_work(i))
-                bar.update(len(chunks[i]))
+        if number == 0:
+            queue.put(("formulas", chunks.find_formulas()))
+        while (index := chunks.take()) is not None:
+            queue.put(("chunk", index, chunks.cut(index)))
+    except Exception:
+        queue.put(("error", traceback.format_exc()))
+
+
+@contextmanager
+def _workers(chunks: _Chunks, workers: int) -> Iterator[Callable[[bool], list] | None]:
+    """Fork ``workers - 1`` processes running :func:`_worker_main` (for large inputs); yields
+    ``receive(block)``, which returns the messages they have sent since (at least one if ``block``),
+    or ``None`` when there are no workers."""
+    global _WORK
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    others = min(workers, len(chunks.texts)) - 1 if fork and sum(map(len, chunks.texts)) >= _PARALLEL_MIN_CHARS else 0
+    if others <= 0:
+        yield None
+        return
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    _WORK = (chunks, queue)
+    processes = [context.Process(target=_worker_main, args=(number,), daemon=True) for number in range(others)]
+
+    def receive(block: bool) -> list:
+        messages = []
+        while True:
+            try:
+                message = queue.get(timeout=0.05) if block and not messages else queue.get_nowait()
+            except Empty:
+                if messages or not block:
+                    return messages
+                failed = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+                if failed:
+                    raise RuntimeError(f"a segmentation worker process stopped (exit code {failed[0]})") from None
+                if all(p.exitcode is not None for p in processes) and queue.empty():
+                    raise RuntimeError("the segmentation worker processes stopped before reporting every chunk")
+                continue
+            if message[0] == "error":
+                raise RuntimeError(f"a segmentation worker process failed:\n{message[1]}")
+            messages.append(message)
+
+    try:
+        for process in processes:
+            process.start()
+        yield receive
     finally:
         _WORK = None
-        bar.close()
-    return results
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+
+class _Assembler:
+    """Builds the tokens table's record batches from consecutive chunks' columns."""
+
+    def __init__(self, sent: _Sentences, segmenter: Segmenter, formula_words: set[str]):
+        self.sent = sent
+        self.segmenter = segmenter
+        self.formula_words = formula_words
+        new_doc = np.ones(len(sent.texts), dtype=bool)
+        new_doc[1:] = sent.doc_code[1:] != sent.doc_code[:-1]
+        self.doc_names = sent.doc_id.take(np.flatnonzero(new_doc))  # doc_code k is the k-th run of sentences
+        self.doc_rows = np.zeros(len(self.doc_names), dtype=np.int64)  # each document's tokens so far
+        self.word_info: dict[str, tuple[str, bool, bool]] = {}  # tag, is_stop, is_punct
+
+    def batch(self, columns: dict[str, np.ndarray], tokens: pa.Array, words: pa.DictionaryArray) -> pa.RecordBatch:
+        sent = self.sent
+        sentence = columns["sentence"].astype(np.intp)
+        char_start = sent.char_start[sentence] + columns["offset"]
+        # token_index: tokens before this one in its document (documents come in code order).
+        doc = sent.doc_code[sentence]
+        per_doc = np.bincount(doc, minlength=len(self.doc_rows))
+        first_row = np.cumsum(per_doc) - per_doc - self.doc_rows
+        token_index = np.arange(len(doc), dtype=np.int64) - first_row[doc]
+        self.doc_rows += per_doc
+        # Per distinct word: tag, stopword, punctuation (a word is a formula if it is one anywhere).
+        vocab = words.dictionary.to_pylist()
+        new = [w for w in vocab if w not in self.word_info]
+        is_formula = np.fromiter((w in self.formula_words for w in new), dtype=bool, count=len(new))
+        stop = self.segmenter.stopwords
+        for word, tag in zip(new, self.segmenter.tags_for(new, is_formula)):
+            self.word_info[word] = (tag, word in stop, _is_punct(word))
+        tags, is_stop, is_punct = zip(*map(self.word_info.__getitem__, vocab)) if vocab else ((), (), ())
+        codes = words.indices.to_numpy()
+        return pa.RecordBatch.from_arrays([
+            self.doc_names.take(doc), sent.para_id[sentence], sent.sent_id[sentence], token_index, char_start,
+            char_start + columns["length"], tokens, pa.array(tags, type=pa.large_string()).take(words.indices),
+            np.array(is_stop, dtype=bool)[codes], np.array(is_punct, dtype=bool)[codes], columns["formula"],
+        ], schema=_SCHEMA)
+
+
+def _token_batches(sent: _Sentences, settings: SegmentSettings, progress: bool) -> Iterator[pa.RecordBatch]:
+    """The tokens table as record batches of about :data:`_BATCH_CHARS` characters, in order.
+
+    With forked workers the first of them finds every chunk's formula spans before cutting; this
+    process cuts chunks too and assembles each batch as soon as its chunks are cut (and the formulas
+    known), while the workers cut the next ones. Alone, this process finds the formulas first.
+    """
+    from tqdm.auto import tqdm
+
+    segmenter = get_segmenter(settings)
+    chunks = _Chunks(segmenter, sent.texts)
+    with tqdm(total=sum(map(len, chunks.texts)), desc="segmenting", unit="char", unit_scale=True,
+              disable=True if not progress else None) as bar, _workers(chunks, settings.n_workers()) as receive:
+        assembler = _Assembler(sent, segmenter, chunks.find_formulas()) if receive is None else None
+        results: dict[int, tuple[int, int, pa.Array]] = {}
+
+        def news(block: bool) -> None:  # the workers' messages
+            nonlocal assembler
+            for message in receive(block) if receive is not None else ():
+                if message[0] == "formulas":
+                    assembler = _Assembler(sent, segmenter, message[1])
+                else:
+                    results[message[1]] = message[2]
+                    bar.update(len(chunks.texts[message[1]]))
+
+        for first, last in chunks.batches:
+            news(block=False)
+            while assembler is None or any(i not in results for i in range(first, last)):
+                index = chunks.take()
+                if index is not None:
+                    results[index] = chunks.cut(index)
+                    bar.update(len(chunks.texts[index]))
+                news(block=index is None)  # nothing left to take: wait for the workers
+            yield assembler.batch(*chunks.gather(range(first, last), [results.pop(i) for i in range(first, last)]))
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -766,6 +959,10 @@ def _empty_tokens() -> pd.DataFrame:
     for c in ("is_stop", "is_punct", "is_formula"):
         df[c] = df[c].astype(bool)
     return df
+
+
+#: The tokens table's Arrow schema, with the pandas metadata that restores its dtypes when read.
+_SCHEMA = pa.Schema.from_pandas(_empty_tokens(), preserve_index=False)
 
 
 def _is_punct(word: str) -> bool:
@@ -790,67 +987,12 @@ def segment_sentences(sentences: pd.DataFrame, settings: SegmentSettings | Mappi
     Large inputs are cut in ``settings.workers`` processes (chunks of whole sentences).
     """
     settings = _check_settings(settings)
-    return _segment_prepared(_prepare_sentences(sentences), settings, progress)
-
-
-def _segment_prepared(sent: _Sentences, settings: SegmentSettings, progress: bool) -> pd.DataFrame:
+    sent = _prepare_sentences(sentences)
     if not sent.texts:
         return _empty_tokens()
-    segmenter = get_segmenter(settings)
-    started = time.perf_counter()
-
-    line_lengths = np.fromiter(map(len, sent.texts), dtype=np.int64, count=len(sent.texts))
-    bounds = _chunks(line_lengths, _CHUNK_CHARS)
-    chunks = ["\n".join(sent.texts[a:b]) for a, b in bounds]
-    line_starts = []
-    for a, b in bounds:
-        starts = np.zeros(b - a, dtype=np.int64)
-        np.cumsum(line_lengths[a:b - 1] + 1, out=starts[1:])
-        line_starts.append(starts)
-    results = _run_chunks(segmenter, chunks, line_starts, settings.n_workers(), progress)
-
-    # Concatenate the chunks: sentence of each token, document offsets, index within the document.
-    sidx = np.concatenate([r[0] + a for r, (a, _) in zip(results, bounds)])
-    char_start = sent.char_start[sidx] + np.concatenate([r[1] for r in results])
-    lengths = np.concatenate([r[2] for r in results]).astype(np.int64)
-    formula = np.concatenate([r[3] for r in results])
-    tokens = _string_array(np.concatenate([r[4] for r in results]), np.concatenate([r[5] for r in results]))
-    del results
-    doc_code = sent.doc_code[sidx]
-    new_doc = np.ones(len(doc_code), dtype=bool)
-    new_doc[1:] = doc_code[1:] != doc_code[:-1]
-    doc_first = np.flatnonzero(new_doc)
-    token_index = np.arange(len(doc_code), dtype=np.int64) - doc_first[np.cumsum(new_doc) - 1]
-
-    # Per distinct token: tag, stopword, punctuation.
-    encoded = pc.dictionary_encode(tokens)
-    vocab_words = encoded.dictionary.to_pylist()
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    vocab_formula = np.zeros(len(vocab_words), dtype=bool)
-    vocab_formula[codes[formula]] = True
-    vocab_tags = pa.array(segmenter.tags_for(vocab_words, vocab_formula), type=pa.large_string())
-    stop = segmenter.stopwords
-    vocab_stop = np.fromiter((w in stop for w in vocab_words), dtype=bool, count=len(vocab_words))
-    vocab_punct = np.fromiter(map(_is_punct, vocab_words), dtype=bool, count=len(vocab_words))
-
-    table = pa.table({
-        "doc_id": sent.doc_id.take(pa.array(sidx)),
-        "para_id": sent.para_id[sidx],
-        "sent_id": sent.sent_id[sidx],
-        "token_index": token_index,
-        "char_start": char_start,
-        "char_end": char_start + lengths,
-        "token": tokens,
-        "pos": vocab_tags.take(pa.array(codes)),
-        "is_stop": vocab_stop[codes],
-        "is_punct": vocab_punct[codes],
-        "is_formula": formula,
-    })
-    out = table.to_pandas(split_blocks=True, self_destruct=True,
-                          types_mapper={pa.string(): _STR, pa.large_string(): _STR}.get)
-    log.debug("segmented %d sentences (%d characters) into %d tokens in %.2f s", len(sent.texts),
-              int(line_lengths.sum()), len(out), time.perf_counter() - started)
-    return out
+    table = pa.Table.from_batches(list(_token_batches(sent, settings, progress)), schema=_SCHEMA)
+    return table.to_pandas(split_blocks=True, self_destruct=True,
+                           types_mapper={pa.string(): _STR, pa.large_string(): _STR}.get)
 
 
 def segment_texts(texts: Sequence[str], settings: SegmentSettings | Mapping[str, Any] | None = None) -> list[list[str]]:
@@ -937,15 +1079,23 @@ def write_tokens(sentences: pd.DataFrame, processed_dir: str | os.PathLike[str],
             log.info("tokens up to date (cache key %s…): %s not re-segmented", manifest["key"][:12], path)
             return path, False
     started = time.perf_counter()
-    tokens = _segment_prepared(sent, settings, progress)
-    write_parquet(tokens, path)
+    n_tokens = 0
+
+    def write(tmp: Path) -> None:  # each batch is written while the next chunks are being cut
+        nonlocal n_tokens
+        with pq.ParquetWriter(tmp, _SCHEMA) as writer:
+            for batch in _token_batches(sent, settings, progress) if sent.texts else ():
+                writer.write_batch(batch)
+                n_tokens += batch.num_rows
+
+    _atomic(path, write)
     elapsed = time.perf_counter() - started
     n_chars = sum(map(len, sent.texts))
-    manifest.update({"tokens_sha256": _file_sha256(path), "n_tokens": int(len(tokens)), "n_chars": n_chars,
+    manifest.update({"tokens_sha256": _file_sha256(path), "n_tokens": n_tokens, "n_chars": n_chars,
                      "seconds": round(elapsed, 3), "workers": settings.n_workers()})
     write_json(manifest, manifest_path)
     log.info("segmented %d sentences (%d characters) into %d tokens in %.2f s → %s", manifest["n_sentences"],
-             n_chars, len(tokens), elapsed, path)
+             n_chars, n_tokens, elapsed, path)
     return path, True
 
 
