@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it onto ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -35,17 +36,17 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
 
 def write_parquet(df: pd.DataFrame, path: Path) -> Path:
     """Write ``df`` to parquet atomically (pyarrow, no index, deterministic column order)."""
-    return _atomic(path, lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
+    return atomic_write(path, lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """Write ``df`` as UTF-8 CSV (with BOM, so spreadsheet programs show the Chinese) atomically."""
-    return _atomic(path, lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
+    return atomic_write(path, lambda p: df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n"))
 
 
 def write_text(text: str, path: Path) -> Path:
     """Write UTF-8 text atomically."""
-    return _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_json(obj: Any, path: Path) -> Path:

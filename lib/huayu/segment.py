@@ -113,7 +113,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from huayu.checks import ParameterError, check_columns
-from huayu.outputs import _atomic, write_json
+from huayu.outputs import atomic_write, write_json
 from huayu.paths import DICTIONARIES, cache_dir, resolve
 
 log = logging.getLogger("huayu.segment")
@@ -1088,7 +1088,7 @@ def write_tokens(sentences: pd.DataFrame, processed_dir: str | os.PathLike[str],
                 writer.write_batch(batch)
                 n_tokens += batch.num_rows
 
-    _atomic(path, write)
+    atomic_write(path, write)
     elapsed = time.perf_counter() - started
     n_chars = sum(map(len, sent.texts))
     manifest.update({"tokens_sha256": _file_sha256(path), "n_tokens": n_tokens, "n_chars": n_chars,
