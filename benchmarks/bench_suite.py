@@ -132,6 +132,21 @@ def run(quick: bool = False) -> dict:
         return {"suite_n_notebooks": 0, "details": {"note": "no notebooks in notebooks/"}}
     kernel = kernel_name()
     details: dict = {"notebooks": [], "kernel": kernel, "jobs": JOBS}
+    # The floor's kernels get the environment make gives the suite's kernels (Agg backend, fixed hash seed):
+    # without MPLBACKEND the kernel would load the inline backend, which the suite never does.
+    saved_env = {k: os.environ.get(k) for k in ("PYTHONHASHSEED", "MPLBACKEND")}
+    os.environ.update({k: _environment()[k] for k in saved_env})
+    try:
+        return _run(notebooks, kernel, details, quick)
+    finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _run(notebooks: list[Path], kernel: str, details: dict, quick: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="huayu-bench-suite-") as tmp:
         tmp_path = Path(tmp)
         prepared = _prepared(tmp_path)

@@ -161,6 +161,42 @@ def test_manifest_columns_rows_and_hashes(tmp_path):
     assert path.read_bytes() == before  # nothing time-dependent
 
 
+def test_manifest_file_is_what_write_csv_makes_of_the_table(tmp_path):
+    from huayu.outputs import write_csv
+
+    figures = tmp_path / "figures"
+    _fake_part(figures, "01-a", {"y.png": b"png", "a,b.csv": b'x\n"1"\n'})  # a comma in a path is quoted
+    written = provenance.write_manifest(figures).read_bytes()
+    reference = write_csv(provenance.build_manifest(figures), tmp_path / "reference.csv").read_bytes()
+    assert written == reference and written.startswith("\ufeffpath,kind".encode())
+
+
+def test_corpus_hash_is_cached_by_file_content(tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setenv("HUAYU_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "one").mkdir()
+    pd.DataFrame({"doc_id": ["b", "a"], "text": ["乙", "甲"]}).to_parquet(tmp_path / "one" / "documents.parquet")
+    first = provenance.corpus_hash(tmp_path / "one")
+    cached = list((tmp_path / "cache" / "provenance").iterdir())
+    assert len(cached) == 1 and cached[0].read_text(encoding="utf-8").strip() == first
+    computed = []
+    monkeypatch.setattr(provenance, "_canonical_corpus_hash", lambda path: computed.append(path) or "0" * 64)
+    assert provenance.corpus_hash(tmp_path / "one") == first and not computed  # read, not recomputed
+    pd.DataFrame({"doc_id": ["a"], "text": ["丙"]}).to_parquet(tmp_path / "one" / "documents.parquet")
+    assert provenance.corpus_hash(tmp_path / "one") == "0" * 64 and len(computed) == 1  # new content
+
+
+def test_runner_imports_papermill_without_pyarrow_and_leaves_it_importable(tmp_path):
+    code = ("import sys\nfrom huayu import runner\nrunner._light_imports()\n"
+            "assert 'papermill' in sys.modules and 'pyarrow' not in sys.modules\n"
+            "assert all(sys.modules.get(m, 0) is not None for m in runner._UNUSED_OPTIONAL_MODULES)\n"
+            "import pandas as pd\n"
+            f"pd.DataFrame({{'a': [1]}}).to_parquet({str(tmp_path / 'x.parquet')!r})\n"
+            f"assert pd.read_parquet({str(tmp_path / 'x.parquet')!r})['a'].tolist() == [1]\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
 def test_manifest_refuses_files_changed_after_their_run(tmp_path):
     figures = tmp_path / "figures"
     _fake_part(figures, "01-a", {"y.png": b"png"})

@@ -137,3 +137,61 @@ def test_documents_selection(tmp_path):
         ctx.select_documents([])
     colors = ctx.doc_colors
     assert colors["b_doc"] != colors["a_doc"] and colors["c_doc"].startswith("#7F")
+
+
+def _faceted_figure():
+    """A constrained-layout figure with several panels, CJK tick labels and a figure-level label."""
+    ctx = huayu.report.NotebookContext("99-layout", figures_dir="/nonexistent-not-written", formats=["png"], dpi=100)
+    fig, axes = ctx.figure(width="double", height=3, nrows=2, ncols=2)
+    for i, ax in enumerate(axes.ravel()):
+        ax.barh([0, 1, 2], [3 + i, 1.5, 2], color="#0072B2")
+        ax.set_yticks([0, 1, 2], ["高质量发展", "乡村振兴", "营商环境"])
+        ax.set_title(f"面板 {i + 1}")
+    fig.supxlabel("每千词频次")
+    return fig
+
+
+def test_saved_png_has_the_pixels_savefig_draws(tmp_path):
+    """save_figure lays the figure out once and draws each format once; the PNG is savefig's, pixel for pixel."""
+    import numpy as np
+    from PIL import Image
+
+    fig = _faceted_figure()
+    save.save_figure(fig, tmp_path, "once", formats=["png", "pdf"], dpi=150)
+    plt.close(fig)
+    fig = _faceted_figure()
+    fig.savefig(tmp_path / "reference.png", dpi=150, metadata=save.METADATA["png"])
+    plt.close(fig)
+    ours = np.asarray(Image.open(tmp_path / "once.png"))
+    reference = np.asarray(Image.open(tmp_path / "reference.png"))
+    assert ours.shape == reference.shape
+    assert np.array_equal(ours, reference)
+
+
+def test_saving_keeps_the_layout_engine(tmp_path):
+    fig = _faceted_figure()
+    engine = fig.get_layout_engine()
+    save.save_figure(fig, tmp_path, "fig", formats=["png", "pdf"], dpi=72)
+    assert fig.get_layout_engine() is engine  # shown later (JupyterLab), the figure lays itself out again
+    plt.close(fig)
+
+
+def test_context_exempts_imported_objects_from_collection_but_not_later_ones(tmp_path):
+    import gc
+    import weakref
+
+    huayu.report.NotebookContext("05-keyness", figures_dir=tmp_path)
+    assert huayu.report._imports_frozen and gc.get_freeze_count() > 0
+    frozen = gc.get_freeze_count()
+    huayu.report.NotebookContext("06-kwic", figures_dir=tmp_path)
+    assert gc.get_freeze_count() == frozen  # once per process
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a reference cycle made after the freeze: still collected
+    gone = weakref.ref(a)
+    del a, b
+    gc.collect()
+    assert gone() is None

@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -291,8 +292,6 @@ def collocation_network(table: pd.DataFrame, *, n_nodes: int = 30, n_edges: int 
     (and ``observed ≥ min_observed``); a pair seen in both directions keeps its larger score. Vertex
     attribute ``freq``; edge attributes ``weight`` (the measure), ``observed``.
     """
-    import networkx as nx
-
     check_columns("table", table, ["node", "collocate", "observed", "f_node", measure])
     check_choice("measure", measure, MEASURES)
     n_nodes = check_int("n_nodes", n_nodes, minimum=2)

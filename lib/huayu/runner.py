@@ -46,16 +46,33 @@ SECTION_NAME = re.compile(r"^\d{2}-[A-Za-z0-9_-]+$")
 KERNEL_NAME = "huayu"
 
 
-def _light_nbformat() -> None:
-    """Import nbformat without ``rfc3987_syntax``.
+#: Optional modules that papermill and nbformat import when installed but that a notebook run never uses:
+#: jsonschema's checkers of string formats (notebook validation checks no format; ``rfc3987_syntax`` alone
+#: builds a parser grammar at import time, about 2 s) and pyarrow, which papermill imports for HDFS paths.
+_UNUSED_OPTIONAL_MODULES = ("rfc3987_syntax", "fqdn", "rfc3339_validator", "webcolors", "uri_template",
+                            "isoduration", "pyarrow")
 
-    nbformat validates with jsonschema, which imports ``rfc3987_syntax`` when it is installed (JupyterLab
-    brings it in) and that module builds a parser grammar at import time — about 2 s of every notebook run.
-    Notebook validation never uses the "iri" format it checks, so the runner's process skips it (jsonschema
-    handles the ImportError). The kernel is a separate process and is not affected.
+
+def _light_imports() -> None:
+    """Import papermill and nbformat without the modules of :data:`_UNUSED_OPTIONAL_MODULES`.
+
+    While they are imported, each optional module not loaded yet is marked missing, so that jsonschema and
+    papermill take their "not installed" path; afterwards the marks are removed, so later code of the same
+    process (a test, pandas reading parquet) imports them normally. About 0.25 s of CPU per notebook run.
+    The kernel is a separate process and is not affected.
     """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    if "papermill" in sys.modules:
+        return
+    blocked = [name for name in _UNUSED_OPTIONAL_MODULES if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
 
 class ParameterError(ValueError):
@@ -265,7 +282,7 @@ def _new_cell_index(out_nb) -> int | None:
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Path, kernel: str | None = None,
             timeout: int | None = None) -> None:
     """Execute ``notebook`` into ``output`` with papermill; raises :class:`NotebookFailed` with a short report."""
-    _light_nbformat()
+    _light_imports()
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -356,6 +373,7 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
     folders = {"interim_dir": str(interim), "processed_dir": str(processed), "figures_dir": str(staging_root)}
     run_params = dict(parameters)
     run_params.update({k: v for k, v in folders.items() if k in declared})
+    corpus_sha256 = provenance.corpus_hash(interim)  # before papermill: a cached value needs no pandas
     out_nb = executed / f"{name}.ipynb"
     tmp_nb = executed / f".{name}.{os.getpid()}.ipynb"
     os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -373,7 +391,8 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
         staged = staging_root / name
         staged.mkdir(exist_ok=True)
         record = provenance.build_part(staged, notebook=name, figures_root=figures,
-                                       parameter_set=parameter_set, interim_dir=interim)
+                                       parameter_set=parameter_set, interim_dir=interim,
+                                       corpus_sha256=corpus_sha256)
         provenance.write_part(record, staged, inputs=fingerprint)
         (staged / ".done").write_text(f"{name}\n", encoding="utf-8")
         publish(staged, figures / name)

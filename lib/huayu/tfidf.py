@@ -32,6 +32,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 
 from huayu.checks import ParameterError, check_choice, check_int, check_string_list
 from huayu.dfm import DocumentTermMatrix
@@ -62,8 +64,6 @@ def idf(dfm: DocumentTermMatrix, *, smooth_idf: bool = True) -> pd.Series:
 def tfidf_weights(dfm: DocumentTermMatrix, *, sublinear_tf: bool = False, smooth_idf: bool = True,
                   norm: str | None = "l2") -> sp.csr_matrix:
     """The TF-IDF matrix (units × terms, float64 CSR) of ``dfm`` — scikit-learn's TfidfTransformer."""
-    from sklearn.feature_extraction.text import TfidfTransformer
-
     _check_dfm(dfm)
     check_choice("norm", norm, ["l2", "l1", None])
     transformer = TfidfTransformer(norm=norm, use_idf=True, smooth_idf=smooth_idf, sublinear_tf=sublinear_tf)
@@ -149,8 +149,6 @@ def cosine_similarity(dfm: DocumentTermMatrix, *, weighting: str = "tfidf") -> p
     The result is exactly symmetric with 1 on the diagonal (a unit with no tokens has 0 everywhere).
     Its size is units², as any similarity matrix: meant for documents or groups, not for thousands.
     """
-    from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
-
     check_choice("weighting", weighting, WEIGHTINGS)
     _check_dfm(dfm)
     x = tfidf_weights(dfm) if weighting == "tfidf" else dfm.matrix.astype(np.float64)

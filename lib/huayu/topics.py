@@ -33,6 +33,10 @@ the cosine distance. *Silhouette* of unit ``i`` (Rousseeuw 1987, *J. Comput. App
 of the TF-IDF rows — the two directions of largest variance around the mean paragraph, computed with
 ARPACK on the sparse matrix (scikit-learn centres it implicitly). Alternative: truncated SVD of the
 uncentred matrix (latent semantic analysis; Deerwester et al. 1990, *JASIS* 41(6): 391–407).
+
+Threads. The models run with one BLAS/OpenMP thread (:data:`_ONE_THREAD`): a corpus has a few hundred
+paragraphs at most, too few for threads to help, and on a shared machine running several notebooks at once
+(``make -j``) the waiting threads of OpenMP cost more than the work itself. The results do not change.
 """
 
 from __future__ import annotations
@@ -44,6 +48,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.decomposition import NMF, PCA, LatentDirichletAllocation, TruncatedSVD
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 from huayu.checks import ParameterError, check_choice, check_int
 from huayu.dfm import UNIT_SEPARATOR, DocumentTermMatrix, document_dfm
@@ -55,6 +64,8 @@ __all__ = ["paragraph_dfm", "fit_topics", "TopicModel", "topic_terms", "document
 MODELS = ("nmf", "lda")
 MAP_METHODS = ("pca", "svd")
 SILHOUETTE_SAMPLE = 2000
+#: Decorator: run the function with one thread in BLAS and OpenMP (see "Threads" in the module docstring).
+_ONE_THREAD = threadpool_limits.wrap(limits=1)
 
 
 def paragraph_dfm(tokens: pd.DataFrame, documents: Iterable[str] | None = None, *, drop_stop: bool = True,
@@ -106,15 +117,13 @@ def _check_n_topics(n_topics: int, dfm: DocumentTermMatrix, name: str = "n_topic
     return n_topics
 
 
+@_ONE_THREAD
 def fit_topics(dfm: DocumentTermMatrix, n_topics: int, *, model: str = "nmf", random_state: int = 42,
                max_iter: int | None = None) -> TopicModel:
     """Fit NMF (on TF-IDF) or LDA (on counts) with a fixed ``random_state`` (formulas in the module docstring).
 
     ``n_topics`` must not exceed the number of units or of terms; bad values raise :class:`ParameterError`.
     """
-    from sklearn.decomposition import NMF, LatentDirichletAllocation
-    from sklearn.exceptions import ConvergenceWarning
-
     model = check_choice("model", model, MODELS)
     if not isinstance(dfm, DocumentTermMatrix):
         raise ParameterError(f"dfm must be a huayu.dfm.DocumentTermMatrix, got {type(dfm).__name__}")
@@ -205,8 +214,6 @@ def _unit_vectors(dfm: DocumentTermMatrix) -> sp.csr_matrix:
 
 
 def _silhouette(x: sp.csr_matrix, labels: np.ndarray, random_state: int) -> float:
-    from sklearn.metrics import silhouette_score
-
     sample = SILHOUETTE_SAMPLE if x.shape[0] > SILHOUETTE_SAMPLE else None
     return float(silhouette_score(x, labels, metric="cosine", sample_size=sample, random_state=random_state))
 
@@ -219,10 +226,9 @@ def _check_k(n_clusters: int, n_units: int) -> int:
     return n_clusters
 
 
+@_ONE_THREAD
 def kmeans_paragraphs(dfm: DocumentTermMatrix, n_clusters: int, *, random_state: int = 42) -> KMeansResult:
     """k-means on L2-normalised TF-IDF rows with the cosine silhouette (module docstring)."""
-    from sklearn.cluster import KMeans
-
     n_clusters = _check_k(n_clusters, dfm.shape[0])
     random_state = check_int("random_state", random_state, minimum=0)
     x = _unit_vectors(dfm)
@@ -245,6 +251,7 @@ def kmeans_paragraphs(dfm: DocumentTermMatrix, n_clusters: int, *, random_state:
                         crosstab=crosstab.astype(np.int64))
 
 
+@_ONE_THREAD
 def silhouette_by_k(dfm: DocumentTermMatrix, ks: Iterable[int], *, random_state: int = 42) -> pd.DataFrame:
     """Silhouette score for each number of clusters in ``ks`` (a guide to choosing ``n_clusters``)."""
     from tqdm.auto import tqdm
@@ -257,6 +264,7 @@ def silhouette_by_k(dfm: DocumentTermMatrix, ks: Iterable[int], *, random_state:
     return pd.DataFrame(rows, columns=["n_clusters", "silhouette"]).astype({"n_clusters": np.int64})
 
 
+@_ONE_THREAD
 def paragraph_map(dfm: DocumentTermMatrix, *, method: str = "pca", random_state: int = 42,
                   clusters: pd.Series | None = None) -> pd.DataFrame:
     """2-D coordinates of every unit from its TF-IDF vector (module docstring).
@@ -267,8 +275,6 @@ def paragraph_map(dfm: DocumentTermMatrix, *, method: str = "pca", random_state:
     (+ ``cluster`` if ``clusters`` is given). The share of the variance each axis keeps is in
     ``DataFrame.attrs["explained_variance_ratio"]``.
     """
-    from sklearn.decomposition import PCA, TruncatedSVD
-
     check_choice("method", method, MAP_METHODS)
     random_state = check_int("random_state", random_state, minimum=0)
     n_units, n_terms = dfm.shape

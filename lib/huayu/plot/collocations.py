@@ -8,8 +8,10 @@ without the glyphs.
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from huayu.checks import ParameterError, check_choice, check_columns, check_int
 from huayu.collocations import MEASURES
@@ -40,8 +42,6 @@ def plot_network(ctx, graph, *, name: str = "collocation-network", seed: int = 1
     The layout is networkx's spring (Fruchterman–Reingold) layout with a fixed ``seed``, so the figure is
     the same on every run; distances in it are only roughly meaningful — read the edges, not the geometry.
     """
-    import networkx as nx
-
     if graph.number_of_nodes() == 0:
         raise ParameterError("the graph has no vertex: build it with huayu.collocations.collocation_network")
     seed = check_int("seed", seed, minimum=0)
@@ -104,8 +104,6 @@ def plot_collocates(ctx, table: pd.DataFrame, *, n: int = 20, measure: str = "lo
     ax2.barh(y, right, color="#d9822b", label=ctx.label.text(zh="右侧", en="right of the node"))
     ax2.axvline(0, color="0.3", lw=0.8)
     ax2.set_xlabel(ctx.label.text(zh="共现次数", en="Co-occurrences"))
-    from matplotlib.ticker import FuncFormatter
-
     ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v):g}"))
     ax2.legend(loc="lower right", fontsize="small", frameon=False)
     node = table.attrs.get("node", "")

@@ -13,16 +13,26 @@ programs show the Chinese). Two runs give byte-identical files:
 
 Each file is written to a temporary name in the same folder and renamed onto the final name, so a crash
 never leaves half a file.
+
+One layout for every format. ``Figure.savefig`` of a figure with a layout engine (``ctx.figure`` uses
+constrained layout) draws the figure twice per file — once without output so that the layout can be
+computed, then for real — and runs the layout on each draw: four layout passes and four draws for a PNG and
+a PDF. :func:`save_figure` instead computes the layout once, at the PNG resolution, then holds it while
+each format is drawn once. The PNG is pixel-identical to the one ``savefig`` writes; the PDF and SVG get
+the PNG's layout (before, each format computed its own from its own text metrics, so the files of one
+figure could differ by a fraction of a point).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import matplotlib as mpl
 import pandas as pd
 
 from huayu.outputs import write_csv
@@ -83,6 +93,33 @@ def _atomic_savefig(fig, path: Path, fmt: str, dpi: int) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _layout_once(fig, dpi: int):
+    """Run ``fig``'s layout engine once at ``dpi``, then hold the result while the body draws the figure.
+
+    Without a layout engine there is nothing to compute and nothing is changed. The engine is restored on
+    exit, so the figure lays itself out again if it is drawn later (e.g. shown in JupyterLab).
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    if fig.axes:
+        original_dpi = fig.dpi
+        fig.dpi = dpi  # as savefig does: text extents at the PNG resolution
+        try:
+            engine.execute(fig)
+        finally:
+            fig.dpi = original_dpi
+    # No engine while saving: savefig neither re-runs the layout nor draws the figure an extra time for it.
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
+
+
 def save_table(df: pd.DataFrame, directory: str | os.PathLike[str], name: str) -> Path:
     """Write ``df`` as ``<directory>/<name>.csv``; a named or non-default index is kept as columns."""
     check_name(name)
@@ -113,7 +150,8 @@ def save_figure(fig, directory: str | os.PathLike[str], name: str, *, formats: S
     directory = Path(directory)
     if check_glyphs:
         fonts.check_text(fonts.figure_text(fig), where=f"figure {name!r}")
-    written = [_atomic_savefig(fig, directory / f"{name}.{fmt}", fmt, dpi) for fmt in fmts]
+    with _layout_once(fig, dpi):
+        written = [_atomic_savefig(fig, directory / f"{name}.{fmt}", fmt, dpi) for fmt in fmts]
     if table is not None:
         written.append(save_table(table, directory, name))
     return written

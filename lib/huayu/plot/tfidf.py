@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
+from scipy.cluster import hierarchy
 
 from huayu.plot.panels import doc_color, facet_axes, term_label, unit_label
 from huayu.tfidf import Clustering
@@ -42,8 +44,6 @@ VALUE_LABELS = {
 def plot_term_heatmap(ctx, table: pd.DataFrame, *, value: str = "tfidf", name: str = "term-heatmap"):
     """Heatmap of chosen terms (rows) × units (columns), each cell annotated with its value
     (``value`` as in :func:`huayu.tfidf.term_document_table`)."""
-    import seaborn as sns
-
     (value_label, fmt) = VALUE_LABELS.get(value, ((value, value), ".2f"))
 
     n_terms, n_units = table.shape
@@ -64,9 +64,6 @@ def plot_term_heatmap(ctx, table: pd.DataFrame, *, value: str = "tfidf", name: s
 
 def plot_similarity(ctx, similarity: pd.DataFrame, clustering: Clustering, *, name: str = "similarity"):
     """Cosine similarity heatmap in dendrogram order, with the average-linkage dendrogram above it."""
-    import seaborn as sns
-    from scipy.cluster import hierarchy
-
     n = similarity.shape[0]
     fig, axes = facet_axes(ctx, 2, ncols=1, width="double", height=2.2 + 0.45 * n, height_ratios=(1, 2.6))
     ax_tree, ax = axes
