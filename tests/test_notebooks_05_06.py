@@ -15,6 +15,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from _notebook_runs import run, strict_kernel  # noqa: F401  (strict_kernel: autouse fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["05-keyness", "06-collocations-kwic"]
@@ -65,27 +66,6 @@ def test_parameters_agree_with_default_yaml(name):
 
 
 # ------------------------------------------------------------------------------------------------ running
-
-
-def run(name: str, out: Path, figures: Path, **parameters) -> Path:
-    import papermill
-
-    executed = figures.parent / "executed" / f"{name}.ipynb"
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    params = {"interim_dir": str(out / "interim"), "processed_dir": str(out / "processed"),
-              "figures_dir": str(figures), "formats": ["png", "pdf"], "dpi": 72}
-    params.update(parameters)
-    papermill.execute_notebook(str(REPO / "notebooks" / f"{name}.ipynb"), str(executed), parameters=params,
-                               kernel_name="huayu", cwd=str(REPO / "notebooks"), progress_bar=False,
-                               log_output=False)
-    return figures / name
-
-
-@pytest.fixture(autouse=True)
-def strict_kernel(monkeypatch):
-    monkeypatch.setenv("HUAYU_STRICT_GLYPHS", "1")
-    monkeypatch.setenv("PYTHONHASHSEED", "0")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
 
 
 def csv(folder: Path, name: str) -> pd.DataFrame:
