@@ -91,7 +91,7 @@ def test_measures_agree_with_a_direct_computation(rows):
         d = 1 - (r.std() / r.mean()) / math.sqrt(n - 1)
         assert row["dp"] == pytest.approx(dp, abs=1e-12)
         assert row["dp_norm"] == pytest.approx(min(dp / (1 - s.min()), 1.0), abs=1e-12)
-        assert row["juilland_d"] == pytest.approx(min(max(d, 0.0), 1.0), abs=1e-9)
+        assert row["juilland_d"] == pytest.approx(min(max(d, 0.0), 1.0), abs=1e-7)  # float error in the variance
         assert row["range"] == int((f > 0).sum())
         assert 0 <= row["dp"] <= 1 and 0 <= row["juilland_d"] <= 1
 

@@ -6,6 +6,7 @@ import ast
 import json
 import logging
 import os
+import time
 import re
 import unicodedata
 from pathlib import Path
@@ -353,6 +354,7 @@ def test_a_failing_worker_process_is_an_error_here(bundled, monkeypatch, failure
             if failure == "exit":
                 os._exit(3)
             raise ValueError("no such word")
+        time.sleep(0.1)  # leave chunks for the worker even when this machine is busy and it starts late
         return cut(self, index)
 
     monkeypatch.setattr(S._Chunks, "cut", cut_failing_in_workers)
