@@ -38,7 +38,7 @@ NOTEBOOK_NAMES := $(notdir $(basename $(NOTEBOOKS)))
 NOTEBOOK_DONE  := $(foreach n,$(NOTEBOOK_NAMES),$(FIGURES)/$(n)/.done)
 PREPARED       := $(PROCESSED)/tokens.parquet
 
-MAKEFLAGS += -j$(JOBS) --output-sync=target
+MAKEFLAGS += -j$(JOBS)
 export PYTHONHASHSEED := 0
 export MPLBACKEND     := Agg
 export HUAYU_CACHE_DIR ?= $(CURDIR)/.cache
@@ -75,11 +75,25 @@ $(PREPARED): $(STAMP) $(CORPUS_FILES) $(LIB_SOURCES) $(DICTIONARIES)
 
 figures: $(FIGURES)/MANIFEST.csv ## Prepare the corpus if needed and run every notebook (papermill) into FIGURES
 
-$(FIGURES)/%/.done: notebooks/%.ipynb $(PARAMS) $(PREPARED) $(LIB_SOURCES) $(DICTIONARIES)
-	$(PY) -m huayu run-notebook $< --params $(PARAMS) --interim $(INTERIM) --processed $(PROCESSED) \
-	    --figures $(FIGURES) --executed $(EXECUTED)
+# One runner for all notebooks (JOBS at a time, kernels forked from one process that has imported their
+# modules). It is given the notebooks that changed, or all of them when something they share changed (the
+# parameter file, the prepared tables, lib/, the dictionaries) or when a notebook's .done is missing; of
+# those it re-executes only the ones whose inputs really changed (content fingerprints, see lib/huayu/runner.py).
+SUITE_STAMP  := $(FIGURES)/.notebooks-done
+SHARED_NEWER  = $(filter-out $(NOTEBOOKS) $(NOTEBOOK_DONE),$?)
+CHANGED_NBS   = $(filter $(NOTEBOOKS),$?) $(patsubst $(FIGURES)/%/.done,notebooks/%.ipynb,$(filter $(NOTEBOOK_DONE),$?))
+NOTEBOOKS_DUE = $(if $(SHARED_NEWER),$(NOTEBOOKS),$(sort $(CHANGED_NBS)))
 
-$(FIGURES)/MANIFEST.csv: $(NOTEBOOK_DONE)
+$(SUITE_STAMP): $(NOTEBOOKS) $(NOTEBOOK_DONE) $(PARAMS) $(PREPARED) $(LIB_SOURCES) $(DICTIONARIES)
+	$(PY) -m huayu run-notebook $(NOTEBOOKS_DUE) --jobs $(JOBS) --params $(PARAMS) --interim $(INTERIM) \
+	    --processed $(PROCESSED) --figures $(FIGURES) --executed $(EXECUTED)
+	@touch $@
+
+# A notebook's .done is written by the runner; when it is missing (figures deleted), this empty rule
+# counts it as changed, so the runner above gets that notebook again.
+$(NOTEBOOK_DONE): ;
+
+$(FIGURES)/MANIFEST.csv: $(SUITE_STAMP)
 	$(PY) -m huayu manifest --figures $(FIGURES)
 
 test: $(STAMP) ## Run the whole test suite (unit, property-based, notebooks end to end)

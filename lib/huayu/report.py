@@ -42,9 +42,13 @@ def strict_glyphs(enable: bool = True) -> None:
     warnings.filterwarnings(action, message=r"Glyph \d+ .*missing from", category=UserWarning)
 
 
+def _strict_from_environment() -> None:
+    if os.environ.get("HUAYU_STRICT_GLYPHS", "").strip() not in ("", "0", "false", "no"):
+        strict_glyphs(True)
+
+
 FONT = style.apply_style()
-if os.environ.get("HUAYU_STRICT_GLYPHS", "").strip() not in ("", "0", "false", "no"):
-    strict_glyphs(True)
+_strict_from_environment()
 
 _imports_frozen = False
 
@@ -101,6 +105,7 @@ class NotebookContext:
         self._label: labels.Labeler | None = None
         self._doc_colors: dict[str, str] | None = None
         _freeze_imported_objects()
+        _strict_from_environment()  # again: the module may have been imported before the variable was set
 
     def __repr__(self) -> str:
         return (f"NotebookContext(notebook={self.notebook!r}, lang={self.lang!r}, formats={list(self.formats)}, "

@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
-_T0 = time.perf_counter()  # process start (roughly): the run's own overhead is measured from here
 
 #: Parameters the runner sets itself from its command-line folders (when the notebook declares them).
 PATH_PARAMETERS = {"interim_dir": "interim", "processed_dir": "processed", "figures_dir": "figures"}
@@ -280,8 +279,13 @@ def _new_cell_index(out_nb) -> int | None:
 
 
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Path, kernel: str | None = None,
-            timeout: int | None = None) -> None:
-    """Execute ``notebook`` into ``output`` with papermill; raises :class:`NotebookFailed` with a short report."""
+            timeout: int | None = None, kernel_manager_class: type | None = None) -> None:
+    """Execute ``notebook`` into ``output`` with papermill; raises :class:`NotebookFailed` with a short report.
+
+    The kernel starts in ``cwd`` (given to nbclient, not by changing this process's working directory, so
+    several notebooks can run at once from threads). ``kernel_manager_class``: e.g. a
+    :func:`huayu.kernels.forked_kernel_manager` (default: jupyter_client's ``AsyncKernelManager``).
+    """
     _light_imports()
     import nbformat
     import papermill
@@ -291,10 +295,11 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Pa
     name = notebook_name(notebook)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
+        extra = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class is not None else {}
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=kernel or kernel_name(),
-            language="python", cwd=str(cwd), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=timeout,
+            language="python", progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            execution_timeout=timeout, resources={"metadata": {"path": str(cwd)}}, **extra,
         )
     except PapermillExecutionError as err:
         source_nb = nbformat.read(str(notebook), as_version=4)
@@ -335,7 +340,8 @@ def publish(staged: Path, final: Path) -> None:
 def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.PathLike[str] | None,
                  interim: str | os.PathLike[str], processed: str | os.PathLike[str],
                  figures: str | os.PathLike[str], executed: str | os.PathLike[str], kernel: str | None = None,
-                 timeout: int | None = None, strict_glyphs: bool = False, force: bool = False) -> Path:
+                 timeout: int | None = None, strict_glyphs: bool = False, force: bool = False,
+                 kernel_manager_class: type | None = None) -> Path:
     """Run one notebook end to end (see the module docstring); returns ``FIGURES/<notebook>``.
 
     When the published folder was made from inputs with the same fingerprint
@@ -358,6 +364,7 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
         raise ParameterError(f"{name}: the parameters cell must declare figures_dir (run-notebook points it "
                              "to a staging folder)")
 
+    started = time.perf_counter()
     parameter_set = parameter_set_id(params_file, parameters)
     fingerprint = provenance.inputs_fingerprint(notebook, parameter_set=parameter_set, parameters=parameters,
                                                 interim_dir=interim, processed_dir=processed)
@@ -382,8 +389,8 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
         os.environ["HUAYU_STRICT_GLYPHS"] = "1"
     try:
         try:
-            started = time.perf_counter()
-            execute(notebook, tmp_nb, run_params, cwd=notebook.parent, kernel=kernel, timeout=timeout)
+            execute(notebook, tmp_nb, run_params, cwd=notebook.parent, kernel=kernel, timeout=timeout,
+                    kernel_manager_class=kernel_manager_class)
             executing = time.perf_counter() - started
         finally:
             if tmp_nb.exists():
@@ -399,15 +406,107 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
     log.info("%s: figures in %s (%.1f s, of which %.1f s executing the notebook)", name, figures / name,
-             time.perf_counter() - _T0, executing)
+             time.perf_counter() - started, executing)
     return figures / name
+
+
+def previous_duration(executed: str | os.PathLike[str], name: str) -> float | None:
+    """Seconds the last run of notebook ``name`` took (papermill's record in its executed copy), if known."""
+    try:
+        nb = json.loads((Path(executed) / f"{name}.ipynb").read_text(encoding="utf-8"))
+        return float(nb["metadata"]["papermill"]["duration"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def schedule(notebooks: list[Path], executed: str | os.PathLike[str]) -> list[Path]:
+    """Longest first: by the duration of the previous run; never-run notebooks before those, the ones with
+    more code cells first (a rough proxy for their length).
+
+    With a few workers and notebooks of unequal length, starting the long ones first keeps the workers busy
+    to the end instead of leaving one waiting for the last long notebook (LPT scheduling).
+    """
+    def key(nb: Path) -> tuple[bool, float]:
+        seconds = previous_duration(executed, notebook_name(nb))
+        if seconds is not None:
+            return True, -seconds
+        try:
+            cells = sum(c.get("cell_type") == "code" for c in _read_notebook_json(nb)["cells"])
+        except ParameterError:
+            cells = 0
+        return False, -float(cells)
+
+    return sorted(notebooks, key=key)
+
+
+def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, fork: bool = True,
+                  **options: Any) -> dict[str, Exception]:
+    """Run several notebooks, ``jobs`` at a time; returns ``{notebook name: error}`` of those that failed.
+
+    Every notebook's parameters are checked before any runs (a :class:`ParameterError` names them all).
+    ``options`` are :func:`run_notebook`'s. Notebooks whose inputs are unchanged are skipped as there.
+    With ``fork`` (and at least two notebooks to execute, on POSIX) the kernels are forked from a
+    :class:`huayu.kernels.ForkServer` that has imported what the notebooks import, so each notebook's
+    kernel starts with its modules loaded (see :mod:`huayu.kernels`); the results are the same files.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"jobs={jobs!r}: give a whole number ≥ 1")
+    paths = [Path(nb).resolve() for nb in notebooks]
+    names = [notebook_name(p) for p in paths]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ParameterError(f"notebook given twice: {', '.join(duplicates)}")
+    problems = []
+    for path in paths:
+        try:
+            if not path.exists():
+                raise ParameterError(f"notebook {path} does not exist")
+            resolve_parameters(path, options.get("params_file"))
+        except ParameterError as exc:
+            problems.append(f"{notebook_name(path)}: {exc}")
+    if problems:
+        raise ParameterError("\n".join(problems))
+
+    order = schedule(paths, options.get("executed", "notebooks/executed"))
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    if options.get("strict_glyphs"):
+        os.environ["HUAYU_STRICT_GLYPHS"] = "1"
+    _light_imports()  # once, before any thread: it edits sys.modules
+
+    server = None
+    from huayu import kernels
+
+    if fork and len(order) > 1 and kernels.can_fork():
+        server = kernels.ForkServer(kernels.notebook_imports(order))
+        options = {**options, "kernel_manager_class": kernels.forked_kernel_manager(server)}
+    failures: dict[str, Exception] = {}
+
+    def one(path: Path) -> None:
+        try:
+            run_notebook(path, **options)
+        except (NotebookFailed, ParameterError) as exc:
+            failures[notebook_name(path)] = exc
+            log.error("%s failed", notebook_name(path))
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(jobs, len(order)), thread_name_prefix="notebook") as pool:
+            for future in [pool.submit(one, path) for path in order]:
+                future.result()
+    finally:
+        if server is not None:
+            server.close()
+    return {name: failures[name] for name in names if name in failures}
 
 
 # ---------------------------------------------------------------------------------------------------- CLI
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("notebook", help="the notebook to run, e.g. notebooks/02-tfidf.ipynb")
+    parser.add_argument("notebook", nargs="+",
+                        help="the notebook(s) to run, e.g. notebooks/02-tfidf.ipynb or notebooks/[0-9]*.ipynb")
     parser.add_argument("--params", default="params/default.yaml",
                         help="YAML parameter file (top-level keys shared, one section per notebook); "
                              "default: %(default)s")
@@ -415,6 +514,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processed", default="data/processed", help="folder of tokens.parquet")
     parser.add_argument("--figures", default="figures", help="figures root; output goes to FIGURES/<notebook>/")
     parser.add_argument("--executed", default="notebooks/executed", help="folder for the executed copy")
+    parser.add_argument("--jobs", "-j", type=int, default=1,
+                        help="notebooks run at the same time (default: %(default)s; `make` passes JOBS)")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="start every kernel from scratch instead of forking it from a process that has "
+                             "already imported the notebooks' modules (slower; same results)")
     parser.add_argument("--kernel", default=None, help="Jupyter kernel (default: huayu if registered, else python3)")
     parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: none)")
     parser.add_argument("--force", action="store_true",
@@ -424,18 +528,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    name = notebook_name(args.notebook)
     try:
-        out = run_notebook(args.notebook, params_file=args.params, interim=args.interim,
-                           processed=args.processed, figures=args.figures, executed=args.executed,
-                           kernel=args.kernel, timeout=args.timeout, strict_glyphs=args.strict_glyphs,
-                           force=args.force)
-    except NotebookFailed as exc:
+        failures = run_notebooks(args.notebook, jobs=args.jobs, fork=not args.no_fork, params_file=args.params,
+                                 interim=args.interim, processed=args.processed, figures=args.figures,
+                                 executed=args.executed, kernel=args.kernel, timeout=args.timeout,
+                                 strict_glyphs=args.strict_glyphs, force=args.force)
+    except ParameterError as exc:
+        for line in str(exc).splitlines():
+            print(f"run-notebook: {line}", file=sys.stderr)
+        return 2
+    for name, exc in failures.items():
+        if isinstance(exc, ParameterError):
+            print(f"run-notebook: {name}: {exc}", file=sys.stderr)
+            continue
         print(f"run-notebook: {exc}", file=sys.stderr)
         print(f"run-notebook: the previous figures of {name} (if any) were left in place; the executed copy "
               f"with the full traceback is {Path(args.executed) / (name + '.ipynb')}", file=sys.stderr)
-        return 1
-    except ParameterError as exc:
-        print(f"run-notebook: {name}: {exc}", file=sys.stderr)
+    if any(isinstance(exc, ParameterError) for exc in failures.values()):
         return 2
-    return 0
+    return 1 if failures else 0
