@@ -162,10 +162,26 @@ def test_saved_png_has_the_pixels_savefig_draws(tmp_path):
     fig = _faceted_figure()
     fig.savefig(tmp_path / "reference.png", dpi=150, metadata=save.METADATA["png"])
     plt.close(fig)
-    ours = np.asarray(Image.open(tmp_path / "once.png"))
-    reference = np.asarray(Image.open(tmp_path / "reference.png"))
-    assert ours.shape == reference.shape
-    assert np.array_equal(ours, reference)
+    ours = Image.open(tmp_path / "once.png")
+    reference = Image.open(tmp_path / "reference.png")
+    assert ours.mode == "RGB" and reference.mode == "RGBA"  # opaque figure: no alpha channel written
+    assert ours.info["dpi"] == pytest.approx(reference.info["dpi"])
+    assert np.asarray(reference)[..., 3].min() == 255
+    assert np.array_equal(np.asarray(ours), np.asarray(reference)[..., :3])
+
+
+def test_a_figure_with_transparency_keeps_its_alpha_channel(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    fig = _faceted_figure()
+    fig.patch.set_alpha(0.0)
+    save.save_figure(fig, tmp_path, "clear", formats=["png"], dpi=60)
+    fig.savefig(tmp_path / "reference.png", dpi=60, metadata=save.METADATA["png"])
+    plt.close(fig)
+    ours, reference = Image.open(tmp_path / "clear.png"), Image.open(tmp_path / "reference.png")
+    assert ours.mode == "RGBA"
+    assert np.array_equal(np.asarray(ours), np.asarray(reference))
 
 
 def test_saving_keeps_the_layout_engine(tmp_path):

@@ -73,7 +73,7 @@ def notebook_imports(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
             except SyntaxError:
                 continue
             for node in tree.body:
-                if isinstance(node, ast.Import | ast.ImportFrom) and node.level == 0:
+                if isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
                     stmt = ast.unparse(node)
                     if stmt not in seen:
                         seen.append(stmt)

@@ -64,6 +64,20 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
+_INPUT_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _input_sha256(path: str | os.PathLike[str]) -> str:
+    """:func:`sha256_file` remembered per (path, size, modification time): the runner fingerprints several
+    notebooks that share the same tables, modules and dictionaries."""
+    path = Path(path).resolve()
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _INPUT_DIGESTS:
+        _INPUT_DIGESTS[key] = sha256_file(path)
+    return _INPUT_DIGESTS[key]
+
+
 def _write_text_atomic(text: str, path: Path) -> Path:
     """Write UTF-8 text to a temporary file beside ``path`` and rename it onto ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,9 +209,21 @@ def notebook_modules(notebook: str | os.PathLike[str], lib: Path = ROOT / "lib")
             seen[module] = Path()  # a name imported from a module, not a module itself
             continue
         seen[module] = path
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        pending |= _imported_modules(tree, module, path.name == "__init__.py") - set(seen)
+        pending |= _module_imports(path, module) - set(seen)
     return sorted({p for p in seen.values() if p != Path()})
+
+
+_MODULE_IMPORTS: dict[tuple[str, str, int, int], frozenset[str]] = {}
+
+
+def _module_imports(path: Path, module: str) -> frozenset[str]:
+    """:func:`_imported_modules` of a module file, remembered per (file, size, modification time)."""
+    st = path.stat()
+    key = (str(path), module, st.st_size, st.st_mtime_ns)
+    if key not in _MODULE_IMPORTS:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        _MODULE_IMPORTS[key] = frozenset(_imported_modules(tree, module, path.name == "__init__.py"))
+    return _MODULE_IMPORTS[key]
 
 
 def inputs_fingerprint(notebook: str | os.PathLike[str], *, parameter_set: str, parameters: dict,
@@ -217,12 +243,12 @@ def inputs_fingerprint(notebook: str | os.PathLike[str], *, parameter_set: str, 
     tables = [p for folder in (interim_dir, processed_dir) for p in sorted(Path(folder).glob("*.parquet"))]
     dictionaries = sorted(p for p in (ROOT / "data" / "dictionaries").glob("*") if p.is_file())
     parts = {
-        "notebook": sha256_file(notebook),
+        "notebook": _input_sha256(notebook),
         "parameters": hashlib.sha256(json.dumps({"set": parameter_set, "values": parameters}, sort_keys=True,
                                                 ensure_ascii=False, default=str).encode("utf-8")).hexdigest(),
-        "modules": {rel(p): sha256_file(p) for p in notebook_modules(notebook)},
-        "dictionaries": {rel(p): sha256_file(p) for p in dictionaries},
-        "tables": {f"{Path(p).parent.name}/{Path(p).name}": sha256_file(p) for p in tables},
+        "modules": {rel(p): _input_sha256(p) for p in notebook_modules(notebook)},
+        "dictionaries": {rel(p): _input_sha256(p) for p in dictionaries},
+        "tables": {f"{Path(p).parent.name}/{Path(p).name}": _input_sha256(p) for p in tables},
         "lock": lock_hash(),
     }
     combined = hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
