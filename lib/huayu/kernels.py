@@ -323,6 +323,15 @@ class ForkedKernelManager(AsyncKernelManager):
 
     fork_server: ForkServer | None = None
 
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts every kernel before asking it to shut down, in case a cell is still
+        # running. The runner shuts kernels down only when the notebook is finished, and the SIGINT, arriving
+        # while ipykernel ends its last request, is logged as "KeyboardInterrupt caught in kernel": skip it then.
+        # A stuck kernel is still stopped: after the shutdown request comes the kill.
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
     async def _async_pre_start_kernel(self, **kw: Any):
         if self.provisioner is None and self.fork_server is not None:
             from jupyter_client.provisioning import KernelProvisionerFactory
@@ -344,8 +353,9 @@ def _new_kernel_id() -> str:
     return str(uuid.uuid4())
 
 
-def forked_kernel_manager(server: ForkServer) -> type[ForkedKernelManager]:
-    """A :class:`ForkedKernelManager` subclass bound to ``server`` (for nbclient's ``kernel_manager_class``)."""
+def forked_kernel_manager(server: ForkServer | None) -> type[ForkedKernelManager]:
+    """A :class:`ForkedKernelManager` subclass bound to ``server`` (for nbclient's ``kernel_manager_class``);
+    with ``None``, kernels are started from scratch."""
     return type("BoundForkedKernelManager", (ForkedKernelManager,), {"fork_server": server})
 
 

@@ -505,6 +505,7 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
     from huayu import kernels
 
     plain = set()  # notebooks run with a kernel started from scratch
+    options = {"kernel_manager_class": kernels.forked_kernel_manager(None), **options}
     if fork and len(due) > 1 and kernels.can_fork():
         server = kernels.ForkServer(kernels.notebook_imports(due))
         forked = {**options, "kernel_manager_class": kernels.forked_kernel_manager(server)}
