@@ -187,3 +187,14 @@ def test_make_gives_the_runner_only_the_notebooks_that_need_it(tmp_path):
     os.utime(out / "p.yaml", (future + 100, future + 100))
     dry = _make("-n", "figures", out=out).stdout
     assert "run-notebook notebooks/01-corpus-overview.ipynb notebooks/02-tfidf.ipynb --jobs" in dry
+
+
+@pytest.mark.slow
+def test_a_dead_fork_server_means_kernels_started_the_usual_way(tmp_path):
+    probe = write_notebook(tmp_path / "probe.ipynb", "import os\nprint(os.getpid())")
+    server = kernels.ForkServer()
+    server._process.kill()
+    server._process.wait()
+    nb = _execute(probe, kernels.forked_kernel_manager(server), tmp_path)
+    assert int(_stdout(nb)[0]) > 0 and server.kernels == []
+    server.close()

@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import gc
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -45,6 +46,8 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+
+log = logging.getLogger(__name__)
 
 #: Modules every kernel imports: preloaded by the server whatever the notebooks import.
 KERNEL_IMPORTS = ("import ipykernel.kernelapp", "import ipykernel.ipkernel")
@@ -297,7 +300,11 @@ class ForkedKernelProvisioner(LocalProvisioner):
         # ipykernel reads JPY_PARENT_PID when it is imported (in the server, long before): say it again. The
         # kernel's parent is the server: the kernel exits if the server does (e.g. the runner was killed).
         args = [*args, f"--IPKernelApp.parent_handle={self.fork_server.pid}"]
-        pid = self.fork_server.spawn(args, cwd=cwd, env=env)
+        try:
+            pid = self.fork_server.spawn(args, cwd=cwd, env=env)
+        except ForkServerError as exc:  # e.g. the server crashed while importing: start this kernel the usual way
+            log.warning("fork server unusable (%s); starting the kernel from scratch", exc)
+            return await super().launch_kernel(cmd, **kwargs)
         self.process = ForkedProcess(pid)
         self.pid = pid
         self.pgid = pid  # the kernel called setsid()
