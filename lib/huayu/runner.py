@@ -1,7 +1,10 @@
-"""Run one analysis notebook through papermill and publish its figures.
+"""Run analysis notebooks through papermill and publish their figures.
 
-``python -m huayu run-notebook notebooks/02-tfidf.ipynb --params params/default.yaml --interim data/interim
---processed data/processed --figures figures --executed notebooks/executed``
+``python -m huayu run-notebook notebooks/02-tfidf.ipynb [more notebooks…] --jobs 2 --params
+params/default.yaml --interim data/interim --processed data/processed --figures figures --executed
+notebooks/executed``
+
+For each notebook:
 
 1. Reads the notebook's cell tagged ``parameters`` (literals only) and the YAML parameter file: top-level
    keys are shared by every notebook (given to each notebook that declares them), a top-level key named
@@ -19,6 +22,12 @@
    notebook, effective parameters, imported ``huayu`` modules, dictionaries, prepared tables, lock file —
    and its files are intact. ``make`` re-invokes every notebook whose prerequisites' times changed (e.g.
    after an edit of the shared parameter file); only those whose inputs really changed are executed.
+
+Several notebooks (:func:`run_notebooks`): all parameters are checked first; the notebooks to execute run
+``--jobs`` at a time, longest first (:func:`schedule`), in threads of this process; their kernels are forked
+from a :class:`huayu.kernels.ForkServer` that has imported the notebooks' modules once (``--no-fork``: every
+kernel from scratch). One notebook failing does not stop the others; the exit status is 1 if any failed,
+2 if any parameter was wrong.
 """
 
 from __future__ import annotations
