@@ -90,6 +90,16 @@ def test_cleaning_can_be_switched_off(tmp_path):
     assert "【摘要】" in docs.loc["xifeng_2021", "text"]
 
 
+def test_an_output_folder_that_is_a_file_is_named_without_a_traceback(tmp_path):
+    not_a_folder = tmp_path / "out"
+    not_a_folder.write_text("I am a file", encoding="utf-8")
+    result = _cli("prepare", "--out", str(not_a_folder), "--no-segment")
+    assert result.returncode == 1
+    assert f"error: cannot use {not_a_folder / 'interim'}: Not a directory" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not_a_folder.read_text(encoding="utf-8") == "I am a file"
+
+
 def test_help_helps():
     result = _cli("prepare", "--help")
     assert result.returncode == 0

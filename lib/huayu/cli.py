@@ -13,7 +13,8 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "prepare": ("huayu.prepare", "load, validate, clean and segment a corpus into interim/ and processed/ tables"),
-    "run-notebook": ("huayu.runner", "run one analysis notebook through papermill and publish its figures"),
+    "run-notebook": ("huayu.runner", "run analysis notebooks through papermill (--jobs at a time) and publish "
+                                     "their figures"),
     "manifest": ("huayu.provenance", "merge the per-notebook provenance records into figures/MANIFEST.csv"),
 }
 
@@ -53,3 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that is a file, no permission, disk full …: say which path and why
+        if args.verbose:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
