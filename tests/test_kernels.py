@@ -198,3 +198,26 @@ def test_a_dead_fork_server_means_kernels_started_the_usual_way(tmp_path):
     nb = _execute(probe, kernels.forked_kernel_manager(server), tmp_path)
     assert int(_stdout(nb)[0]) > 0 and server.kernels == []
     server.close()
+
+
+@pytest.mark.slow
+def test_run_notebook_command_with_several_notebooks_reports_each_and_exits_1(tmp_path, tiny_out):
+    from test_runner import make_notebook, run_cli
+
+    nbs = [make_notebook(tmp_path / "notebooks" / f"0{i}-tiny{i}.ipynb") for i in (1, 2, 3)]
+    params = tmp_path / "p.yaml"
+    params.write_text("02-tiny2:\n  n: 9\n", encoding="utf-8")
+    common = ["--params", str(params), "--interim", str(tiny_out / "interim"), "--figures", str(tmp_path / "fig"),
+              "--executed", str(tmp_path / "executed"), "--jobs", "2", "--strict-glyphs"]
+    res = run_cli("run-notebook", *map(str, nbs), *common)
+    assert res.returncode == 1
+    assert "notebook 02-tiny2 failed in cell 7 (code cell 5)" in res.stderr
+    assert "ValueError: n=9 is larger than 5" in res.stderr and "Traceback" not in res.stderr
+    assert sorted(p.name for p in (tmp_path / "fig").iterdir()) == ["01-tiny1", "03-tiny3"]
+    # a wrong parameter anywhere: every problem named, nothing run, exit 2
+    params.write_text("01-tiny1:\n  k: 1\n03-tiny3:\n  n: many\n", encoding="utf-8")
+    res = run_cli("run-notebook", *map(str, nbs), *common, "--force")
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("run-notebook: 01-tiny1: ") and "'k'" in lines[0]
+    assert lines[1].startswith("run-notebook: 03-tiny3: ") and "expects a number (default 3), got 'many'" in lines[1]
