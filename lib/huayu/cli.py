@@ -54,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.verbose:
+            raise
+        print("interrupted (outputs of finished steps are kept; nothing half-written is published)", file=sys.stderr)
+        return 130
     except OSError as exc:  # a folder that is a file, no permission, disk full …: say which path and why
         if args.verbose:
             raise

@@ -531,11 +531,17 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
             failures[notebook_name(path)] = exc
             log.error("%s failed", notebook_name(path))
 
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(order)), thread_name_prefix="notebook")
     try:
-        with ThreadPoolExecutor(max_workers=min(jobs, len(order)), thread_name_prefix="notebook") as pool:
-            for future in [pool.submit(one, path) for path in order]:
-                future.result()
+        for future in [pool.submit(one, path) for path in order]:
+            future.result()
+    except KeyboardInterrupt:
+        log.warning("interrupted: no further notebook is started; waiting for the running ones to finish "
+                    "(their figures are published only if they succeed)")
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True)
         if server is not None:
             server.close()
     return {name: failures[name] for name in names if name in failures}
