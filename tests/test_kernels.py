@@ -214,6 +214,8 @@ def test_run_notebook_command_with_several_notebooks_reports_each_and_exits_1(tm
     assert "notebook 02-tiny2 failed in cell 7 (code cell 5)" in res.stderr
     assert "ValueError: n=9 is larger than 5" in res.stderr and "Traceback" not in res.stderr
     assert sorted(p.name for p in (tmp_path / "fig").iterdir()) == ["01-tiny1", "03-tiny3"]
+    assert "without encryption" not in res.stderr  # CurveZMQ keys for every kernel
+    assert "KeyboardInterrupt" not in res.stderr  # no interrupt before the shutdown of a finished kernel
     # a wrong parameter anywhere: every problem named, nothing run, exit 2
     params.write_text("01-tiny1:\n  k: 1\n03-tiny3:\n  n: many\n", encoding="utf-8")
     res = run_cli("run-notebook", *map(str, nbs), *common, "--force")

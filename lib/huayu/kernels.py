@@ -46,6 +46,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import default
 
 log = logging.getLogger(__name__)
 
@@ -329,6 +330,14 @@ class ForkedKernelManager(AsyncKernelManager):
     """
 
     fork_server: ForkServer | None = None
+
+    @default("transport_encryption")
+    def _default_transport_encryption(self) -> str:
+        # CurveZMQ keys for every kernel whose spec declares support (ipykernel's does): the runner's traffic
+        # with its kernels is encrypted, and ipykernel no longer warns "running over TCP without encryption".
+        import zmq
+
+        return "auto" if zmq.has("curve") else "disabled"
 
     async def _async_interrupt_kernel(self) -> None:
         # jupyter_client interrupts every kernel before asking it to shut down, in case a cell is still
