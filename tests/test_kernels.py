@@ -55,6 +55,10 @@ def test_schedule_puts_the_longest_previous_run_first(tmp_path):
         executed.mkdir(exist_ok=True)
         nbformat.write(nb, str(executed / path.name))
     assert runner.schedule([short, long_, new], executed) == [new, long_, short]
+    # never run: the one with more plotting calls first
+    few = write_notebook(tmp_path / "04-few.ipynb", "plot_a(ctx)")
+    many = write_notebook(tmp_path / "05-many.ipynb", "plot_a(ctx)", "plot_b(ctx)\nplot_c(ctx)")
+    assert runner.schedule([few, many, long_], executed) == [many, few, long_]
 
 
 def test_jobs_and_duplicate_notebooks_are_checked_before_running(tmp_path):
