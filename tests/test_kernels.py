@@ -227,3 +227,15 @@ def test_run_notebook_command_with_several_notebooks_reports_each_and_exits_1(tm
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith("run-notebook: 01-tiny1: ") and "'k'" in lines[0]
     assert lines[1].startswith("run-notebook: 03-tiny3: ") and "expects a number (default 3), got 'many'" in lines[1]
+
+
+@pytest.mark.slow
+def test_no_fork_when_a_preloaded_import_started_a_thread(tmp_path):
+    """A thread could hold a lock at fork time; the server then refuses and the kernel starts the usual way."""
+    starts_thread = "import threading, time; threading.Thread(target=time.sleep, args=(60,), daemon=True).start()"
+    probe = write_notebook(tmp_path / "probe.ipynb", "import os\nprint(os.getpid())")
+    with kernels.ForkServer([starts_thread]) as server:
+        with pytest.raises(kernels.ForkServerError, match="started threads"):
+            server.spawn(["-f", str(tmp_path / "c.json")], cwd=tmp_path, env=dict(os.environ))
+        nb = _execute(probe, kernels.forked_kernel_manager(server), tmp_path)
+        assert int(_stdout(nb)[0]) > 0 and server.kernels == []

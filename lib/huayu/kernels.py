@@ -23,8 +23,10 @@ its variables when they are used). The exit status of a forked kernel is not kno
 the runner's child); a kernel that died is still seen as dead.
 
 Only a kernel spec that runs ``ipykernel_launcher`` with the runner's own interpreter is forked; any other
-kernel (another environment, another language) is launched the ordinary way. POSIX only: where ``os.fork``
-does not exist the ordinary launcher is used.
+kernel (another environment, another language) is launched the ordinary way, and so is every kernel when
+the server is gone or when a preloaded import started a Python thread (forking a process with threads can
+leave the child waiting on a lock another thread held). POSIX only: where ``os.fork`` does not exist the
+ordinary launcher is used.
 """
 
 from __future__ import annotations
@@ -198,9 +200,14 @@ def _serve(request_fd: int, reply_fd: int) -> None:
             pass
     gc.collect()
     gc.freeze()  # objects of the preloaded modules stay shared with the kernels (no copy on the next GC)
+    threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     requests = os.fdopen(request_fd, "rb")
     for line in requests:
         request = json.loads(line)
+        if threads:  # a thread started by an import could hold a lock the forked child would wait on forever
+            reason = f"the preloaded modules started threads ({', '.join(threads)}); forking is not safe"
+            os.write(reply_fd, (json.dumps({"error": reason}) + "\n").encode("utf-8"))
+            continue
         try:
             pid = os.fork()
         except OSError as exc:
