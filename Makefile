@@ -80,11 +80,15 @@ figures: $(FIGURES)/MANIFEST.csv ## Prepare the corpus if needed and run every n
 # parameter file, the prepared tables, lib/, the dictionaries) or when a notebook's .done is missing; of
 # those it re-executes only the ones whose inputs really changed (content fingerprints, see lib/huayu/runner.py).
 SUITE_STAMP  := $(FIGURES)/.notebooks-done
+# Which parameter file the figures are made with, rewritten (whenever make reads this file) only when it
+# changes: switching PARAMS re-runs the notebooks even when the other file is older than the last run.
+PARAMS_IN_USE := $(FIGURES)/.params-in-use
+$(shell mkdir -p "$(FIGURES)" && p='$(abspath $(PARAMS))' && { [ "$$(cat "$(PARAMS_IN_USE)" 2>/dev/null)" = "$$p" ] || printf '%s\n' "$$p" > "$(PARAMS_IN_USE)"; })
 SHARED_NEWER  = $(filter-out $(NOTEBOOKS) $(NOTEBOOK_DONE),$?)
 CHANGED_NBS   = $(filter $(NOTEBOOKS),$?) $(patsubst $(FIGURES)/%/.done,notebooks/%.ipynb,$(filter $(NOTEBOOK_DONE),$?))
 NOTEBOOKS_DUE = $(if $(SHARED_NEWER),$(NOTEBOOKS),$(sort $(CHANGED_NBS)))
 
-$(SUITE_STAMP): $(NOTEBOOKS) $(NOTEBOOK_DONE) $(PARAMS) $(PREPARED) $(LIB_SOURCES) $(DICTIONARIES)
+$(SUITE_STAMP): $(NOTEBOOKS) $(NOTEBOOK_DONE) $(PARAMS) $(PARAMS_IN_USE) $(PREPARED) $(LIB_SOURCES) $(DICTIONARIES)
 	$(PY) -m huayu run-notebook $(NOTEBOOKS_DUE) --jobs $(JOBS) --params $(PARAMS) --interim $(INTERIM) \
 	    --processed $(PROCESSED) --figures $(FIGURES) --executed $(EXECUTED)
 	@touch $@

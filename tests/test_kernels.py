@@ -157,10 +157,10 @@ def test_run_notebooks_forked_or_not_writes_the_same_files_and_reports_each_fail
 # ------------------------------------------------------------------------------ the Makefile's decisions
 
 
-def _make(*args: str, out: Path) -> subprocess.CompletedProcess:
+def _make(*args: str, out: Path, params: str = "p.yaml") -> subprocess.CompletedProcess:
     nbs = "notebooks/01-corpus-overview.ipynb notebooks/02-tfidf.ipynb"
     return subprocess.run(["make", "--no-print-directory", *args, f"OUT={out}", f"NOTEBOOKS={nbs}",
-                           f"PARAMS={out / 'p.yaml'}"], cwd=REPO, capture_output=True, text=True, timeout=120)
+                           f"PARAMS={out / params}"], cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
 def test_make_gives_the_runner_only_the_notebooks_that_need_it(tmp_path):
@@ -174,6 +174,7 @@ def test_make_gives_the_runner_only_the_notebooks_that_need_it(tmp_path):
                out / "figures" / "MANIFEST.csv"]
     (out).mkdir()
     (out / "p.yaml").write_text("lang: en\n", encoding="utf-8")
+    _make("-q", "figures", out=out)  # records the parameter file in use (out/figures/.params-in-use)
     future = time.time() + 3600
     for i, path in enumerate(outputs):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +192,23 @@ def test_make_gives_the_runner_only_the_notebooks_that_need_it(tmp_path):
     os.utime(out / "p.yaml", (future + 100, future + 100))
     dry = _make("-n", "figures", out=out).stdout
     assert "run-notebook notebooks/01-corpus-overview.ipynb notebooks/02-tfidf.ipynb --jobs" in dry
+
+    # another parameter file, even one older than the last run: everything is due. (Outputs dated just before
+    # now, after every input: make records the file in use as it reads the Makefile, with the current time.)
+    inputs = [*REPO.glob("lib/**/*.py"), *REPO.glob("notebooks/*.ipynb"), *REPO.glob("data/dictionaries/*"),
+              *REPO.glob("data/raw/*"), REPO / "data" / "metadata.csv", *REPO.glob(".venv/.installed-*")]
+    wait = max(p.stat().st_mtime for p in inputs) - (time.time() - 1.0)
+    if wait > -0.1:
+        time.sleep(wait + 0.2)
+    recent = time.time() - 1.0
+    (out / "zh.yaml").write_text("lang: zh\n", encoding="utf-8")
+    for path in (out / "p.yaml", out / "zh.yaml", out / "figures" / ".params-in-use"):
+        os.utime(path, (recent - 100, recent - 100))
+    for i, path in enumerate(outputs):
+        os.utime(path, (recent + i * 0.01, recent + i * 0.01))
+    assert _make("-q", "figures", out=out).returncode == 0
+    assert _make("-q", "figures", out=out, params="zh.yaml").returncode == 1
+    assert (out / "figures" / ".params-in-use").read_text(encoding="utf-8").strip() == str(out / "zh.yaml")
 
 
 @pytest.mark.slow
