@@ -32,6 +32,7 @@ ordinary launcher is used.
 from __future__ import annotations
 
 import ast
+import asyncio
 import gc
 import json
 import logging
@@ -323,8 +324,6 @@ class ForkedKernelProvisioner(LocalProvisioner):
         # LocalProvisioner.wait polls every 0.1 s; a forked kernel is polled every 10 ms (it exits in ~50 ms).
         if self.process is not None:
             while await self.poll() is None:
-                import asyncio
-
                 await asyncio.sleep(0.01)
         return await super().wait()
 
