@@ -53,8 +53,9 @@ from traitlets import default
 
 log = logging.getLogger(__name__)
 
-#: Modules every kernel imports: preloaded by the server whatever the notebooks import.
-KERNEL_IMPORTS = ("import ipykernel.kernelapp", "import ipykernel.ipkernel")
+#: Modules every kernel imports (its debugger, debugpy, included: ipykernel loads it for every kernel):
+#: preloaded by the server whatever the notebooks import.
+KERNEL_IMPORTS = ("import ipykernel.kernelapp", "import ipykernel.ipkernel", "import ipykernel.debugger")
 
 
 def notebook_imports(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -138,7 +139,8 @@ class ForkServer:
         statements = json.dumps([*KERNEL_IMPORTS, *preload])
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "huayu.kernels", str(request_r), str(reply_w)],
+                # -Xfrozen_modules=off as in ipykernel's kernel spec (the debugger needs it, and warns without)
+                [sys.executable, "-Xfrozen_modules=off", "-m", "huayu.kernels", str(request_r), str(reply_w)],
                 stdin=subprocess.DEVNULL, pass_fds=(request_r, reply_w), env={**os.environ, _PRELOAD: statements})
         finally:
             os.close(request_r)
