@@ -12,9 +12,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # not imported at run time: `manifest` and the runner write files without pandas
+    import pandas as pd
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:

@@ -35,10 +35,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from huayu.outputs import write_text
 from huayu.paths import ROOT, cache_dir
 
 if TYPE_CHECKING:
@@ -78,24 +78,9 @@ def _input_sha256(path: str | os.PathLike[str]) -> str:
     return _INPUT_DIGESTS[key]
 
 
-def _write_text_atomic(text: str, path: Path) -> Path:
-    """Write UTF-8 text to a temporary file beside ``path`` and rename it onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def _write_json(obj, path: Path) -> Path:
     """Pretty, key-sorted JSON, written atomically (as :func:`huayu.outputs.write_json`, without pandas)."""
-    return _write_text_atomic(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", path)
+    return write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", path)
 
 
 def _canonical_corpus_hash(path: Path) -> str:
@@ -127,7 +112,7 @@ def corpus_hash(interim_dir: str | os.PathLike[str]) -> str:
         return value
     value = _canonical_corpus_hash(path)
     try:
-        _write_text_atomic(value + "\n", cached)
+        write_text(value + "\n", cached)
     except OSError:  # a read-only cache folder only costs the recomputation next time
         pass
     return value
@@ -364,7 +349,7 @@ def write_manifest(figures: str | os.PathLike[str], *, verify: bool = True) -> P
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows([row.get(c, "") for c in COLUMNS] for row in rows)
-    return _write_text_atomic("\ufeff" + buf.getvalue(), figures / "MANIFEST.csv")
+    return write_text("\ufeff" + buf.getvalue(), figures / "MANIFEST.csv")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

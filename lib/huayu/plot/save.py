@@ -28,14 +28,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
 
-from huayu.outputs import write_csv
+from huayu.outputs import atomic_write, write_csv
 from huayu.plot import fonts
 
 FORMATS = ("png", "pdf", "svg")
@@ -108,20 +107,9 @@ def _write_png(fig, path: str, dpi: int) -> None:
 
 
 def _atomic_savefig(fig, path: Path, fmt: str, dpi: int) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if fmt == "png":
-            _write_png(fig, tmp, dpi)
-        else:
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=METADATA[fmt])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    if fmt == "png":
+        return atomic_write(path, lambda tmp: _write_png(fig, str(tmp), dpi))
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=METADATA[fmt]))
 
 
 @contextlib.contextmanager
