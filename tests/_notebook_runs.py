@@ -2,11 +2,59 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
+import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+HEAVY_IMPORTS = ("jieba", "rjieba", "huayu.segment", "huayu.prepare")
+
+
+def read(name: str):
+    return nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
+
+
+def check_structure(name: str, *, min_markdown: int, max_statements: int | None = None) -> None:
+    """The house layout of a committed notebook: a question first, one ``parameters`` cell of literal
+    assignments, no outputs, no logic (functions, classes, loops), no segmenter imports, markdown between
+    the steps and a closing "What this allows" cell; optionally at most ``max_statements`` calls per cell."""
+    nb = read(name)
+    nbformat.validate(nb)
+    assert nb.cells[0].cell_type == "markdown" and "**Question.**" in nb.cells[0].source
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    for node in ast.parse(tagged[0].source).body:  # the parameters cell holds literal assignments only
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1, ast.dump(node)
+        ast.literal_eval(node.value)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.outputs == [] and cell.execution_count is None, "committed without outputs"
+        if cell is tagged[0]:
+            continue
+        tree = ast.parse(cell.source)
+        assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda, ast.For, ast.While))
+                       for n in ast.walk(tree)), "no logic in notebooks"
+        for heavy in HEAVY_IMPORTS:
+            assert heavy not in cell.source
+        if max_statements is not None:
+            calls = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
+            assert len(calls) <= max_statements, cell.source  # each step is one or two calls into the library
+    assert [c.cell_type for c in nb.cells].count("markdown") >= min_markdown
+    assert "What this allows" in nb.cells[-1].source
+    assert nb.metadata["kernelspec"]["name"] == "huayu"
+
+
+def check_parameters_agree_with_default_yaml(name: str) -> None:
+    """The notebook's own defaults equal what `make` gives it, so JupyterLab and papermill agree."""
+    from huayu.runner import declared_parameters, resolve_parameters
+
+    path = REPO / "notebooks" / f"{name}.ipynb"
+    declared = declared_parameters(path)
+    for key, value in resolve_parameters(path, REPO / "params" / "default.yaml").items():
+        assert declared[key] == value, f"{name}: {key} = {declared[key]!r} in the notebook, {value!r} in default.yaml"
 
 
 def run(name: str, out: Path, figures: Path, **parameters) -> Path:

@@ -7,15 +7,14 @@ tables beside the figures; bad parameters must stop the notebook with one clear 
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from _notebook_runs import run, strict_kernel  # noqa: F401  (strict_kernel: autouse fixture)
+from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
+    check_parameters_agree_with_default_yaml, check_structure, run, strict_kernel)
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["01-corpus-overview", "02-tfidf", "03-topics", "04-keyword-trends"]
@@ -26,54 +25,16 @@ FIGURES = {
                   "paragraph-map"],
     "04-keyword-trends": ["segment-trends", "document-trends", "dispersion"],
 }
-HEAVY_IMPORTS = ("jieba", "rjieba", "huayu.segment", "huayu.prepare")
-
-
-def read(name: str):
-    return nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
-
-
-# ------------------------------------------------------------------------------------------------ structure
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_structure(name):
-    nb = read(name)
-    nbformat.validate(nb)
-    assert nb.cells[0].cell_type == "markdown" and "**Question.**" in nb.cells[0].source
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
-    # the parameters cell holds literal assignments only
-    for node in ast.parse(tagged[0].source).body:
-        assert isinstance(node, ast.Assign) and len(node.targets) == 1, ast.dump(node)
-        ast.literal_eval(node.value)
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        assert cell.outputs == [] and cell.execution_count is None, "committed without outputs"
-        tree = ast.parse(cell.source)
-        assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda, ast.For, ast.While))
-                       for n in ast.walk(tree)), "no logic in notebooks"
-        for heavy in HEAVY_IMPORTS:
-            assert heavy not in cell.source
-    # markdown between the steps
-    kinds = [c.cell_type for c in nb.cells]
-    assert kinds.count("markdown") >= 4
-    assert nb.metadata["kernelspec"]["name"] == "huayu"
+    check_structure(name, min_markdown=4)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_parameters_agree_with_default_yaml(name):
-    """The notebook's own defaults equal what `make` gives it, so JupyterLab and papermill agree."""
-    import yaml
-
-    from huayu.runner import declared_parameters, resolve_parameters
-
-    declared = declared_parameters(REPO / "notebooks" / f"{name}.ipynb")
-    resolved = resolve_parameters(REPO / "notebooks" / f"{name}.ipynb", REPO / "params" / "default.yaml")
-    for key, value in resolved.items():
-        assert declared[key] == value, f"{name}: {key} = {declared[key]!r} in the notebook, {value!r} in default.yaml"
-    assert yaml.safe_load((REPO / "params" / "default.yaml").read_text(encoding="utf-8"))
+    check_parameters_agree_with_default_yaml(name)
 
 
 # ------------------------------------------------------------------------------------------------ running

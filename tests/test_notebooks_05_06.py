@@ -7,15 +7,14 @@ the figures are checked against the token table.
 
 from __future__ import annotations
 
-import ast
 import math
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from _notebook_runs import run, strict_kernel  # noqa: F401  (strict_kernel: autouse fixture)
+from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
+    check_parameters_agree_with_default_yaml, check_structure, run, strict_kernel)
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["05-keyness", "06-collocations-kwic"]
@@ -29,40 +28,14 @@ TABLES = {
 }
 
 
-def read(name: str):
-    return nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
-
-
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_structure(name):
-    nb = read(name)
-    nbformat.validate(nb)
-    assert nb.cells[0].cell_type == "markdown" and "**Question.**" in nb.cells[0].source
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    for node in ast.parse(tagged[0].source).body:
-        assert isinstance(node, ast.Assign) and len(node.targets) == 1
-        ast.literal_eval(node.value)
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        assert cell.outputs == [] and cell.execution_count is None
-        tree = ast.parse(cell.source)
-        assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda, ast.For, ast.While))
-                       for n in ast.walk(tree))
-    assert [c.cell_type for c in nb.cells].count("markdown") >= 6
-    assert "What this allows" in nb.cells[-1].source
-    assert nb.metadata["kernelspec"]["name"] == "huayu"
+    check_structure(name, min_markdown=6)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_parameters_agree_with_default_yaml(name):
-    from huayu.runner import declared_parameters, resolve_parameters
-
-    path = REPO / "notebooks" / f"{name}.ipynb"
-    declared = declared_parameters(path)
-    for key, value in resolve_parameters(path, REPO / "params" / "default.yaml").items():
-        assert declared[key] == value, f"{name}: {key}"
+    check_parameters_agree_with_default_yaml(name)
 
 
 # ------------------------------------------------------------------------------------------------ running
