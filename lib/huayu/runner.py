@@ -515,20 +515,19 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
     server = None
     from huayu import kernels
 
-    plain = set()  # notebooks run with a kernel started from scratch
-    options = {"kernel_manager_class": kernels.forked_kernel_manager(None), **options}
+    # The kernel manager of each notebook: kernels started from scratch, or forked from the server.
+    managers = dict.fromkeys(order, kernels.forked_kernel_manager(None))
     if fork and len(due) > 1 and kernels.can_fork():
         server = kernels.ForkServer(kernels.notebook_imports(due))
-        forked = {**options, "kernel_manager_class": kernels.forked_kernel_manager(server)}
-        if jobs > 1 and len(due) > jobs:
-            # While the server imports (one core), the first notebook starts its own kernel on another core
-            # instead of waiting for the server like the others.
-            plain.add(due[0])
+        # While the server imports (one core), the first notebook starts its own kernel on another core
+        # instead of waiting for the server like the others.
+        first_plain = 1 if jobs > 1 and len(due) > jobs else 0
+        managers.update(dict.fromkeys(due[first_plain:], kernels.forked_kernel_manager(server)))
     failures: dict[str, Exception] = {}
 
     def one(path: Path) -> None:
         try:
-            run_notebook(path, **(forked if server is not None and path not in plain else options))
+            run_notebook(path, **{"kernel_manager_class": managers[path], **options})
         except (NotebookFailed, ParameterError) as exc:
             failures[notebook_name(path)] = exc
             log.error("%s failed", notebook_name(path))
