@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from huayu import dfm, overview, tfidf, topics, trends
+from huayu.analysis import dfm, overview, tfidf, topics, trends
 
 TOKENS_PER_DOC = 2000
 TOKENS_PER_PARA = 100

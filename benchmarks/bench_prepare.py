@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from huayu.corpus import load_corpus
+from huayu.pipeline.corpus import load_corpus
 from huayu.paths import DATA
-from huayu.prepare import clean_corpus
+from huayu.pipeline.prepare import clean_corpus
 
 
 def _synthetic_corpus(folder: Path, n: int) -> None:

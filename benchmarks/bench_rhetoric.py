@@ -1,4 +1,4 @@
-"""Benchmark of text-reuse detection (``huayu.reuse``): seconds for 50, 100 and 200 synthetic documents.
+"""Benchmark of text-reuse detection (``huayu.analysis.reuse``): seconds for 50, 100 and 200 synthetic documents.
 
 The synthetic corpus is built from the paragraphs of the five bundled texts (cleaned): every document
 draws 60% of the paragraphs, in random order (fixed seed). Documents come in *families* of five; each
@@ -39,8 +39,8 @@ def _paragraphs() -> list[str]:
     interim = REPO / "data" / "interim" / "paragraphs.parquet"
     if interim.is_file():
         return [p for p in pd.read_parquet(interim)["text"].astype(str) if len(p) >= 10]
-    from huayu.clean import clean_document
-    from huayu.metadata import read_metadata
+    from huayu.pipeline.clean import clean_document
+    from huayu.pipeline.metadata import read_metadata
 
     meta = read_metadata(REPO / "data" / "metadata.csv")
     out = []
@@ -88,8 +88,8 @@ def _time(fn, repeat: int) -> float:
 
 
 def run(quick: bool = False) -> dict:
-    from huayu.formulas import formula_spans
-    from huayu.reuse import find_reuse, share_matrix
+    from huayu.analysis.rhetoric.formulas import formula_spans
+    from huayu.analysis.reuse import find_reuse, share_matrix
 
     sizes = (50, 100, 200)
     repeat = 2 if quick else 5

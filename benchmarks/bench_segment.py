@@ -3,7 +3,7 @@
 The five bundled texts are cleaned in memory (``load_corpus`` + ``clean_corpus``) and their sentences
 replicated under new document ids until they hold at least 2 M characters (200 k with ``--quick``).
 
-* ``segment_chars_per_s``: the whole stage — :func:`huayu.segment.write_tokens` with ``force=True``
+* ``segment_chars_per_s``: the whole stage — :func:`huayu.pipeline.segment.write_tokens` with ``force=True``
   (formulas, cut, tags, flags, offsets, the parquet and its manifest).
 * ``jieba_chars_per_s``: ``jieba.Tokenizer.lcut`` (a private tokenizer with jieba's dictionary and the
   same domain-dictionary words and frequencies) on the same text, one call per document.
@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from huayu import segment as S
-from huayu.corpus import load_corpus
+from huayu.pipeline import segment as S
+from huayu.pipeline.corpus import load_corpus
 from huayu.paths import DATA, ROOT, cache_dir
-from huayu.prepare import clean_corpus
+from huayu.pipeline.prepare import clean_corpus
 
 GOLD = ROOT / "tests" / "gold" / "segmentation_gold.txt"
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from huayu import collocations, dispersion, keyness, ngrams
+from huayu.analysis import collocations, dispersion, keyness, ngrams
 from huayu.paths import PROCESSED
-from huayu.tables import read_tokens
+from huayu.pipeline.tables import read_tokens
 
 DOC_TOKENS = 2_000
 SEED = 20240501
@@ -81,7 +81,7 @@ def _source_tokens(processed_dir: str | Path) -> pd.DataFrame:
     if (Path(processed_dir) / "tokens.parquet").is_file():
         return read_tokens(processed_dir)
     from huayu.paths import DATA
-    from huayu.prepare import prepare
+    from huayu.pipeline.prepare import prepare
 
     with tempfile.TemporaryDirectory() as tmp:
         prepare(DATA, Path(tmp), progress=False)

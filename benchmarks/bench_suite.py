@@ -6,7 +6,7 @@
   (same kernel, same machine, same run); floor = sum of those times / parallelism (2). It is what the suite
   would cost, run the plain way (one fresh kernel per notebook), if every analysis took no time at all.
 * pipeline floor — the suite's own runner (``run-notebook --jobs 2``, kernels forked from a process that has
-  imported the notebooks' modules, see ``huayu.kernels``) executing the same import-only notebooks (each with
+  imported the notebooks' modules, see ``huayu.notebook.kernels``) executing the same import-only notebooks (each with
   its parameters cell). Because the runner forks its kernels, the suite can come close to or under the plain
   floor; ``suite_wall_over_pipeline_floor`` says what the analyses and figures themselves add over the
   runner's own minimum.
@@ -34,7 +34,7 @@ TARGET = 1.5
 
 def notebook_imports(path: Path) -> list[str]:
     """The import statements of a notebook's code cells, in order, de-duplicated."""
-    from huayu.kernels import notebook_imports as imports
+    from huayu.notebook.kernels import notebook_imports as imports
 
     return imports([path])
 
@@ -53,7 +53,7 @@ def _pipeline_floor_seconds(notebooks: list[Path], tmp: Path, prepared: Path) ->
     """The suite's runner on import-only copies of the notebooks (each keeps its parameters cell)."""
     import nbformat
 
-    from huayu import runner
+    from huayu.notebook import runner
 
     copies = []
     for nb_path in notebooks:
@@ -138,7 +138,7 @@ def _breakdown(log_text: str, executed: Path) -> dict[str, dict]:
 
 def run(quick: bool = False) -> dict:
     """Measure the suite; ``quick`` runs the suite once (otherwise twice, keeping the faster run)."""
-    from huayu.runner import kernel_name
+    from huayu.notebook.runner import kernel_name
 
     notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     if not notebooks:

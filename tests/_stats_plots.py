@@ -1,4 +1,4 @@
-"""A real :class:`huayu.report.NotebookContext` over small hand-made tables, for figure tests."""
+"""A real :class:`huayu.notebook.context.NotebookContext` over small hand-made tables, for figure tests."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from _token_tables import make_documents, make_tokens
 def make_context(tmp_path: Path, docs: dict[str, list[list[str]]], *, lang: str = "zh",
                  places: dict[str, tuple[str, str]] | None = None):
     """Write the documents and tokens of ``docs`` under ``tmp_path`` and return a context reading them."""
-    from huayu.report import NotebookContext, strict_glyphs
+    from huayu.notebook.context import NotebookContext, strict_glyphs
 
     strict_glyphs(True)
     interim, processed = tmp_path / "interim", tmp_path / "processed"

@@ -28,7 +28,7 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def bundled_out(tmp_path_factory) -> Path:
     """``prepare`` run on the bundled corpus (data/) into a temporary OUT: OUT/interim, OUT/processed."""
-    from huayu.prepare import prepare
+    from huayu.pipeline.prepare import prepare
 
     out = tmp_path_factory.mktemp("bundled")
     prepare(REPO / "data", out, progress=False)
@@ -38,7 +38,7 @@ def bundled_out(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_out(tmp_path_factory) -> Path:
     """``prepare`` run on tests/fixtures/tiny_corpus (two short texts) into a temporary OUT."""
-    from huayu.prepare import prepare
+    from huayu.pipeline.prepare import prepare
 
     out = tmp_path_factory.mktemp("tiny")
     prepare(FIXTURES / "tiny_corpus", out, progress=False)

@@ -1,4 +1,4 @@
-"""huayu.collocations: window counts and PMI, t-score, log-likelihood, logDice computed by hand."""
+"""huayu.analysis.collocations: window counts and PMI, t-score, log-likelihood, logDice computed by hand."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from _token_tables import make_tokens
 from huayu.checks import ParameterError
-from huayu.collocations import association_scores, collocates, collocation_network, cooccurrences
+from huayu.analysis.collocations import association_scores, collocates, collocation_network, cooccurrences
 
 
 def _tiny():

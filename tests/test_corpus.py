@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from huayu.corpus import CorpusError, decode_bytes, detect_script, load_corpus, to_simplified
+from huayu.pipeline.corpus import CorpusError, decode_bytes, detect_script, load_corpus, to_simplified
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +113,7 @@ def test_file_outside_corpus_is_refused(corpus_copy):
 
 
 def test_decode_rejects_non_text():
-    from huayu.corpus import DecodeError
+    from huayu.pipeline.corpus import DecodeError
 
     with pytest.raises(DecodeError, match="binary"):
         decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")

@@ -1,4 +1,4 @@
-"""huayu.dfm: counts per unit against hand counts."""
+"""huayu.analysis.dfm: counts per unit against hand counts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from _token_tables import make_tokens
 from huayu.checks import ParameterError
-from huayu.dfm import DocumentTermMatrix, build_dfm, group_dfm, unit_labels
+from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, group_dfm, unit_labels
 
 DOCS = {
     "b": [["发展", "的", "发展", "。"], ["改革", "创新"]],

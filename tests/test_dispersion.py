@@ -1,4 +1,4 @@
-"""huayu.dispersion: range, Juilland's D, Gries' DP and DP_norm against published and hand values."""
+"""huayu.analysis.dispersion: range, Juilland's D, Gries' DP and DP_norm against published and hand values."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from _token_tables import make_tokens
 from huayu.checks import ParameterError
-from huayu.dispersion import dispersion_measures, frequency_list, segment_tokens, term_positions
+from huayu.analysis.dispersion import dispersion_measures, frequency_list, segment_tokens, term_positions
 
 # Gries' example corpus: five parts of 9, 10, 10, 10 and 11 letters (Gries 2008, "Dispersions and
 # adjusted frequencies in corpora", IJCL 13(4), section 3; the same corpus in Gries 2020, "Analyzing

@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
-import huayu.report  # noqa: F401 — applies the house style
+import huayu.notebook.context  # noqa: F401 — applies the house style
 from huayu.plot import fonts
 from huayu.plot.labels import read_glossary
 
@@ -111,7 +111,7 @@ def test_rare_characters_come_from_the_extension_font_only_when_used(choice, tmp
         ax.set_title(text)
         out = tmp_path / f"{len(text)}.pdf"
         with warnings.catch_warnings():
-            huayu.report.strict_glyphs()
+            huayu.notebook.context.strict_glyphs()
             fig.savefig(out)
         plt.close(fig)
         data = out.read_bytes()
@@ -132,7 +132,7 @@ def test_strict_mode_turns_missing_glyphs_into_errors():
     fig, ax = plt.subplots()
     ax.set_title("a\ue000b")
     with warnings.catch_warnings():
-        huayu.report.strict_glyphs()  # what HUAYU_STRICT_GLYPHS=1 and the test configuration do
+        huayu.notebook.context.strict_glyphs()  # what HUAYU_STRICT_GLYPHS=1 and the test configuration do
         with pytest.raises(UserWarning, match="missing from font"):
             fig.canvas.draw()
         with pytest.raises(fonts.MissingGlyphWarning):

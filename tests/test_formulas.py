@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from huayu.checks import ParameterError
-from huayu.formulas import (FormulaSpan, formula_spans, formula_summary, formula_table, formulas_by_document,
+from huayu.analysis.rhetoric.formulas import (FormulaSpan, formula_spans, formula_summary, formula_table, formulas_by_document,
                             normalize_formula, shared_formulas)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -200,7 +200,7 @@ def _reference_formula_spans(text: str, *, max_slogan_chars: int = 8,
                              include_slogans: bool = True) -> list[tuple[int, int, str]]:
     import numpy as np
 
-    from huayu import formulas as F
+    from huayu.analysis.rhetoric import formulas as F
 
     pats = F._patterns(F.load_formula_lexicon())
 
@@ -290,7 +290,7 @@ def test_same_spans_as_the_reference_on_the_texts_and_their_sentences(options):
 
 
 def _lexicon_pieces() -> list[str]:
-    from huayu.formulas import load_formula_lexicon
+    from huayu.analysis.rhetoric.formulas import load_formula_lexicon
 
     lex = load_formula_lexicon()
     return sorted(set(lex.measures + lex.heads + lex.compounds + lex.known + lex.not_formula))

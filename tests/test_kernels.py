@@ -1,4 +1,4 @@
-"""Forked kernels (huayu.kernels) and running several notebooks at once (runner.run_notebooks, the Makefile)."""
+"""Forked kernels (huayu.notebook.kernels) and running several notebooks at once (runner.run_notebooks, the Makefile)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from huayu import kernels, runner
+from huayu.notebook import kernels, runner
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""huayu.keyness: G², chi-square, Log Ratio, %DIFF against hand-computed and published values."""
+"""huayu.analysis.keyness: G², chi-square, Log Ratio, %DIFF against hand-computed and published values."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from scipy.stats.contingency import chi2_contingency
 
 from _token_tables import make_documents, make_tokens
 from huayu.checks import ParameterError
-from huayu.dfm import build_dfm
-from huayu.keyness import (describe_groups, group_labels, keyness, keyness_by_group, keyness_scores,
+from huayu.analysis.dfm import build_dfm
+from huayu.analysis.keyness import (describe_groups, group_labels, keyness, keyness_by_group, keyness_scores,
                            top_keywords)
 
 # ------------------------------------------------------------------------------------- published examples

@@ -1,4 +1,4 @@
-"""huayu.kwic: hits, exact context cut from the cleaned text, sorting, HTML, clear errors."""
+"""huayu.analysis.kwic: hits, exact context cut from the cleaned text, sorting, HTML, clear errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from _token_tables import make_documents, make_tokens
 from huayu.checks import ParameterError
-from huayu.kwic import kwic, kwic_html
+from huayu.analysis.kwic import kwic, kwic_html
 
 DOCS = {
     "x": [["推动", "高质量", "发展", "，", "实现", "新", "突破", "。"], ["坚持", "发展", "是", "第一", "要务"]],

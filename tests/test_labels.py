@@ -122,7 +122,7 @@ def test_text_and_bad_language():
 def test_terms_shown_without_glossary_entry_are_recorded(tmp_path):
     import matplotlib.pyplot as plt
 
-    from huayu.report import NotebookContext
+    from huayu.notebook.context import NotebookContext
 
     ctx = NotebookContext("02-x", figures_dir=tmp_path, lang="en", formats=["png"], dpi=50,
                           glossary={"发展": "development"})

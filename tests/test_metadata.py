@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from huayu.metadata import REQUIRED_COLUMNS, admin_levels, check_metadata, date_sort_key, genres, is_valid_date
+from huayu.pipeline.metadata import REQUIRED_COLUMNS, admin_levels, check_metadata, date_sort_key, genres, is_valid_date
 
 
 def _row(**overrides):

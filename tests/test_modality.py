@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from huayu.checks import ParameterError
-from huayu.modality import (CATEGORIES, bootstrap_rates, load_modality_lexicon, modality_matches, modality_rates,
+from huayu.analysis.rhetoric.modality import (CATEGORIES, bootstrap_rates, load_modality_lexicon, modality_matches, modality_rates,
                             sentence_counts)
 
 

@@ -1,4 +1,4 @@
-"""huayu.ngrams: cluster frequency and range against hand and brute-force counts."""
+"""huayu.analysis.ngrams: cluster frequency and range against hand and brute-force counts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from _token_tables import make_tokens
 from huayu.checks import ParameterError
-from huayu.ngrams import ngram_clusters
+from huayu.analysis.ngrams import ngram_clusters
 
 DOCS = {
     "x": [["推动", "高质量", "发展", "，", "推动", "高质量", "发展"], ["a", "a", "a"]],

@@ -56,8 +56,8 @@ def assert_outputs(folder: Path, name: str) -> None:
 
 
 def check_rhetoric(folder: Path, out: Path) -> None:
-    from huayu.formulas import formula_table
-    from huayu.tables import read_documents, read_sentences
+    from huayu.analysis.rhetoric.formulas import formula_table
+    from huayu.pipeline.tables import read_documents, read_sentences
 
     documents = read_documents(out / "interim")
     expected = formula_table(documents, read_sentences(out / "interim"))

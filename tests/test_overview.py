@@ -1,4 +1,4 @@
-"""huayu.overview: lengths, cleaning summary, TTR and MATTR against hand-computed values."""
+"""huayu.analysis.overview: lengths, cleaning summary, TTR and MATTR against hand-computed values."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from _token_tables import make_documents, make_tokens
 from huayu.checks import ParameterError
-from huayu.overview import cleaning_summary, document_lengths, lexical_diversity, moving_ttr
+from huayu.analysis.overview import cleaning_summary, document_lengths, lexical_diversity, moving_ttr
 
 
 def brute_mattr(words: list[str], window: int) -> float:

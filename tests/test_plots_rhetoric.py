@@ -25,7 +25,7 @@ def ctx(request, tmp_path):
 def test_rhetoric_figures(ctx):
     from _stats_plots import written
 
-    from huayu import formulas, modality, slogans, structure, style
+    from huayu.analysis.rhetoric import formulas, modality, slogans, structure, style
     from huayu.plot import rhetoric
 
     docs, tokens = ctx.documents, ctx.tokens
@@ -48,7 +48,7 @@ def test_rhetoric_figures(ctx):
 def test_reuse_figures(ctx):
     from _stats_plots import table, written
 
-    from huayu import reuse
+    from huayu.analysis import reuse
     from huayu.plot import reuse as reuse_plots
 
     docs = ctx.documents

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from huayu.checks import ParameterError
-from huayu.clean import clean_document
-from huayu.reuse import (alignment_table, baseline_shares, coverage, find_reuse, ngram_hashes, share_matrix,
+from huayu.pipeline.clean import clean_document
+from huayu.analysis.reuse import (alignment_table, baseline_shares, coverage, find_reuse, ngram_hashes, share_matrix,
                          strip_text, uncleaned_documents)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,7 +161,7 @@ def test_bad_input():
 
 
 def test_uncleaned_documents_put_the_boilerplate_back_and_the_abstract_reappears():
-    from huayu.clean import LOG_COLUMNS, PARAGRAPH_COLUMNS, document_tables
+    from huayu.pipeline.clean import LOG_COLUMNS, PARAGRAPH_COLUMNS, document_tables
 
     raw = XIFENG_RAW.read_text(encoding="utf-8")
     doc = clean_document(raw, "xifeng_2021", genre="speech")

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from huayu import provenance, runner
+from huayu.notebook import provenance, runner
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,7 +35,7 @@ def make_notebook(path: Path, parameters: str = PARAMETERS, *, read_documents: b
     cells = [
         nbformat.v4.new_markdown_cell("# A tiny notebook\nDoes the runner publish what it draws?"),
         nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import pandas as pd\nfrom huayu.report import NotebookContext"),
+        nbformat.v4.new_code_cell("import pandas as pd\nfrom huayu.notebook.context import NotebookContext"),
         nbformat.v4.new_code_cell('ctx = NotebookContext("' + path.stem + '", figures_dir=figures_dir, lang=lang, '
                                   'formats=formats, dpi=dpi, interim_dir=interim_dir)'),
         nbformat.v4.new_markdown_cell("The line and its table."),
@@ -188,7 +188,7 @@ def test_corpus_hash_is_cached_by_file_content(tmp_path, monkeypatch):
 
 
 def test_runner_imports_papermill_without_pyarrow_and_leaves_it_importable(tmp_path):
-    code = ("import sys\nfrom huayu import runner\nrunner._light_imports()\n"
+    code = ("import sys\nfrom huayu.notebook import runner\nrunner._light_imports()\n"
             "assert 'papermill' in sys.modules and 'pyarrow' not in sys.modules\n"
             "assert all(sys.modules.get(m, 0) is not None for m in runner._UNUSED_OPTIONAL_MODULES)\n"
             "import pandas as pd\n"
@@ -220,9 +220,9 @@ def test_corpus_hash_depends_on_content_only(tmp_path):
 
 def test_notebook_modules_follow_imports_through_the_package(notebook):
     files = {p.relative_to(REPO / "lib").as_posix() for p in provenance.notebook_modules(notebook)}
-    assert {"huayu/__init__.py", "huayu/report.py", "huayu/plot/__init__.py", "huayu/plot/fonts.py",
+    assert {"huayu/__init__.py", "huayu/notebook/context.py", "huayu/plot/__init__.py", "huayu/plot/fonts.py",
             "huayu/plot/labels.py", "huayu/plot/save.py", "huayu/paths.py", "huayu/outputs.py"} <= files
-    assert "huayu/runner.py" not in files and "huayu/prepare.py" not in files
+    assert "huayu/notebook/runner.py" not in files and "huayu/pipeline/prepare.py" not in files
 
 
 def test_fingerprint_changes_with_the_parameters_only_for_that_notebook(notebook, tmp_path):

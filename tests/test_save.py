@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-import huayu.report  # noqa: F401 — house style
+import huayu.notebook.context  # noqa: F401 — house style
 from huayu.plot import save
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ import sys
 import matplotlib
 matplotlib.use("Agg")
 import pandas as pd
-from huayu.report import NotebookContext
+from huayu.notebook.context import NotebookContext
 ctx = NotebookContext("99-determinism", figures_dir=sys.argv[1], lang="en", formats=["png", "pdf", "svg"], dpi=120)
 fig, ax = ctx.figure("double", 2)
 ax.bar(["高质量发展", "乡村振兴", "营商环境"], [3, 1.5, 2], color=["#0072B2", "#D55E00", "#009E73"])
@@ -99,7 +99,7 @@ def test_bad_names_are_rejected(tmp_path, name):
 
 
 def test_context_writes_into_the_notebook_folder(tmp_path):
-    ctx = huayu.report.NotebookContext("05-keyness", figures_dir=tmp_path, formats=["png"], dpi=72)
+    ctx = huayu.notebook.context.NotebookContext("05-keyness", figures_dir=tmp_path, formats=["png"], dpi=72)
     fig, ax = ctx.figure(width="single")
     assert tuple(fig.get_size_inches()) == pytest.approx((3.5, 3.5 * 0.75))
     ctx.save(fig, "keyness-bars", table=pd.DataFrame({"a": [1]}))
@@ -111,7 +111,7 @@ def test_context_writes_into_the_notebook_folder(tmp_path):
 
 
 def test_context_validates_its_arguments(tmp_path):
-    NotebookContext = huayu.report.NotebookContext
+    NotebookContext = huayu.notebook.context.NotebookContext
     with pytest.raises(ValueError, match="lang='de'"):
         NotebookContext("01-x", figures_dir=tmp_path, lang="de")
     with pytest.raises(ValueError, match="'gif' is not a supported figure format"):
@@ -126,7 +126,7 @@ def test_context_validates_its_arguments(tmp_path):
 
 
 def test_documents_selection(tmp_path):
-    ctx = huayu.report.NotebookContext("01-x", figures_dir=tmp_path)
+    ctx = huayu.notebook.context.NotebookContext("01-x", figures_dir=tmp_path)
     ctx._tables["documents"] = pd.DataFrame({"doc_id": ["b_doc", "a_doc", "c_doc"],
                                              "place_zh": ["乙", "甲", "unknown"], "place_en": ["B", "A", "unknown"]})
     assert ctx.select_documents("all") == ["b_doc", "a_doc", "c_doc"]
@@ -141,7 +141,7 @@ def test_documents_selection(tmp_path):
 
 def _faceted_figure():
     """A constrained-layout figure with several panels, CJK tick labels and a figure-level label."""
-    ctx = huayu.report.NotebookContext("99-layout", figures_dir="/nonexistent-not-written", formats=["png"], dpi=100)
+    ctx = huayu.notebook.context.NotebookContext("99-layout", figures_dir="/nonexistent-not-written", formats=["png"], dpi=100)
     fig, axes = ctx.figure(width="double", height=3, nrows=2, ncols=2)
     for i, ax in enumerate(axes.ravel()):
         ax.barh([0, 1, 2], [3 + i, 1.5, 2], color="#0072B2")
@@ -196,10 +196,10 @@ def test_context_exempts_imported_objects_from_collection_but_not_later_ones(tmp
     import gc
     import weakref
 
-    huayu.report.NotebookContext("05-keyness", figures_dir=tmp_path)
-    assert huayu.report._imports_frozen and gc.get_freeze_count() > 0
+    huayu.notebook.context.NotebookContext("05-keyness", figures_dir=tmp_path)
+    assert huayu.notebook.context._imports_frozen and gc.get_freeze_count() > 0
     frozen = gc.get_freeze_count()
-    huayu.report.NotebookContext("06-kwic", figures_dir=tmp_path)
+    huayu.notebook.context.NotebookContext("06-kwic", figures_dir=tmp_path)
     assert gc.get_freeze_count() == frozen  # once per process
 
     class Node:

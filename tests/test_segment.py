@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from huayu import segment as S
+from huayu.pipeline import segment as S
 from huayu.checks import ParameterError
 from huayu.paths import DICTIONARIES, ROOT, cache_dir
 
@@ -31,8 +31,8 @@ STOPWORDS = DICTIONARIES / "stopwords_zh.txt"
 @pytest.fixture(scope="module")
 def bundled() -> dict[str, pd.DataFrame]:
     """The bundled corpus, cleaned in memory (documents and sentences tables)."""
-    from huayu.corpus import load_corpus
-    from huayu.prepare import clean_corpus
+    from huayu.pipeline.corpus import load_corpus
+    from huayu.pipeline.prepare import clean_corpus
 
     tables = clean_corpus(load_corpus(ROOT / "data", progress=False), progress=False)
     return {"documents": tables["documents"], "sentences": tables["sentences"]}
@@ -176,7 +176,7 @@ def test_domain_dictionary_size_header_and_formulas():
 def test_every_formula_and_short_slogan_of_the_corpus_is_in_the_dictionary(bundled):
     """Every span the formula finder reports in the five texts (default settings) is an entry, except
     spans jieba cannot produce (internal punctuation) and the deliberately absent 等问题."""
-    from huayu.formulas import formula_spans
+    from huayu.analysis.rhetoric.formulas import formula_spans
 
     words = set(S.read_user_dict(DOMAIN)["word"])
     base = S._base_dictionary()
@@ -499,7 +499,7 @@ def test_write_tokens_caches_and_recomputes(tmp_path, caplog):
     user_dict = write(tmp_path, "dict.txt", DOMAIN.read_text(encoding="utf-8"))
     settings = S.SegmentSettings(user_dict=user_dict)
     out = tmp_path / "processed"
-    caplog.set_level(logging.INFO, logger="huayu.segment")
+    caplog.set_level(logging.INFO, logger="huayu.pipeline.segment")
 
     path, recomputed = S.write_tokens(df, out, settings, progress=False)
     assert recomputed and path == out / "tokens.parquet"
@@ -537,7 +537,7 @@ def test_tokens_manifest_ignores_the_order_of_rows():
 # -- formula spans --------------------------------------------------------------------------------------
 
 def _direct_spans(sentences: list[str], max_slogan_chars: int = 8) -> list[tuple[int, int]]:
-    from huayu.formulas import formula_spans
+    from huayu.analysis.rhetoric.formulas import formula_spans
 
     out, offset = [], 0
     for s in sentences:

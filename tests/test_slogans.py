@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from huayu.checks import ParameterError
-from huayu.slogans import quotations, shared_slogans, slogan_counts, slogan_frequencies, slogan_table
+from huayu.analysis.rhetoric.slogans import quotations, shared_slogans, slogan_counts, slogan_frequencies, slogan_table
 
 DOCS = pd.DataFrame({
     "doc_id": ["a", "b", "c"],

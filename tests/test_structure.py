@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from huayu.clean import clean_document
-from huayu.structure import find_markers, outline, outline_text, section_tokens
+from huayu.pipeline.clean import clean_document
+from huayu.analysis.rhetoric.structure import find_markers, outline, outline_text, section_tokens
 
 REPO = Path(__file__).resolve().parents[1]
 

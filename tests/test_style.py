@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from huayu.checks import ParameterError
-from huayu.style import clauses, four_char_shares, length_summary, parallel_runs, parallelism_summary, sentence_lengths
+from huayu.analysis.rhetoric.style import clauses, four_char_shares, length_summary, parallel_runs, parallelism_summary, sentence_lengths
 
 PUNCT = set(",、;:。!?“”")
 

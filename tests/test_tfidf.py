@@ -1,4 +1,4 @@
-"""huayu.tfidf: weights, rankings, similarity and clustering against hand-computed values."""
+"""huayu.analysis.tfidf: weights, rankings, similarity and clustering against hand-computed values."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from _token_tables import make_tokens
 from huayu.checks import ParameterError
-from huayu.dfm import build_dfm, document_dfm
-from huayu.tfidf import (choose_terms, cluster_units, cosine_similarity, idf, term_document_table,
+from huayu.analysis.dfm import build_dfm, document_dfm
+from huayu.analysis.tfidf import (choose_terms, cluster_units, cosine_similarity, idf, term_document_table,
                          tfidf_weights, top_terms)
 
 DOCS = {"a": [["x", "x", "y"]], "b": [["y", "z"]], "c": [["x", "z", "z", "w"]]}

@@ -1,4 +1,4 @@
-"""huayu.topics: topic shares sum to 1, document shares are token-weighted means, clear bad-parameter messages."""
+"""huayu.analysis.topics: topic shares sum to 1, document shares are token-weighted means, clear bad-parameter messages."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 
 from _token_tables import make_tokens
 from huayu.checks import ParameterError
-from huayu.dfm import build_dfm
-from huayu.topics import (document_topic_shares, fit_topics, kmeans_paragraphs, paragraph_dfm, paragraph_map,
+from huayu.analysis.dfm import build_dfm
+from huayu.analysis.topics import (document_topic_shares, fit_topics, kmeans_paragraphs, paragraph_dfm, paragraph_map,
                           silhouette_by_k, topic_terms, unit_documents)
 
 A = ["改革", "创新", "发展", "项目"]

@@ -1,4 +1,4 @@
-"""huayu.trends: a keyword's trend equals its hand count; bad keywords give one clear message."""
+"""huayu.analysis.trends: a keyword's trend equals its hand count; bad keywords give one clear message."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from _token_tables import make_documents, make_tokens
 from huayu.checks import ParameterError
-from huayu.trends import dispersion_positions, keyword_by_document, keyword_hits, keyword_segments
+from huayu.analysis.trends import dispersion_positions, keyword_by_document, keyword_hits, keyword_segments
 
 DOCS = {
     "a": [["改革", "，", "发展", "改革"], ["创新", "改革", "安全", "。"]],

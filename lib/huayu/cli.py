@@ -12,10 +12,10 @@ import logging
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "prepare": ("huayu.prepare", "load, validate, clean and segment a corpus into interim/ and processed/ tables"),
-    "run-notebook": ("huayu.runner", "run analysis notebooks through papermill (--jobs at a time) and publish "
+    "prepare": ("huayu.pipeline.prepare", "load, validate, clean and segment a corpus into interim/ and processed/ tables"),
+    "run-notebook": ("huayu.notebook.runner", "run analysis notebooks through papermill (--jobs at a time) and publish "
                                      "their figures"),
-    "manifest": ("huayu.provenance", "merge the per-notebook provenance records into figures/MANIFEST.csv"),
+    "manifest": ("huayu.notebook.provenance", "merge the per-notebook provenance records into figures/MANIFEST.csv"),
 }
 
 

@@ -1,6 +1,6 @@
 """Collocation figures (notebook 06): the co-occurrence network and a node's collocates.
 
-Each function draws through a :class:`huayu.report.NotebookContext` (``ctx``), saves the figure with its
+Each function draws through a :class:`huayu.notebook.context.NotebookContext` (``ctx``), saves the figure with its
 table (``ctx.save``) and returns the figure. Labels go through ``ctx.label.term`` (Chinese, or English
 from the glossary / pinyin) and are drawn with the figure font, so CJK labels never fall back to a font
 without the glyphs.
@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from huayu.checks import ParameterError, check_choice, check_columns, check_int
-from huayu.collocations import MEASURES
+from huayu.analysis.collocations import MEASURES
 from huayu.plot.keyness import term_labels
 
 __all__ = ["plot_network", "plot_collocates", "network_table"]
@@ -43,7 +43,7 @@ def plot_network(ctx, graph, *, name: str = "collocation-network", seed: int = 1
     the same on every run; distances in it are only roughly meaningful — read the edges, not the geometry.
     """
     if graph.number_of_nodes() == 0:
-        raise ParameterError("the graph has no vertex: build it with huayu.collocations.collocation_network")
+        raise ParameterError("the graph has no vertex: build it with huayu.analysis.collocations.collocation_network")
     seed = check_int("seed", seed, minimum=0)
     nodes = sorted(graph.nodes)
     sub = nx.Graph()

@@ -1,6 +1,6 @@
 """Dispersion figures (notebook 05): where in each document a term occurs (AntConc's concordance plot).
 
-Each function draws through a :class:`huayu.report.NotebookContext` (``ctx``), saves the figure with its
+Each function draws through a :class:`huayu.notebook.context.NotebookContext` (``ctx``), saves the figure with its
 table (``ctx.save``) and returns the figure.
 """
 
@@ -18,7 +18,7 @@ def plot_dispersion(ctx, positions: pd.DataFrame, *, doc_ids: list[str] | None =
                     name: str = "dispersion-plot"):
     """A barcode per term and document: one tick at the relative position of every occurrence.
 
-    ``positions`` is a :func:`huayu.dispersion.term_positions` table. One panel row per term, one line
+    ``positions`` is a :func:`huayu.analysis.dispersion.term_positions` table. One panel row per term, one line
     per document (``doc_ids``, default: the documents of ``positions`` in corpus order — pass
     ``ctx.documents["doc_id"]`` to show documents without hits too). The x axis runs from the start (0)
     to the end (1) of each document, so documents of different lengths line up; the count of

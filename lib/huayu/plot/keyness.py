@@ -1,6 +1,6 @@
 """Keyness figures (notebook 05): target-vs-reference bars and one panel of keywords per group.
 
-Each function draws one figure through a :class:`huayu.report.NotebookContext` (``ctx``: house style,
+Each function draws one figure through a :class:`huayu.notebook.context.NotebookContext` (``ctx``: house style,
 CJK font, zh/en labels, one colour per place), saves it with the table it is drawn from (``ctx.save``)
 and returns the figure.
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import ParameterError, check_choice, check_columns, check_int
-from huayu.keyness import top_keywords
+from huayu.analysis.keyness import top_keywords
 
 __all__ = ["plot_keyness", "plot_keyness_by_group", "group_label", "term_labels"]
 
@@ -42,7 +42,7 @@ def term_labels(ctx, terms) -> list[str]:
 
 
 def _vocabulary(by: str) -> dict[str, dict[str, str]]:
-    from huayu import metadata
+    from huayu.pipeline import metadata
 
     try:
         if by == "genre":
@@ -140,7 +140,7 @@ def plot_keyness_by_group(ctx, table: pd.DataFrame, *, n: int = 10, measure: str
                           name: str = "keyness-by-group", ncols: int = 3):
     """One small panel per group: its ``n`` strongest positive keywords against the rest of the corpus.
 
-    ``table`` is a :func:`huayu.keyness.keyness_by_group` result. Bars are coloured by place when the
+    ``table`` is a :func:`huayu.analysis.keyness.keyness_by_group` result. Bars are coloured by place when the
     groups are documents; a hatched bar is not significant after the Bonferroni adjustment.
     """
     check_choice("measure", measure, ("g2", "chi2", "log_ratio", "pct_diff"))

@@ -248,7 +248,7 @@ TERMS_FILE = ".terms.json"
 def unglossed_terms(figures_dir: str | Path) -> dict[str, list[str]]:
     """``{notebook: [terms]}`` of Chinese terms that figures under ``figures_dir`` showed without a glossary entry.
 
-    Reads the ``<notebook>/.terms.json`` files that :class:`huayu.report.NotebookContext` writes with each
+    Reads the ``<notebook>/.terms.json`` files that :class:`huayu.notebook.context.NotebookContext` writes with each
     figure (in either language), so a run of the suite tells which terms ``lang="en"`` would show in pinyin.
     """
     import json

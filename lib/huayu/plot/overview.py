@@ -1,6 +1,6 @@
 """Figures of the corpus overview (notebook 01): lengths, what cleaning removed, lexical diversity.
 
-Each function draws one figure in the house style through a :class:`huayu.report.NotebookContext`
+Each function draws one figure in the house style through a :class:`huayu.notebook.context.NotebookContext`
 (``ctx``), saves it with the table it is drawn from (``ctx.save``) and returns the figure.
 """
 

@@ -1,6 +1,6 @@
 """Small helpers shared by the analysis figures: facets, unit labels and place colours.
 
-They only combine what :class:`huayu.report.NotebookContext` provides (``ctx.figure``, ``ctx.label``,
+They only combine what :class:`huayu.notebook.context.NotebookContext` provides (``ctx.figure``, ``ctx.label``,
 ``ctx.doc_colors``), so every figure keeps the house style, the CJK font and one colour per place.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from huayu.dfm import UNIT_SEPARATOR
+from huayu.analysis.dfm import UNIT_SEPARATOR
 
 __all__ = ["facet_axes", "unit_label", "doc_color", "unit_document", "term_label", "NEUTRAL"]
 

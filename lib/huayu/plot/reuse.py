@@ -1,7 +1,7 @@
 """Text-reuse figures (notebook 08): the document × document share matrix, a map of the shared
 passages along each text, and each text's reuse split into template, other places and itself.
 
-Each function draws one figure through a :class:`huayu.report.NotebookContext` (``ctx``), saves it
+Each function draws one figure through a :class:`huayu.notebook.context.NotebookContext` (``ctx``), saves it
 with the table it is drawn from (``ctx.save``) and returns the figure.
 """
 
@@ -18,12 +18,12 @@ __all__ = ["plot_share_matrix", "plot_reuse_map", "plot_reuse_coverage"]
 
 
 def plot_share_matrix(ctx, matrix: pd.DataFrame, *, name: str = "reuse-matrix"):
-    """Heatmap of :func:`huayu.reuse.share_matrix`: cell (row *r*, column *c*) is the percentage of *r*'s
+    """Heatmap of :func:`huayu.analysis.reuse.share_matrix`: cell (row *r*, column *c*) is the percentage of *r*'s
     characters (punctuation removed) in passages it shares with *c*; the diagonal is reuse within *r*."""
     import seaborn as sns
 
     if not isinstance(matrix, pd.DataFrame) or matrix.empty:
-        raise ParameterError("matrix is empty: compute it with huayu.reuse.share_matrix first")
+        raise ParameterError("matrix is empty: compute it with huayu.analysis.reuse.share_matrix first")
     docs = _doc_order(ctx, matrix.index)
     m = matrix.reindex(index=docs, columns=docs)
     labels = [unit_label(ctx, d) for d in docs]
@@ -83,7 +83,7 @@ def plot_reuse_map(ctx, passages: pd.DataFrame, documents: pd.DataFrame, *, name
 
 def plot_reuse_coverage(ctx, cov: pd.DataFrame, *, name: str = "reuse-coverage"):
     """Per document: the share of its text shared with the baseline (template), with the other
-    documents, and repeated within itself (:func:`huayu.reuse.coverage` with ``baseline``)."""
+    documents, and repeated within itself (:func:`huayu.analysis.reuse.coverage` with ``baseline``)."""
     check_columns("cov", cov, ["doc_id", "shared_baseline", "shared_other", "internal"])
     docs = _doc_order(ctx, cov["doc_id"])
     t = cov.set_index("doc_id").reindex(docs)

@@ -1,7 +1,7 @@
 """Rhetoric figures (notebook 07): formulas and slogans across documents, speech outlines, directive
 modality with confidence intervals, sentence lengths, four-character expressions and parallelism.
 
-Each function draws one figure through a :class:`huayu.report.NotebookContext` (``ctx``: house style,
+Each function draws one figure through a :class:`huayu.notebook.context.NotebookContext` (``ctx``: house style,
 CJK font, zh/en labels, one colour per place), saves it with the table it is drawn from (``ctx.save``)
 and returns the figure.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import ParameterError, check_columns, check_int
-from huayu.modality import CATEGORIES
+from huayu.analysis.rhetoric.modality import CATEGORIES
 from huayu.plot.panels import doc_color, facet_axes, unit_label
 
 __all__ = ["plot_presence", "plot_outline", "plot_modality", "plot_sentence_lengths", "plot_style_measures",
@@ -42,8 +42,8 @@ def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_
     """Items (rows: formulas or slogans) × documents (columns): a dot where a document uses the item,
     its size the number of occurrences, its colour the document's place.
 
-    ``counts`` is an item × doc_id count table (:func:`huayu.formulas.formulas_by_document` or the
-    document columns of :func:`huayu.slogans.slogan_frequencies` indexed by slogan). Rows are sorted by
+    ``counts`` is an item × doc_id count table (:func:`huayu.analysis.rhetoric.formulas.formulas_by_document` or the
+    document columns of :func:`huayu.analysis.rhetoric.slogans.slogan_frequencies` indexed by slogan). Rows are sorted by
     the number of documents, then by the first document that uses them (so each place's own items stand
     together), then total occurrences; at most ``max_rows`` are drawn (the saved table holds the drawn rows).
     """

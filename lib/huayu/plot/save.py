@@ -6,7 +6,7 @@ programs show the Chinese). Two runs give byte-identical files:
 
 * PDF: no ``CreationDate`` (matplotlib otherwise stamps the current time); fonts are TrueType subsets
   (``pdf.fonttype 42``) whose subset tags are derived from the glyphs used, not from randomness.
-* SVG: no ``Date``; ``svg.hashsalt`` fixed by :mod:`huayu.plot.style` so element ids do not change.
+* SVG: no ``Date``; ``svg.hashsalt`` fixed by :mod:`huayu.plot.theme` so element ids do not change.
 * PNG: no ``Software`` text chunk (it names the matplotlib version, which is provenance, not content —
   the manifest records the environment); 8-bit RGB (the figures are opaque), zlib level 3.
 * ``SOURCE_DATE_EPOCH`` is not needed and not read.

@@ -8,7 +8,7 @@ import seaborn as sns
 from scipy.cluster import hierarchy
 
 from huayu.plot.panels import doc_color, facet_axes, term_label, unit_label
-from huayu.tfidf import Clustering
+from huayu.analysis.tfidf import Clustering
 
 __all__ = ["plot_top_terms", "plot_term_heatmap", "plot_similarity"]
 
@@ -43,7 +43,7 @@ VALUE_LABELS = {
 
 def plot_term_heatmap(ctx, table: pd.DataFrame, *, value: str = "tfidf", name: str = "term-heatmap"):
     """Heatmap of chosen terms (rows) × units (columns), each cell annotated with its value
-    (``value`` as in :func:`huayu.tfidf.term_document_table`)."""
+    (``value`` as in :func:`huayu.analysis.tfidf.term_document_table`)."""
     (value_label, fmt) = VALUE_LABELS.get(value, ((value, value), ".2f"))
 
     n_terms, n_units = table.shape

@@ -12,7 +12,7 @@ Usage in a notebook (after the ``parameters`` cell)::
 Relative folders are taken from the repository root (:func:`huayu.paths.resolve`), so a notebook behaves
 the same under papermill (``make``), in JupyterLab (kernel working directory ``notebooks/``) and in tests.
 
-Importing this module applies the house style (:func:`huayu.plot.style.apply_style`): the seaborn theme
+Importing this module applies the house style (:func:`huayu.plot.theme.apply_style`): the seaborn theme
 and a CJK font chosen by glyph coverage. With ``HUAYU_STRICT_GLYPHS=1`` in the environment (the test
 suite and ``run-notebook --strict-glyphs`` set it) a character no font can draw is an error, not a warning.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from huayu.paths import resolve
-from huayu.plot import fonts, labels, save, style
+from huayu.plot import fonts, labels, save, theme
 
 _NOTEBOOK = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*$")
 ALL_DOCUMENTS = ("all", "*")
@@ -47,7 +47,7 @@ def _strict_from_environment() -> None:
         strict_glyphs(True)
 
 
-FONT = style.apply_style()
+FONT = theme.apply_style()
 _strict_from_environment()
 
 _imports_frozen = False
@@ -120,7 +120,7 @@ class NotebookContext:
     # ------------------------------------------------------------------ tables
     def _table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
-            from huayu import tables
+            from huayu.pipeline import tables
 
             folder = self.processed_dir if name == "tokens" else self.interim_dir
             if not folder.exists():
@@ -167,7 +167,7 @@ class NotebookContext:
         if unknown:
             raise ValueError(f"documents: unknown doc_id(s) {', '.join(map(repr, unknown))}; "
                              f"valid values: {', '.join(valid)} (or 'all')")
-        return style.ordered(wanted, self.documents)
+        return theme.ordered(wanted, self.documents)
 
     # ------------------------------------------------------------------ labels and colours
     @property
@@ -188,7 +188,7 @@ class NotebookContext:
     def doc_colors(self) -> dict[str, str]:
         """``{doc_id: colour}``: one colour per place, the same in every figure."""
         if self._doc_colors is None:
-            self._doc_colors = style.place_colors(self.documents)
+            self._doc_colors = theme.place_colors(self.documents)
         return self._doc_colors
 
     # ------------------------------------------------------------------ figures
@@ -201,7 +201,7 @@ class NotebookContext:
         """
         import matplotlib.pyplot as plt
 
-        size = style.figure_size(width, height)
+        size = theme.figure_size(width, height)
         subplots_kw.setdefault("layout", "constrained")
         return plt.subplots(nrows, ncols, figsize=size, **subplots_kw)
 

@@ -46,7 +46,7 @@ def _sizes(n: int | Sequence[int]) -> list[int]:
         hi = check_int("n[1]", sizes[1], minimum=lo, maximum=MAX_N)
         return list(range(lo, hi + 1))
     check_int("n", sizes[0], minimum=2, maximum=MAX_N,
-              why_max="longer clusters are almost always unique; use huayu.kwic for whole passages")
+              why_max="longer clusters are almost always unique; use huayu.analysis.kwic for whole passages")
     return sizes
 
 
@@ -92,7 +92,7 @@ def ngram_clusters(tokens: pd.DataFrame, n: int | Sequence[int] = (2, 6), *, min
         found = pd.Index(vocab).get_indexer([contains])
         if found[0] < 0:
             raise ParameterError(f"contains={contains!r} is not a token of the corpus; check the spelling "
-                                 "(or the segmentation: huayu.kwic with match='chars' finds it inside words)")
+                                 "(or the segmentation: huayu.analysis.kwic with match='chars' finds it inside words)")
         contains_id = int(found[0])
 
     frames = []

@@ -1,6 +1,6 @@
 """The house style: one seaborn theme, one colour per place, reproducible PDF/SVG settings.
 
-:func:`apply_style` is called when :mod:`huayu.report` is imported. It sets
+:func:`apply_style` is called when :mod:`huayu.notebook.context` is imported. It sets
 
 * the seaborn theme ``style="whitegrid", context="paper"`` (sizes for a printed page, 8–10 pt text);
 * ``font.family`` = the CJK font chosen by :func:`huayu.plot.fonts.resolve_cjk_font`, then DejaVu Sans;

@@ -47,7 +47,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from huayu.checks import ParameterError, check_columns, check_int, check_string_list
-from huayu.dfm import DocumentTermMatrix, build_dfm
+from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
 
 __all__ = [
     "dispersion_measures",
@@ -157,9 +157,9 @@ def frequency_list(tokens: pd.DataFrame | DocumentTermMatrix, *, parts: str = "d
     Parameters
     ----------
     tokens
-        The token table, or a :class:`~huayu.dfm.DocumentTermMatrix` whose rows are the parts.
+        The token table, or a :class:`~huayu.analysis.dfm.DocumentTermMatrix` whose rows are the parts.
     parts
-        ``"doc_id"`` (default: across documents) or another unit of :func:`huayu.dfm.build_dfm`
+        ``"doc_id"`` (default: across documents) or another unit of :func:`huayu.analysis.dfm.build_dfm`
         (``"para_id"`` → across the paragraphs of all documents). Ignored when ``n_segments`` is set.
     doc_id, n_segments
         With ``n_segments``: dispersion *within* document ``doc_id`` across ``n_segments`` equal slices
@@ -227,7 +227,7 @@ def term_positions(tokens: pd.DataFrame, terms: Sequence[str], *, drop_punct: bo
     hit = t["token"].astype("str").isin(wanted).to_numpy()
     if not hit.any():
         raise ParameterError(f"terms={wanted!r}: none of them occurs in the tokens; check the spelling or "
-                             "the segmentation (a longer word may contain it: try huayu.kwic with match='chars')")
+                             "the segmentation (a longer word may contain it: try huayu.analysis.kwic with match='chars')")
     out = pd.DataFrame({
         "doc_id": pd.Series(doc[hit], dtype="str"),
         "term": pd.Series(t["token"].astype("str").to_numpy()[hit], dtype="str"),

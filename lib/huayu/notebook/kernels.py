@@ -4,7 +4,7 @@ A notebook run under papermill starts a new kernel process, which then imports w
 pandas, matplotlib, seaborn, scikit-learn … about 3 s of CPU on the machines this project targets, for each
 notebook, before the first analysis line runs. :class:`ForkServer` pays that once per suite run:
 
-1. When the runner starts, it starts one *fork server*: a new interpreter (``python -m huayu.kernels``) that
+1. When the runner starts, it starts one *fork server*: a new interpreter (``python -m huayu.notebook.kernels``) that
    executes the import statements of the notebooks about to run (:func:`notebook_imports`; a statement
    that fails is skipped — the notebook will report it itself) and ipykernel's, then waits on a pipe.
 2. For each notebook, jupyter_client asks :class:`ForkedKernelProvisioner` to launch the kernel. Instead of
@@ -123,7 +123,7 @@ class ForkServerError(RuntimeError):
 class ForkServer:
     """A process holding the preloaded modules, which forks one kernel per request.
 
-    The server is a new interpreter (``python -m huayu.kernels``), not a fork of the caller: the kernels
+    The server is a new interpreter (``python -m huayu.notebook.kernels``), not a fork of the caller: the kernels
     get a pristine interpreter state (logging, warning filters, signal handlers, threads) plus the
     preloaded modules, never the caller's. ``preload``: Python statements (import statements) the server
     executes once. Use as a context manager, or call :meth:`close`; the server also exits when its parent
@@ -140,7 +140,7 @@ class ForkServer:
         try:
             self._process = subprocess.Popen(
                 # -Xfrozen_modules=off as in ipykernel's kernel spec (the debugger needs it, and warns without)
-                [sys.executable, "-Xfrozen_modules=off", "-m", "huayu.kernels", str(request_r), str(reply_w)],
+                [sys.executable, "-Xfrozen_modules=off", "-m", "huayu.notebook.kernels", str(request_r), str(reply_w)],
                 stdin=subprocess.DEVNULL, pass_fds=(request_r, reply_w), env={**os.environ, _PRELOAD: statements})
         finally:
             os.close(request_r)
@@ -383,5 +383,5 @@ def forked_kernel_manager(server: ForkServer | None) -> type[ForkedKernelManager
     return type("BoundForkedKernelManager", (ForkedKernelManager,), {"fork_server": server})
 
 
-if __name__ == "__main__":  # the fork server: python -m huayu.kernels <request fd> <reply fd>
+if __name__ == "__main__":  # the fork server: python -m huayu.notebook.kernels <request fd> <reply fd>
     _serve(int(sys.argv[1]), int(sys.argv[2]))

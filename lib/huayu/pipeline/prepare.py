@@ -26,11 +26,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from huayu import clean as clean_stage
-from huayu.corpus import Corpus, load_corpus
+from huayu.pipeline import clean as clean_stage
+from huayu.pipeline.corpus import Corpus, load_corpus
 from huayu.outputs import write_all, write_csv, write_json, write_parquet, write_text
 
-log = logging.getLogger("huayu.prepare")
+log = logging.getLogger("huayu.pipeline.prepare")
 
 METADATA_DROP = ("path", "raw_text")
 
@@ -126,7 +126,7 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
     rules = [] if not clean else clean_stage.load_rules(rules_path or clean_stage.DEFAULT_RULES)
     settings = None
     if segment:
-        from huayu.segment import SegmentSettings
+        from huayu.pipeline.segment import SegmentSettings
 
         settings = SegmentSettings.from_mapping(segment_settings or {})  # unknown settings fail before any work
     corpus = load_corpus(corpus_dir, to_simplified_chinese=to_simplified_chinese, progress=progress)
@@ -148,7 +148,7 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
              manifest["documents"], manifest["paragraphs"], manifest["sentences"], manifest["removals"], interim_dir)
     tokens_path, recomputed = None, False
     if segment:
-        from huayu.segment import write_tokens
+        from huayu.pipeline.segment import write_tokens
 
         tokens_path, recomputed = write_tokens(tables["sentences"], processed_dir, settings, progress=progress,
                                                force=force)

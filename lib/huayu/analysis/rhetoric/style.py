@@ -28,7 +28,7 @@ A clause's (or phrase's) *opening* is its first word
 token; ordinal openings are normalised so that an enumeration is one opening (一是, 二是 → ``N是``;
 第一, 第二 → ``第N``; 一 + 要 → ``N要``). A run is a maximal sequence of at least ``min_run``
 consecutive clauses of one paragraph with the same opening (要…, 要…, 要…; 坚持…、坚持…、坚持…).
-Enumerations whose items are far apart (一是…。…。二是…) are the lists of :mod:`huayu.structure`.
+Enumerations whose items are far apart (一是…。…。二是…) are the lists of :mod:`huayu.analysis.rhetoric.structure`.
 """
 
 from __future__ import annotations

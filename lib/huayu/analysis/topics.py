@@ -7,7 +7,7 @@ Models
 ------
 *NMF* (non-negative matrix factorisation; Lee & Seung 1999, *Nature* 401: 788–791; scikit-learn's
 coordinate-descent solver, Cichocki & Phan 2009, *IEICE Trans. Fundamentals* E92-A(3): 708–721) on the
-TF-IDF matrix ``X`` (units × terms, rows L2-normalised, see :mod:`huayu.tfidf`):
+TF-IDF matrix ``X`` (units × terms, rows L2-normalised, see :mod:`huayu.analysis.tfidf`):
 
     minimise ½ ‖X − W H‖²_F   subject to W ≥ 0, H ≥ 0,   W: units × k, H: k × terms
 
@@ -55,8 +55,8 @@ from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 from huayu.checks import ParameterError, check_choice, check_int
-from huayu.dfm import UNIT_SEPARATOR, DocumentTermMatrix, document_dfm
-from huayu.tfidf import tfidf_weights
+from huayu.analysis.dfm import UNIT_SEPARATOR, DocumentTermMatrix, document_dfm
+from huayu.analysis.tfidf import tfidf_weights
 
 __all__ = ["paragraph_dfm", "fit_topics", "TopicModel", "topic_terms", "document_topic_shares",
            "kmeans_paragraphs", "KMeansResult", "silhouette_by_k", "paragraph_map", "ParameterError"]
@@ -126,7 +126,7 @@ def fit_topics(dfm: DocumentTermMatrix, n_topics: int, *, model: str = "nmf", ra
     """
     model = check_choice("model", model, MODELS)
     if not isinstance(dfm, DocumentTermMatrix):
-        raise ParameterError(f"dfm must be a huayu.dfm.DocumentTermMatrix, got {type(dfm).__name__}")
+        raise ParameterError(f"dfm must be a huayu.analysis.dfm.DocumentTermMatrix, got {type(dfm).__name__}")
     n_topics = _check_n_topics(n_topics, dfm)
     random_state = check_int("random_state", random_state, minimum=0)
     with warnings.catch_warnings(record=True) as caught:

@@ -14,7 +14,7 @@ For each notebook:
 2. Executes the notebook with papermill (kernel ``huayu`` if registered, else ``python3``; working
    directory ``notebooks/`` as in JupyterLab) with ``figures_dir`` pointing to a *staging* folder.
 3. On success, replaces ``FIGURES/<notebook>/`` with the staging folder, writes the provenance part
-   ``FIGURES/<notebook>/.provenance.json`` (see :mod:`huayu.provenance`) and ``FIGURES/<notebook>/.done``.
+   ``FIGURES/<notebook>/.provenance.json`` (see :mod:`huayu.notebook.provenance`) and ``FIGURES/<notebook>/.done``.
    On failure the previous figures stay in place and one short message names the notebook, the failing
    cell (number and first lines) and the error — no traceback dump; the executed copy with the full
    traceback is in ``--executed``.
@@ -25,7 +25,7 @@ For each notebook:
 
 Several notebooks (:func:`run_notebooks`): all parameters are checked first; the notebooks to execute run
 ``--jobs`` at a time, longest first (:func:`schedule`), in threads of this process; their kernels are forked
-from a :class:`huayu.kernels.ForkServer` that has imported the notebooks' modules once (``--no-fork``: every
+from a :class:`huayu.notebook.kernels.ForkServer` that has imported the notebooks' modules once (``--no-fork``: every
 kernel from scratch). One notebook failing does not stop the others; the exit status is 1 if any failed,
 2 if any parameter was wrong.
 """
@@ -301,7 +301,7 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Pa
 
     The kernel starts in ``cwd`` (given to nbclient, not by changing this process's working directory, so
     several notebooks can run at once from threads). ``kernel_manager_class``: e.g. a
-    :func:`huayu.kernels.forked_kernel_manager` (default: jupyter_client's ``AsyncKernelManager``).
+    :func:`huayu.notebook.kernels.forked_kernel_manager` (default: jupyter_client's ``AsyncKernelManager``).
     """
     _light_imports()
     import nbformat
@@ -362,11 +362,11 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
     """Run one notebook end to end (see the module docstring); returns ``FIGURES/<notebook>``.
 
     When the published folder was made from inputs with the same fingerprint
-    (:func:`huayu.provenance.inputs_fingerprint`: notebook, parameters, imported modules, dictionaries,
+    (:func:`huayu.notebook.provenance.inputs_fingerprint`: notebook, parameters, imported modules, dictionaries,
     prepared tables, lock file) and its files are intact, the run is skipped and only ``.done`` is renewed —
     so editing one section of a parameter file re-executes only the notebook it concerns. ``force`` runs anyway.
     """
-    from huayu import provenance
+    from huayu.notebook import provenance
 
     notebook = Path(notebook).resolve()
     if not notebook.exists():
@@ -462,7 +462,7 @@ def is_current(notebook: str | os.PathLike[str], *, params_file: str | os.PathLi
                interim: str | os.PathLike[str], processed: str | os.PathLike[str],
                figures: str | os.PathLike[str], **_: Any) -> bool:
     """Whether ``run_notebook`` would skip ``notebook`` (its published folder has the inputs' fingerprint)."""
-    from huayu import provenance
+    from huayu.notebook import provenance
 
     notebook = Path(notebook).resolve()
     parameters = resolve_parameters(notebook, params_file)
@@ -479,8 +479,8 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
     Every notebook's parameters are checked before any runs (a :class:`ParameterError` names them all).
     ``options`` are :func:`run_notebook`'s. Notebooks whose inputs are unchanged are skipped as there.
     With ``fork`` (and at least two notebooks to execute, on POSIX) the kernels are forked from a
-    :class:`huayu.kernels.ForkServer` that has imported what the notebooks import, so each notebook's
-    kernel starts with its modules loaded (see :mod:`huayu.kernels`); the results are the same files.
+    :class:`huayu.notebook.kernels.ForkServer` that has imported what the notebooks import, so each notebook's
+    kernel starts with its modules loaded (see :mod:`huayu.notebook.kernels`); the results are the same files.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -513,7 +513,7 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
         _light_imports()  # once, before any thread: it edits sys.modules
 
     server = None
-    from huayu import kernels
+    from huayu.notebook import kernels
 
     # The kernel manager of each notebook: kernels started from scratch, or forked from the server.
     managers = dict.fromkeys(order, kernels.forked_kernel_manager(None))

@@ -71,7 +71,7 @@ import scipy.sparse as sp
 from scipy import special, stats
 
 from huayu.checks import ParameterError, check_choice, check_columns, check_int
-from huayu.dfm import DocumentTermMatrix, build_dfm, group_dfm
+from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, group_dfm
 
 __all__ = [
     "keyness",
@@ -257,7 +257,7 @@ def keyness(tokens: pd.DataFrame | DocumentTermMatrix, target: str | Sequence[st
     Parameters
     ----------
     tokens
-        The token table (``processed/tokens.parquet`` schema) or a :class:`~huayu.dfm.DocumentTermMatrix`
+        The token table (``processed/tokens.parquet`` schema) or a :class:`~huayu.analysis.dfm.DocumentTermMatrix`
         whose units are ``doc_id``.
     target, reference
         A value (or list of values) of ``by``. ``reference=None`` means every other document

@@ -24,7 +24,7 @@ are taken within one run):
   2.2–4 M characters/s, 6–11× ``lcut`` in the same run — 9–11× when the second core was mostly free,
   6× when other work kept a whole core busy — and 1.5–2.6 M characters/s in one process. It takes about
   0.9 CPU-seconds per 2 M characters: 0.3 in the cut itself, 0.15 writing the parquet, 0.1 finding
-  formulas (:func:`huayu.formulas.formula_offsets`, 11–22 M characters/s on one core), the rest in
+  formulas (:func:`huayu.analysis.rhetoric.formulas.formula_offsets`, 11–22 M characters/s on one core), the rest in
   offsets, tags and the workers' coordination; so on two cores it stays near 12× a single-threaded
   ``lcut``, and 20× would need a faster cut and parquet writer. (A first design, which ran the
   finder over prefiltered sentences and sent per-token arrays back through pipes before building the
@@ -60,8 +60,8 @@ and flags looked up once per distinct word, offsets and strings as NumPy and Arr
 :func:`write_tokens` writes each batch to the parquet file while the next chunks are being cut.
 Smaller inputs run the same steps in this process alone.
 
-Formulas and slogans: :func:`huayu.formulas.formula_offsets` (the spans of
-:func:`huayu.formulas.formula_spans`) finds numbered formulas (两个维护, 8大攻坚提升行动), coded
+Formulas and slogans: :func:`huayu.analysis.rhetoric.formulas.formula_offsets` (the spans of
+:func:`huayu.analysis.rhetoric.formulas.formula_spans`) finds numbered formulas (两个维护, 8大攻坚提升行动), coded
 slogans (“1168”) and quoted slogans up to ``max_slogan_chars`` characters, once per chunk (no pattern
 crosses a line break, so this equals the finder run sentence by sentence); each span is kept as one
 token (``is_formula``) when ``keep_formulas`` is on. A span is cut only where jieba itself could never
@@ -79,7 +79,7 @@ the versions of this module, jieba, rjieba and the formula finder; it re-segment
 changes. jieba's own cache (used by the reference tokenizer) lives in :func:`huayu.paths.cache_dir`; no
 pickle or marshal file is read from anywhere else.
 
-Command line: ``python -m huayu.segment suggest 高质量发展 …`` prints the frequency the domain
+Command line: ``python -m huayu.pipeline.segment suggest 高质量发展 …`` prints the frequency the domain
 dictionary's rule gives a new entry (see ``data/dictionaries/README.md``).
 """
 
@@ -116,7 +116,7 @@ from huayu.checks import ParameterError, check_columns
 from huayu.outputs import atomic_write, write_json
 from huayu.paths import DICTIONARIES, cache_dir, resolve
 
-log = logging.getLogger("huayu.segment")
+log = logging.getLogger("huayu.pipeline.segment")
 
 __all__ = [
     "SEGMENTER_VERSION", "TOKEN_COLUMNS", "SENTENCE_COLUMNS", "JIEBA_TAGS",
@@ -619,11 +619,11 @@ def _placeholder(text: str) -> str | None:
 def _formula_spans_in(text: str, max_slogan_chars: int) -> list[tuple[int, int]]:
     """Formula spans of a ``"\\n"``-joined run of sentences, as ``(start, end)`` token spans.
 
-    :func:`huayu.formulas.formula_offsets` runs once over the whole run: no quotation or formula pattern
+    :func:`huayu.analysis.rhetoric.formulas.formula_offsets` runs once over the whole run: no quotation or formula pattern
     crosses a line break, so this finds what the finder finds sentence by sentence (checked in
     ``tests/test_segment.py``). Spans are split where jieba never joins characters (punctuation, spaces).
     """
-    from huayu.formulas import formula_offsets
+    from huayu.analysis.rhetoric.formulas import formula_offsets
 
     out: list[tuple[int, int]] = []
     for start, end, _ in formula_offsets(text, max_slogan_chars=max_slogan_chars):
@@ -1018,7 +1018,7 @@ def segment_texts(texts: Sequence[str], settings: SegmentSettings | Mapping[str,
 def _versions() -> dict[str, str]:
     import jieba
 
-    formulas = Path(__file__).resolve().with_name("formulas.py")
+    formulas = Path(__file__).resolve().parents[1] / "analysis" / "rhetoric" / "formulas.py"
     return {
         "segmenter": SEGMENTER_VERSION,
         "jieba": jieba.__version__,
@@ -1039,7 +1039,7 @@ def _manifest(sent: _Sentences, settings: SegmentSettings) -> dict[str, Any]:
         digest.update(np.ascontiguousarray(array, dtype="<i8").tobytes())
     digest.update("\x1e".join(sent.texts).encode("utf-8"))
     try:
-        from huayu.formulas import LEXICON_PATH
+        from huayu.analysis.rhetoric.formulas import LEXICON_PATH
     except ImportError:  # pragma: no cover - the formula finder is part of the package
         LEXICON_PATH = None
     inputs = {
@@ -1242,7 +1242,7 @@ def compare_segmentations(reference: Sequence[str], candidate: Sequence[str], *,
 
 def _main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] != "suggest":
-        print("usage: python -m huayu.segment suggest WORD [WORD …]", file=sys.stderr)
+        print("usage: python -m huayu.pipeline.segment suggest WORD [WORD …]", file=sys.stderr)
         return 2
     for word, freq in suggest_frequency(argv[1:]).items():
         print(f"{word} {freq}")

@@ -129,7 +129,7 @@ class _Stream:
             near = [] if match == "regex" else [str(v) for v in vocab[vocab.str.contains(probe, regex=False)][:10]]
             hint = (f"; tokens that contain it: {near}" if near else
                     "; no token contains it either (check the spelling, or search the characters with "
-                    "huayu.kwic.kwic(..., match='chars'))")
+                    "huayu.analysis.kwic.kwic(..., match='chars'))")
             raise ParameterError(f"node={pattern!r} has no hits among the {self.n} tokens (match={match!r}){hint}")
         return np.unique(found)
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import ParameterError, check_choice, check_columns, check_int, check_string_list, select_documents
-from huayu.metadata import date_sort_key
+from huayu.pipeline.metadata import date_sort_key
 
 __all__ = ["keyword_hits", "keyword_segments", "keyword_by_document", "dispersion_positions", "ParameterError"]
 

@@ -6,7 +6,7 @@ vocabulary files a researcher can extend (``data/dictionaries/genres.csv``,
 ``data/dictionaries/admin_levels.csv``); ``date_certainty`` is one of ``stated|inferred|unknown``.
 
 :func:`check_metadata` returns *every* problem it finds (it never stops at the first); the caller
-(:mod:`huayu.corpus`) reports them together.
+(:mod:`huayu.pipeline.corpus`) reports them together.
 """
 
 from __future__ import annotations

@@ -37,12 +37,13 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import ParameterError, check_columns, check_int
+from huayu.paths import DICTIONARIES
 
 __all__ = ["CATEGORIES", "LEXICON_PATH", "load_modality_lexicon", "modality_matches", "sentence_counts",
            "modality_rates", "bootstrap_rates"]
 
 CATEGORIES = ("directive", "mobilisation", "commitment", "evaluation")
-LEXICON_PATH = Path(__file__).resolve().parents[2] / "data" / "dictionaries" / "modality_lexicon.csv"
+LEXICON_PATH = DICTIONARIES / "modality_lexicon.csv"
 
 
 def load_modality_lexicon(path: str | Path | None = None) -> pd.DataFrame:

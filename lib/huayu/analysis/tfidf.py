@@ -36,7 +36,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 
 from huayu.checks import ParameterError, check_choice, check_int, check_string_list
-from huayu.dfm import DocumentTermMatrix
+from huayu.analysis.dfm import DocumentTermMatrix
 
 __all__ = ["tfidf_weights", "idf", "top_terms", "choose_terms", "term_document_table", "cosine_similarity",
            "cluster_units", "Clustering", "ParameterError"]
@@ -47,7 +47,7 @@ LINKAGES = ("average", "complete", "single", "weighted")
 
 def _check_dfm(dfm: DocumentTermMatrix) -> None:
     if not isinstance(dfm, DocumentTermMatrix):
-        raise ParameterError(f"dfm must be a huayu.dfm.DocumentTermMatrix, got {type(dfm).__name__}")
+        raise ParameterError(f"dfm must be a huayu.analysis.dfm.DocumentTermMatrix, got {type(dfm).__name__}")
     if dfm.shape[0] == 0 or dfm.shape[1] == 0:
         raise ParameterError(f"dfm is empty (shape {dfm.shape}); there is nothing to weight")
 

@@ -217,7 +217,7 @@ def inputs_fingerprint(notebook: str | os.PathLike[str], *, parameter_set: str, 
 
     The notebook file, its effective parameters, the ``huayu`` modules it imports
     (:func:`notebook_modules`), every dictionary file, the prepared tables and the lock file. Two runs
-    with the same fingerprint produce the same files, so :mod:`huayu.runner` can skip the second.
+    with the same fingerprint produce the same files, so :mod:`huayu.notebook.runner` can skip the second.
     """
     def rel(p: Path) -> str:
         try:

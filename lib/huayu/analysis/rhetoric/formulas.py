@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import ParameterError, check_columns, check_int
+from huayu.paths import DICTIONARIES
 
 __all__ = [
     "FormulaSpan",
@@ -66,7 +67,7 @@ __all__ = [
 KINDS = ("numbered", "coded", "slogan")
 
 #: Lexicon file (measure words, heads, compound predicates) — see data/dictionaries/README.md.
-LEXICON_PATH = Path(__file__).resolve().parents[2] / "data" / "dictionaries" / "formula_lexicon.csv"
+LEXICON_PATH = DICTIONARIES / "formula_lexicon.csv"
 
 # A count from 2 to 99 in Chinese numerals (十 alone is 10) — 一 is never a count of a set.
 _CN_COUNT = r"(?:[二两三四五六七八九]?十[一二三四五六七八九]?|[二两三四五六七八九])"

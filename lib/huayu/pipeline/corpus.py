@@ -24,10 +24,10 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from huayu.metadata import Problem, check_metadata, read_metadata
+from huayu.pipeline.metadata import Problem, check_metadata, read_metadata
 from huayu.paths import DICTIONARIES
 
-log = logging.getLogger("huayu.corpus")
+log = logging.getLogger("huayu.pipeline.corpus")
 
 TEXT_SUFFIXES = (".txt", ".text")
 TRADITIONAL_THRESHOLD = 0.05   # share of Han characters that t2s changes: at or above → "traditional"

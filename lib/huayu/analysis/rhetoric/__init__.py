@@ -1,0 +1,1 @@
+"""Rhetoric features of notebook 07: formulas, slogans, outline, modality, style."""

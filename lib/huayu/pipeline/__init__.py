@@ -1,0 +1,1 @@
+"""The pipeline stages: corpus → clean → tokens (see lib/README.md)."""
