@@ -180,7 +180,7 @@ def test_collocation_figures(tmp_path):
     assert written(ctx, "collocates") == ["collocates.csv", "collocates.png"]
     plt.close(fig)
     graph = collocation_network(cooccurrences(ctx.tokens, min_freq=1, drop_stop=False), n_nodes=5, min_observed=1)
-    fig = plot_network(ctx, graph, seed=3)
+    fig = plot_network(ctx, graph, random_state=3)
     edges = table(ctx, "collocation-network")
     assert len(edges) == graph.number_of_edges()
     labels = {t.get_text() for t in fig.axes[0].texts}

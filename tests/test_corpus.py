@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_bundled_corpus_loads_with_all_metadata():
     corpus = load_corpus(REPO / "data", progress=False)
-    docs = corpus.documents
+    docs = corpus.documents_table
     assert list(docs["doc_id"]) == ["changan_2023", "xifeng_2021", "template_xx", "laixi_2023", "anyuan_2022"]
     assert set(docs["encoding"]) == {"utf-8"}
     assert set(docs["script"]) == {"simplified"}
@@ -36,7 +36,7 @@ def test_raw_files_are_the_seeds_byte_for_byte():
 
 def test_encodings_are_detected_and_recorded():
     corpus = load_corpus(FIXTURES / "encodings_corpus", progress=False)
-    docs = corpus.documents.set_index("doc_id")
+    docs = corpus.documents_table.set_index("doc_id")
     assert docs.loc["utf8", "encoding"] == "utf-8"
     assert docs.loc["utf8_bom", "encoding"] == "utf-8-sig"
     assert docs.loc["gbk", "encoding"] == "gb18030"
@@ -51,16 +51,16 @@ def test_encodings_are_detected_and_recorded():
 
 def test_traditional_is_detected_reported_and_optionally_converted():
     corpus = load_corpus(FIXTURES / "encodings_corpus", progress=False)
-    docs = corpus.documents.set_index("doc_id")
+    docs = corpus.documents_table.set_index("doc_id")
     assert docs.loc["trad_utf8", "script"] == "traditional"
     assert docs.loc["trad_big5", "script"] == "traditional"
     assert docs.loc["utf8", "script"] == "simplified"
     assert not docs.loc["trad_utf8", "converted_to_simplified"]
     assert any("traditional_utf8.txt" in w and "--to-simplified" in w for w in corpus.warnings)
     converted = load_corpus(FIXTURES / "encodings_corpus", to_simplified_chinese=True, progress=False)
-    text = converted.documents.set_index("doc_id").loc["trad_utf8", "raw_text"]
+    text = converted.documents_table.set_index("doc_id").loc["trad_utf8", "raw_text"]
     assert text.startswith("同志们:要坚持高质量发展,优化营商环境,全力推动乡村振兴。政府工作报告说明经济发展。")
-    assert converted.documents.set_index("doc_id").loc["trad_utf8", "converted_to_simplified"]
+    assert converted.documents_table.set_index("doc_id").loc["trad_utf8", "converted_to_simplified"]
 
 
 def test_to_simplified_keeps_length():

@@ -38,7 +38,7 @@ def test_flags_and_min_count():
     assert with_punct.totals().tolist() == [6, 4]
     no_stop = build_dfm(tokens, drop_stop=True)
     assert "的" not in no_stop.terms
-    frequent = build_dfm(tokens, min_count=3)
+    frequent = build_dfm(tokens, min_freq=3)
     assert list(frequent.terms) == sorted(["发展", "改革"])
     assert frequent.to_frame().to_numpy().tolist() == [[2, 1], [1, 2]]
 
@@ -72,8 +72,8 @@ def test_select_terms_keeps_order_and_zero_fills():
 
 def test_bad_parameters_give_one_clear_message():
     tokens = make_tokens(DOCS)
-    with pytest.raises(ParameterError, match="min_count"):
-        build_dfm(tokens, min_count=0)
+    with pytest.raises(ParameterError, match="min_freq"):
+        build_dfm(tokens, min_freq=0)
     with pytest.raises(ParameterError, match="lacks the column"):
         build_dfm(tokens, unit="place")
     with pytest.raises(ParameterError, match="labels gives no group"):

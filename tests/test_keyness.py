@@ -181,14 +181,14 @@ def test_min_freq_filters_and_counts_tests():
 
 def test_group_by_metadata_and_year():
     tokens = make_tokens(DOCS)
-    by_genre = keyness(tokens, "news_report", by="genre", documents=DOCUMENTS, min_freq=1).set_index("term")
+    by_genre = keyness(tokens, "news_report", by="genre", documents_table=DOCUMENTS, min_freq=1).set_index("term")
     assert by_genre.loc["攻坚", "freq_target"] == 3
     assert by_genre.loc["乡村", "freq_reference"] == 2
     assert by_genre.attrs["n_target"] == 8 + 6 and by_genre.attrs["n_reference"] == 7
     years = group_labels(DOCUMENTS, "year")
     assert years.to_dict() == {"laixi": "2023", "xifeng": "2021", "anyuan": "unknown"}
     assert describe_groups(DOCUMENTS, "genre") == {"news_report": ["laixi", "anyuan"], "speech": ["xifeng"]}
-    chosen = keyness(tokens, "2023", reference="2021", by="year", documents=DOCUMENTS, min_freq=1)
+    chosen = keyness(tokens, "2023", reference="2021", by="year", documents_table=DOCUMENTS, min_freq=1)
     assert chosen.attrs["n_target"] == 8 and chosen.attrs["n_reference"] == 7
     assert chosen.attrs["reference"] == ["2021"]
 
@@ -210,10 +210,10 @@ def test_bad_groups_give_clear_messages():
         keyness(tokens, [])
     with pytest.raises(ParameterError, match="share"):
         keyness(tokens, "laixi", reference=["laixi", "xifeng"])
-    with pytest.raises(ParameterError, match="documents="):
+    with pytest.raises(ParameterError, match="documents_table="):
         keyness(tokens, "speech", by="genre")
     with pytest.raises(ParameterError, match="by='party'.*valid values"):
-        keyness(tokens, "speech", by="party", documents=DOCUMENTS)
+        keyness(tokens, "speech", by="party", documents_table=DOCUMENTS)
     with pytest.raises(ParameterError, match="min_freq=99 leaves no term"):
         keyness(tokens, "laixi", min_freq=99)
     with pytest.raises(ParameterError, match="sort_by"):
@@ -248,7 +248,7 @@ def test_keyness_by_group_matches_single_comparisons():
         assert part["p_bonferroni"].to_numpy() == pytest.approx(positive.loc[part.index, "p_bonferroni"].to_numpy())
     top = keyness_by_group(tokens, min_freq=1, top_n=1)
     assert top.groupby("group").size().max() == 1
-    by_genre = keyness_by_group(tokens, by="genre", documents=DOCUMENTS, min_freq=1)
+    by_genre = keyness_by_group(tokens, by="genre", documents_table=DOCUMENTS, min_freq=1)
     assert set(by_genre["group"]) <= {"news_report", "speech"}
 
 
@@ -265,7 +265,7 @@ def test_keyness_figures(tmp_path, lang):
     from huayu.plot.keyness import plot_keyness, plot_keyness_by_group
 
     ctx = make_context(tmp_path, DOCS, lang=lang, places=PLACES)
-    kw = keyness(ctx.tokens, "laixi", documents=ctx.documents, min_freq=1)
+    kw = keyness(ctx.tokens, "laixi", documents_table=ctx.documents_table, min_freq=1)
     fig = plot_keyness(ctx, kw, n=3)
     assert written(ctx, "keyness-bars") == ["keyness-bars.csv", "keyness-bars.png"]
     shown = table(ctx, "keyness-bars")

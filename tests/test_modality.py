@@ -66,7 +66,7 @@ def test_rates_are_hand_computed():
     docs, tokens = _tables({"a": [["要", "坚持", "要", "干", "。"], ["我们", "都", "来", "。"]],
                             "b": [["他们", "干", "。"]]})
     m = modality_matches(docs, tokens, LEX)
-    r = modality_rates(m, tokens, n_boot=200, seed=1).set_index(["doc_id", "category"])
+    r = modality_rates(m, tokens, n_boot=200, random_state=1).set_index(["doc_id", "category"])
     assert r.loc[("a", "directive"), "count"] == 2
     assert r.loc[("a", "directive"), "n_tokens"] == 7
     assert r.loc[("a", "directive"), "rate"] == pytest.approx(1000 * 2 / 7)
@@ -103,9 +103,9 @@ def test_fixed_seed_gives_identical_intervals():
     sents = [["要"] * int(k) + ["干"] * int(j) + ["。"] for k, j in zip(rng.integers(0, 4, 30), rng.integers(1, 6, 30))]
     docs, tokens = _tables({"a": sents})
     m = modality_matches(docs, tokens, LEX)
-    a = modality_rates(m, tokens, n_boot=300, seed=5)
-    b = modality_rates(m, tokens, n_boot=300, seed=5)
-    c = modality_rates(m, tokens, n_boot=300, seed=6)
+    a = modality_rates(m, tokens, n_boot=300, random_state=5)
+    b = modality_rates(m, tokens, n_boot=300, random_state=5)
+    c = modality_rates(m, tokens, n_boot=300, random_state=6)
     pd.testing.assert_frame_equal(a, b)
     d = a[a["category"] == "directive"].iloc[0], c[c["category"] == "directive"].iloc[0]
     assert (d[0]["ci_low"], d[0]["ci_high"]) != (d[1]["ci_low"], d[1]["ci_high"])

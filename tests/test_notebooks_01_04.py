@@ -135,7 +135,7 @@ TINY_HAND_COUNTS = {
     ("jia_2022", "民生"): 0, ("yi_2021", "民生"): 2,
 }
 TINY_PARAMS = {
-    "03-topics": {"n_topics": 2, "n_clusters": 2, "silhouette_ks": [2, 3], "min_count": 1},
+    "03-topics": {"n_topics": 2, "n_clusters": 2, "silhouette_ks": [2, 3], "min_freq": 1},
     "04-keyword-trends": {"keywords": TINY_KEYWORDS, "n_segments": 3, "match": "text"},
 }
 
@@ -200,7 +200,7 @@ def parameter(name: str, key: str):
 
 BAD_PARAMETERS = [
     ("03-topics", {"n_topics": 100_000}, "n_topics=100000 is larger than the number of paragraph units"),
-    ("02-tfidf", {"documents": ["jia_2022", "nowhere_2020"]}, "documents: unknown doc_id(s) 'nowhere_2020'"),
+    ("02-tfidf", {"doc_ids": ["jia_2022", "nowhere_2020"]}, "doc_ids: unknown doc_id(s) 'nowhere_2020'"),
     ("04-keyword-trends", {"keywords": []}, "keywords is empty"),
     ("04-keyword-trends", {"keywords": ["项目", "量子纠缠"]}, "keywords: ['量子纠缠'] never occur"),
 ]

@@ -72,7 +72,7 @@ def test_document_lengths():
     assert table.loc["a", "n_chars_clean"] == len("发展，改革\n创新。")
     assert table.loc["a", "tokens_per_sentence"] == pytest.approx(1.5)
     assert table.loc["b", "chars_per_token"] == pytest.approx(2.0)
-    only_b = document_lengths(make_documents(docs), make_tokens(docs), documents=["b"])
+    only_b = document_lengths(make_documents(docs), make_tokens(docs), doc_ids=["b"])
     assert only_b["doc_id"].tolist() == ["b"]
 
 
@@ -97,6 +97,6 @@ def test_bad_parameters():
     with pytest.raises(ParameterError, match="window"):
         lexical_diversity(make_tokens(docs), window=0)
     with pytest.raises(ParameterError, match="unknown doc_id.*'zz'.*valid values: 'a'"):
-        document_lengths(make_documents(docs), make_tokens(docs), documents=["zz"])
+        document_lengths(make_documents(docs), make_tokens(docs), doc_ids=["zz"])
     with pytest.raises(ParameterError, match="lacks the column"):
         cleaning_summary(pd.DataFrame({"doc_id": []}), make_documents(docs))

@@ -28,7 +28,7 @@ def test_rhetoric_figures(ctx):
     from huayu.analysis.rhetoric import formulas, modality, slogans, structure, style
     from huayu.plot import rhetoric
 
-    docs, tokens = ctx.documents, ctx.tokens
+    docs, tokens = ctx.documents_table, ctx.tokens
     table = formulas.formula_table(docs)
     rhetoric.plot_presence(ctx, formulas.formulas_by_document(table, by="surface"), name="formulas",
                            title_zh="数字式提法", title_en="Numbered formulas")
@@ -51,7 +51,7 @@ def test_reuse_figures(ctx):
     from huayu.analysis import reuse
     from huayu.plot import reuse as reuse_plots
 
-    docs = ctx.documents
+    docs = ctx.documents_table
     passages = reuse.find_reuse(docs, n=8)
     assert len(passages) == 1  # 全面从严治党永远在路上
     matrix = reuse.share_matrix(passages, docs)

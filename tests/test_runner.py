@@ -46,7 +46,7 @@ def make_notebook(path: Path, parameters: str = PARAMETERS, *, read_documents: b
     ]
     if read_documents:
         cells.append(nbformat.v4.new_code_cell(
-            'ctx.save_table(ctx.documents[["doc_id", "n_chars_clean"]], "lengths")'))
+            'ctx.save_table(ctx.documents_table[["doc_id", "n_chars_clean"]], "lengths")'))
     nb.cells = cells
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
@@ -110,7 +110,7 @@ def test_wrong_kind_of_value_and_folder_keys_are_rejected(notebook, tmp_path):
 
 def test_default_parameter_file_is_valid_for_the_notebooks():
     shared, sections = runner.read_parameter_file(REPO / "params" / "default.yaml")
-    assert {"lang", "formats", "dpi", "random_state", "documents"} <= set(shared)
+    assert {"lang", "formats", "dpi", "random_state", "doc_ids"} <= set(shared)
     assert shared["lang"] in ("zh", "en")
     for nb in sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb")):
         runner.resolve_parameters(nb, REPO / "params" / "default.yaml")  # raises on any unknown key

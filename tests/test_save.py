@@ -129,12 +129,12 @@ def test_documents_selection(tmp_path):
     ctx = huayu.notebook.context.NotebookContext("01-x", figures_dir=tmp_path)
     ctx._tables["documents"] = pd.DataFrame({"doc_id": ["b_doc", "a_doc", "c_doc"],
                                              "place_zh": ["乙", "甲", "unknown"], "place_en": ["B", "A", "unknown"]})
-    assert ctx.select_documents("all") == ["b_doc", "a_doc", "c_doc"]
-    assert ctx.select_documents(["c_doc", "b_doc"]) == ["b_doc", "c_doc"]  # corpus order
-    with pytest.raises(ValueError, match="unknown doc_id\\(s\\) 'zzz'; valid values: b_doc, a_doc, c_doc"):
-        ctx.select_documents(["zzz"])
-    with pytest.raises(ValueError, match="the list is empty"):
-        ctx.select_documents([])
+    assert ctx.document_ids("all") == ["b_doc", "a_doc", "c_doc"]
+    assert ctx.document_ids(["c_doc", "b_doc"]) == ["b_doc", "c_doc"]  # corpus order
+    with pytest.raises(ValueError, match="unknown doc_id\\(s\\) 'zzz'; valid values: 'b_doc', 'a_doc', 'c_doc'"):
+        ctx.document_ids(["zzz"])
+    # [], "" and None mean "no filter", as everywhere in lib
+    assert ctx.document_ids([]) == ctx.document_ids("") == ctx.document_ids(None) == ["b_doc", "a_doc", "c_doc"]
     colors = ctx.doc_colors
     assert colors["b_doc"] != colors["a_doc"] and colors["c_doc"].startswith("#7F")
 

@@ -48,15 +48,15 @@ def test_similarity_symmetric_unit_diagonal_and_hand_value(dfm):
     assert counts.loc["a", "c"] == pytest.approx(2 / (math.sqrt(5) * math.sqrt(6)))
 
 
-def test_top_terms_ranking_and_min_count(dfm):
-    top = top_terms(dfm, n=2, min_count=1)
+def test_top_terms_ranking_and_min_freq(dfm):
+    top = top_terms(dfm, n=2, min_freq=1)
     a = top[top["unit"] == "a"]
     assert a["term"].tolist() == ["x", "y"]
     assert a["rank"].tolist() == [1, 2]
     c = top[top["unit"] == "c"]
     assert c["term"].tolist() == ["z", "w"]
     assert c.iloc[1]["n_units_with_term"] == 1
-    strict = top_terms(dfm, n=5, min_count=2)
+    strict = top_terms(dfm, n=5, min_freq=2)
     assert set(strict["term"]) == {"x", "z"}
     assert choose_terms(top, per_unit=1) == ["x", "y", "z"]
     assert choose_terms(top, ["w"]) == ["w"]
@@ -102,8 +102,8 @@ def test_bad_parameters(dfm):
         cluster_units(cosine_similarity(dfm), method="ward")
     with pytest.raises(ParameterError, match="at least 2 units"):
         cluster_units(cosine_similarity(dfm.select_units(["a"])))
-    with pytest.raises(ParameterError, match="documents: unknown doc_id"):
-        document_dfm(make_tokens(DOCS), documents=["a", "q"])
+    with pytest.raises(ParameterError, match="doc_ids: unknown doc_id"):
+        document_dfm(make_tokens(DOCS), doc_ids=["a", "q"])
     with pytest.raises(ParameterError, match="n=0"):
         top_terms(dfm, n=0)
 
@@ -113,5 +113,5 @@ def test_document_dfm_groups_and_selection():
     grouped = document_dfm(tokens, groups={"a": "g", "b": "g"})
     assert list(grouped.units) == ["g", "c"]
     assert grouped.to_frame().loc["g", "y"] == 2
-    only = document_dfm(tokens, documents=["c"], min_term_chars=1)
+    only = document_dfm(tokens, doc_ids=["c"], min_term_chars=1)
     assert list(only.units) == ["c"]

@@ -26,7 +26,7 @@ def corpus():
 
 @pytest.fixture(scope="module")
 def dfm():
-    return paragraph_dfm(corpus(), drop_stop=False, min_count=1)
+    return paragraph_dfm(corpus(), drop_stop=False, min_freq=1)
 
 
 @pytest.mark.parametrize("model", ["nmf", "lda"])
@@ -108,5 +108,5 @@ def test_bad_parameters(dfm):
         kmeans_paragraphs(dfm, n_units)
     with pytest.raises(ParameterError, match="n_topics='3' must be an integer"):
         fit_topics(dfm, "3")
-    with pytest.raises(ParameterError, match="documents: unknown doc_id"):
+    with pytest.raises(ParameterError, match="doc_ids: unknown doc_id"):
         paragraph_dfm(corpus(), ["d9"])

@@ -84,8 +84,8 @@ def test_bad_parameters(tokens, documents):
         keyword_segments(tokens, [], n_segments=2)
     with pytest.raises(ParameterError, match=r"keywords: \['乡村振兴'\] never occur"):
         keyword_segments(tokens, ["改革", "乡村振兴"], n_segments=2)
-    with pytest.raises(ParameterError, match="documents: unknown doc_id.*'nowhere'.*valid values: 'a', 'b', 't'"):
-        keyword_segments(tokens, ["改革"], n_segments=2, documents=["a", "nowhere"])
+    with pytest.raises(ParameterError, match="doc_ids: unknown doc_id.*'nowhere'.*valid values: 'a', 'b', 't'"):
+        keyword_segments(tokens, ["改革"], n_segments=2, doc_ids=["a", "nowhere"])
     with pytest.raises(ParameterError, match="n_segments=5 is larger than the shortest"):
         keyword_segments(tokens, ["发展"], n_segments=5)
     with pytest.raises(ParameterError, match="use match='text'"):

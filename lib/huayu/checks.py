@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 
-#: Values of a ``documents`` parameter that mean "every document".
+#: Values of a ``doc_ids`` filter that mean "every document".
 ALL_DOCUMENTS = ("all", "*")
 
 
@@ -61,7 +61,7 @@ def check_columns(name: str, df: pd.DataFrame, columns: Iterable[str]) -> None:
 
 def check_string_list(name: str, value: Any, *, allow_empty: bool = True) -> list[str]:
     """Return ``value`` as a list of non-empty strings (a single string becomes a one-item list)."""
-    if value is None:
+    if is_none(value):
         value = []
     if isinstance(value, str):
         value = [value]
@@ -90,26 +90,35 @@ def check_known(name: str, values: Iterable[str], known: Sequence[str], what: st
     return values
 
 
-def select_documents(table: pd.DataFrame, documents: Iterable[str] | str | None, *,
-                     name: str = "documents", known: Sequence[str] | None = None) -> pd.DataFrame:
-    """Rows of ``table`` whose ``doc_id`` is in ``documents`` (empty, ``None``, ``"all"`` = all documents).
+def is_none(value: Any) -> bool:
+    """True for the values that mean "none given": ``None``, ``""`` (or blanks), ``[]``, ``()``, ``{}``."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return len(value) == 0
+    return False
+
+
+def select_documents(table: pd.DataFrame, doc_ids: Iterable[str] | str | None, *,
+                     name: str = "doc_ids", known: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows of ``table`` whose ``doc_id`` is in ``doc_ids`` (``None``, ``[]``, ``""``, ``"all"`` = all documents).
 
     The order of rows is kept. An unknown ``doc_id`` raises :class:`ParameterError` listing the valid
     ones (``known`` if given, else the ids present in ``table``).
     """
     check_columns("table", table, ["doc_id"])
-    if isinstance(documents, str) and documents.strip().lower() in ALL_DOCUMENTS:
+    if is_none(doc_ids) or (isinstance(doc_ids, str) and doc_ids.strip().lower() in ALL_DOCUMENTS):
         return table
-    docs = check_string_list(name, documents)
-    if not docs:
-        return table
+    docs = check_string_list(name, doc_ids)
     valid = list(known) if known is not None else list(pd.unique(table["doc_id"]))
     check_known(name, docs, valid, "doc_id")
     return table[table["doc_id"].isin(docs)]
 
 
-def document_ids(table: pd.DataFrame, documents: Iterable[str] | str | None, *,
-                 name: str = "documents") -> list[str]:
-    """The doc_ids a ``documents`` parameter names, in the order of ``table`` (``None``, empty or
+def document_ids(table: pd.DataFrame, doc_ids: Iterable[str] | str | None, *,
+                 name: str = "doc_ids") -> list[str]:
+    """The doc_ids a ``doc_ids`` filter names, in the order of ``table`` (``None``, ``[]``, ``""`` or
     ``"all"`` = every document); an unknown id raises :class:`ParameterError`."""
-    return list(pd.unique(select_documents(table, documents, name=name)["doc_id"].astype("str")))
+    return list(pd.unique(select_documents(table, doc_ids, name=name)["doc_id"].astype("str")))

@@ -108,7 +108,7 @@ def unit_labels(table: pd.DataFrame, unit: str | list[str] = "doc_id") -> pd.Ser
 
 
 def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_stop: bool = False,
-              drop_punct: bool = True, min_count: int = 1) -> DocumentTermMatrix:
+              drop_punct: bool = True, min_freq: int = 1) -> DocumentTermMatrix:
     """Count every term per unit in a token table (``processed/tokens.parquet`` schema).
 
     Parameters
@@ -122,14 +122,14 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
         Labels are the values joined by ``"/"``.
     drop_stop, drop_punct
         Leave out tokens flagged ``is_stop`` / ``is_punct``.
-    min_count
+    min_freq
         Keep only terms occurring at least this often over all units.
 
     Units are in order of first appearance in ``tokens`` (the corpus order), terms in code-point order.
     Counts are ``n[u, t] = #{tokens i : unit(i) = u and token(i) = t}``.
     """
     check_columns("tokens", tokens, ["token"])
-    min_count = check_int("min_count", min_count, minimum=1)
+    min_freq = check_int("min_freq", min_freq, minimum=1)
     keep = np.ones(len(tokens), dtype=bool)
     for flag, wanted in (("is_stop", drop_stop), ("is_punct", drop_punct)):
         if wanted:
@@ -149,10 +149,10 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
     units = pd.Index(np.asarray(unit_index, dtype=object), dtype="str", name="unit")
     terms = pd.Index(np.asarray(term_index, dtype=object), dtype="str", name="term")
     dfm = DocumentTermMatrix(counts.astype(np.int64), units, terms)
-    if min_count > 1:
-        keep_terms = np.flatnonzero(dfm.term_totals() >= min_count)
+    if min_freq > 1:
+        keep_terms = np.flatnonzero(dfm.term_totals() >= min_freq)
         if keep_terms.size == 0:
-            raise ParameterError(f"min_count={min_count} leaves no term (the most frequent term occurs "
+            raise ParameterError(f"min_freq={min_freq} leaves no term (the most frequent term occurs "
                                  f"{int(dfm.term_totals().max())} times)")
         dfm = DocumentTermMatrix(dfm.matrix[:, keep_terms].tocsr(), units, terms[keep_terms])
     return dfm
@@ -185,13 +185,13 @@ def group_dfm(dfm: DocumentTermMatrix, labels: Mapping[str, str], *,
                               dfm.terms)
 
 
-def document_dfm(tokens: pd.DataFrame, documents: Iterable[str] | None = None,
+def document_dfm(tokens: pd.DataFrame, doc_ids: Iterable[str] | None = None,
                  groups: Mapping[str, str] | None = None, *, unit: str | list[str] = "doc_id",
-                 drop_stop: bool = False, drop_punct: bool = True, min_count: int = 1,
+                 drop_stop: bool = False, drop_punct: bool = True, min_freq: int = 1,
                  min_term_chars: int = 1) -> DocumentTermMatrix:
     """The dfm a notebook asks for: chosen documents, optionally summed into groups.
 
-    ``documents`` lists the ``doc_id``s to include (empty or ``None`` = all; an unknown one raises
+    ``doc_ids`` lists the ``doc_id``s to include (empty or ``None`` = all; an unknown one raises
     :class:`ParameterError` listing the valid ids). ``groups`` maps ``doc_id`` → group label; documents
     not in it stay units of their own (``unit="doc_id"`` only). ``min_term_chars`` drops terms shorter
     than that many characters (2 leaves out single-character function words). Other arguments as in
@@ -199,10 +199,10 @@ def document_dfm(tokens: pd.DataFrame, documents: Iterable[str] | None = None,
     """
     check_columns("tokens", tokens, ["doc_id", "token"])
     min_term_chars = check_int("min_term_chars", min_term_chars, minimum=1)
-    selected = select_documents(tokens, documents)
+    selected = select_documents(tokens, doc_ids)
     if min_term_chars > 1:
         selected = selected[selected["token"].str.len().to_numpy() >= min_term_chars]
-    dfm = build_dfm(selected, unit, drop_stop=drop_stop, drop_punct=drop_punct, min_count=min_count)
+    dfm = build_dfm(selected, unit, drop_stop=drop_stop, drop_punct=drop_punct, min_freq=min_freq)
     if groups:
         if unit != "doc_id":
             raise ParameterError(f"groups can only be used with unit='doc_id', not unit={unit!r}")

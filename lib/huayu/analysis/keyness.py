@@ -70,7 +70,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import special, stats
 
-from huayu.checks import ParameterError, check_choice, check_columns, check_int
+from huayu.checks import ParameterError, check_choice, check_columns, check_int, is_none
 from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, group_dfm
 
 __all__ = [
@@ -203,33 +203,33 @@ def _check_alpha(alpha: Any) -> float:
     return value
 
 
-def group_labels(documents: pd.DataFrame, by: str) -> pd.Series:
+def group_labels(documents_table: pd.DataFrame, by: str) -> pd.Series:
     """The group of every document (index ``doc_id``) by a metadata column.
 
     ``by`` is any column of the documents table (``place_zh``, ``place_en``, ``genre``, ``province``,
     ``admin_level`` …), ``"doc_id"`` itself, or ``"year"``: the first four characters of ``date``
     (``"unknown"`` where the date is empty). Missing values become ``"unknown"``.
     """
-    check_columns("documents", documents, ["doc_id"])
-    valid = [c for c in documents.columns if c != "text"]
+    check_columns("documents", documents_table, ["doc_id"])
+    valid = [c for c in documents_table.columns if c != "text"]
     valid += [c for c in DERIVED_COLUMNS if c not in valid]
     if not isinstance(by, str) or by not in valid:
         raise ParameterError(f"by={by!r} is not a column to group documents by; valid values: "
                              + ", ".join(repr(v) for v in valid))
-    if by == "year" and "year" not in documents.columns:
-        check_columns("documents", documents, ["date"])
-        dates = documents["date"].astype("str")
+    if by == "year" and "year" not in documents_table.columns:
+        check_columns("documents", documents_table, ["date"])
+        dates = documents_table["date"].astype("str")
         values = dates.str.slice(0, 4).where(dates.str.match(r"\d{4}").fillna(False).astype(bool))
     else:
-        values = documents[by].astype("str")
+        values = documents_table[by].astype("str")
     values = values.fillna("unknown")
     values = values.mask(values.str.strip().isin(["", "nan", "None", "<NA>"]), "unknown")
-    return pd.Series(values.to_numpy(), index=pd.Index(documents["doc_id"].astype("str"), name="doc_id"),
+    return pd.Series(values.to_numpy(), index=pd.Index(documents_table["doc_id"].astype("str"), name="doc_id"),
                      name=by, dtype="str")
 
 
 def _as_values(name: str, value: Any) -> list[str]:
-    if value is None:
+    if is_none(value):
         return []
     if isinstance(value, (str, int, np.integer)):
         return [str(value)]
@@ -249,7 +249,7 @@ def _dfm_by_document(tokens: pd.DataFrame | DocumentTermMatrix, *, drop_stop: bo
 
 def keyness(tokens: pd.DataFrame | DocumentTermMatrix, target: str | Sequence[str],
             reference: str | Sequence[str] | None = None, *, by: str = "doc_id",
-            documents: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
+            documents_table: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
             correction: str = "yates", g2_form: str = "rayson", sort_by: str = "g2",
             drop_stop: bool = False, drop_punct: bool = True) -> pd.DataFrame:
     """Keywords of a target against a reference: one row per term, positive and negative keywords.
@@ -263,7 +263,7 @@ def keyness(tokens: pd.DataFrame | DocumentTermMatrix, target: str | Sequence[st
         A value (or list of values) of ``by``. ``reference=None`` means every other document
         ("the rest of the corpus").
     by
-        ``"doc_id"`` (default) or a metadata column of ``documents``: ``place_zh``, ``genre``,
+        ``"doc_id"`` (default) or a metadata column of ``documents_table``: ``place_zh``, ``genre``,
         ``year`` (derived from ``date``), ``province`` … (see :func:`group_labels`).
     documents
         The documents table; required when ``by`` is not ``"doc_id"``.
@@ -293,16 +293,16 @@ def keyness(tokens: pd.DataFrame | DocumentTermMatrix, target: str | Sequence[st
     counted = [str(u) for u in dfm.units]
     # every document, also one whose tokens are all dropped (it then has no tokens to count)
     doc_ids = list(dict.fromkeys(
-        ([str(d) for d in documents["doc_id"]] if documents is not None and "doc_id" in documents else [])
+        ([str(d) for d in documents_table["doc_id"]] if documents_table is not None and "doc_id" in documents_table else [])
         + ([str(d) for d in pd.unique(tokens["doc_id"])] if isinstance(tokens, pd.DataFrame) else [])
         + counted))
     if by == "doc_id":
         labels = pd.Series(doc_ids, index=pd.Index(doc_ids, name="doc_id"), dtype="str")
     else:
-        if documents is None:
-            raise ParameterError(f"by={by!r} groups documents by metadata: pass documents= (the documents "
-                                 "table, e.g. ctx.documents), or use by='doc_id'")
-        labels = group_labels(documents, by)
+        if documents_table is None:
+            raise ParameterError(f"by={by!r} groups documents by metadata: pass documents_table= (the documents "
+                                 "table, e.g. ctx.documents_table), or use by='doc_id'")
+        labels = group_labels(documents_table, by)
         missing = [d for d in doc_ids if d not in labels.index]
         if missing:
             raise ParameterError(f"documents has no row for doc_id(s) {missing[:10]} found in tokens")
@@ -359,28 +359,28 @@ def _sort(table: pd.DataFrame, sort_by: str) -> pd.DataFrame:
     return table.sort_values([sort_by, "term"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
 
-def top_keywords(table: pd.DataFrame, n: int = 20, *, by: str = "g2", significant_only: bool = False) -> pd.DataFrame:
+def top_keywords(table: pd.DataFrame, n: int = 20, *, sort_by: str = "g2", significant_only: bool = False) -> pd.DataFrame:
     """The ``n`` strongest positive and ``n`` strongest negative keywords of a :func:`keyness` table.
 
-    Ranked by ``|by|`` within each direction (``by`` = ``"g2"``, ``"chi2"``, ``"log_ratio"`` or
+    Ranked by ``|sort_by|`` within each direction (``sort_by`` = ``"g2"``, ``"chi2"``, ``"log_ratio"`` or
     ``"pct_diff"``). Positive keywords first (strongest first), then negative ones (strongest last), as in
     quanteda's ``textplot_keyness``. ``significant_only`` keeps rows with ``significant`` true.
     """
     n = check_int("n", n, minimum=1)
-    check_choice("by", by, ("g2", "chi2", "log_ratio", "pct_diff"))
-    check_columns("table", table, ["term", by, "direction", "significant"])
+    check_choice("sort_by", sort_by, ("g2", "chi2", "log_ratio", "pct_diff"))
+    check_columns("table", table, ["term", sort_by, "direction", "significant"])
     rows = table[table["significant"]] if significant_only else table
     pos = rows[rows["direction"] == "target"]
     neg = rows[rows["direction"] == "reference"]
-    pos = pos.assign(_k=pos[by].abs()).sort_values(["_k", "term"], ascending=[False, True], kind="mergesort")
-    neg = neg.assign(_k=neg[by].abs()).sort_values(["_k", "term"], ascending=[True, True], kind="mergesort")
+    pos = pos.assign(_k=pos[sort_by].abs()).sort_values(["_k", "term"], ascending=[False, True], kind="mergesort")
+    neg = neg.assign(_k=neg[sort_by].abs()).sort_values(["_k", "term"], ascending=[True, True], kind="mergesort")
     out = pd.concat([pos.head(n), neg.tail(n)]).drop(columns="_k").reset_index(drop=True)
     out.attrs = dict(table.attrs)
     return out
 
 
 def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "doc_id",
-                     documents: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
+                     documents_table: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
                      top_n: int | None = 20, drop_stop: bool = False, drop_punct: bool = True) -> pd.DataFrame:
     """Positive keywords of *every* group against the rest of the corpus, in one long table.
 
@@ -398,9 +398,9 @@ def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "do
         top_n = check_int("top_n", top_n, minimum=1)
     dfm = _dfm_by_document(tokens, drop_stop=drop_stop, drop_punct=drop_punct)
     if by != "doc_id":
-        if documents is None:
-            raise ParameterError(f"by={by!r} groups documents by metadata: pass documents= (the documents table)")
-        labels = group_labels(documents, by)
+        if documents_table is None:
+            raise ParameterError(f"by={by!r} groups documents by metadata: pass documents_table= (the documents table)")
+        labels = group_labels(documents_table, by)
         units = [str(u) for u in dfm.units]
         missing = [u for u in units if u not in labels.index]
         if missing:
@@ -441,7 +441,7 @@ def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "do
     return out
 
 
-def describe_groups(documents: pd.DataFrame, by: str) -> Mapping[str, list[str]]:
+def describe_groups(documents_table: pd.DataFrame, by: str) -> Mapping[str, list[str]]:
     """``{group: [doc_id, …]}`` for ``by`` (see :func:`group_labels`) — which documents form each group."""
-    labels = group_labels(documents, by)
+    labels = group_labels(documents_table, by)
     return {g: list(labels.index[labels == g]) for g in dict.fromkeys(labels)}

@@ -107,7 +107,7 @@ def _no_hits(pattern: str, match: str, tokens: pd.DataFrame, n_docs: int) -> Par
     return ParameterError(msg)
 
 
-def kwic(tokens: pd.DataFrame, documents: pd.DataFrame, pattern: str, *, match: str = "token",
+def kwic(tokens: pd.DataFrame, documents_table: pd.DataFrame, pattern: str, *, match: str = "token",
          context: int = 5, context_unit: str = "tokens", sort_by: str = "position",
          count_punct: bool = False, doc_ids: list[str] | None = None) -> pd.DataFrame:
     """Concordance of ``pattern``: one row per hit.
@@ -140,8 +140,8 @@ def kwic(tokens: pd.DataFrame, documents: pd.DataFrame, pattern: str, *, match: 
     if not isinstance(pattern, str) or not pattern.strip():
         raise ParameterError("pattern is empty; give a word (e.g. '发展'), a phrase ('高质量 发展') or a regex")
     check_columns("tokens", tokens, ["doc_id", "token", "char_start", "char_end"])
-    check_columns("documents", documents, ["doc_id", "text"])
-    texts = pd.Series(documents["text"].astype("str").to_numpy(), index=documents["doc_id"].astype("str"))
+    check_columns("documents", documents_table, ["doc_id", "text"])
+    texts = pd.Series(documents_table["text"].astype("str").to_numpy(), index=documents_table["doc_id"].astype("str"))
     all_docs = list(texts.index)
     if doc_ids is not None:
         docs = check_string_list("doc_ids", doc_ids, allow_empty=False)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_choice, check_columns, check_int
+from huayu.checks import ParameterError, is_none, check_choice, check_columns, check_int
 
 __all__ = ["ngram_clusters", "BOUNDARIES", "ParameterError"]
 
@@ -88,7 +88,7 @@ def ngram_clusters(tokens: pd.DataFrame, n: int | Sequence[int] = (2, 6), *, min
     n_docs = len(doc_index)
     bad_cum = np.concatenate([[0], np.cumsum(breaks)])
     contains_id = None
-    if contains is not None:
+    if not is_none(contains):
         found = pd.Index(vocab).get_indexer([contains])
         if found[0] < 0:
             raise ParameterError(f"contains={contains!r} is not a token of the corpus; check the spelling "

@@ -47,19 +47,19 @@ METADATA_COLUMNS = ("doc_id", "place_zh", "place_en", "province", "admin_level",
                     "genre", "speakers", "speaker_roles", "event")
 
 
-def metadata_table(documents_table: pd.DataFrame, *, documents: list[str] | None = None) -> pd.DataFrame:
+def metadata_table(documents_table: pd.DataFrame, *, doc_ids: list[str] | None = None) -> pd.DataFrame:
     """The documents and what is known about them (the metadata columns present, one row per document).
 
     Dates and roles marked "inferred"/"unknown" in the metadata are shown as such, never filled in.
     """
     check_columns("documents_table", documents_table, ["doc_id"])
-    docs = select_documents(documents_table, documents)
+    docs = select_documents(documents_table, doc_ids)
     columns = [c for c in METADATA_COLUMNS if c in docs.columns]
     return docs[columns].reset_index(drop=True)
 
 
 def document_lengths(documents_table: pd.DataFrame, tokens: pd.DataFrame, *,
-                     documents: list[str] | None = None) -> pd.DataFrame:
+                     doc_ids: list[str] | None = None) -> pd.DataFrame:
     """One row per document: characters (raw and cleaned), paragraphs, sentences, tokens and types.
 
     Columns: ``doc_id, n_chars_raw, n_chars_clean, n_paragraphs, n_sentences, n_tokens, n_types,
@@ -68,7 +68,7 @@ def document_lengths(documents_table: pd.DataFrame, tokens: pd.DataFrame, *,
     """
     check_columns("documents_table", documents_table, ["doc_id", "n_chars_raw", "n_chars_clean",
                                                        "n_paragraphs", "n_sentences"])
-    docs = select_documents(documents_table, documents)
+    docs = select_documents(documents_table, doc_ids)
     words = _word_tokens(tokens, drop_punct="is_punct" in tokens.columns)
     grouped = words.groupby("doc_id", sort=False)["token"]
     n_tokens = grouped.size()
@@ -84,7 +84,7 @@ def document_lengths(documents_table: pd.DataFrame, tokens: pd.DataFrame, *,
 
 
 def cleaning_summary(cleaning_log: pd.DataFrame, documents_table: pd.DataFrame, *,
-                     documents: list[str] | None = None) -> pd.DataFrame:
+                     doc_ids: list[str] | None = None) -> pd.DataFrame:
     """What cleaning removed: one row per (document, rule) with the number of removals and characters.
 
     Columns: ``doc_id, rule, n_removals, n_chars_removed, share_of_raw`` where
@@ -94,7 +94,7 @@ def cleaning_summary(cleaning_log: pd.DataFrame, documents_table: pd.DataFrame, 
     """
     check_columns("cleaning_log", cleaning_log, ["doc_id", "rule", "raw_char_start", "raw_char_end"])
     check_columns("documents_table", documents_table, ["doc_id", "n_chars_raw"])
-    docs = select_documents(documents_table, documents)
+    docs = select_documents(documents_table, doc_ids)
     log = cleaning_log[cleaning_log["doc_id"].isin(docs["doc_id"])]
     chars = (log["raw_char_end"].astype(np.int64) - log["raw_char_start"].astype(np.int64))
     summary = (log.assign(n_chars_removed=chars)
@@ -159,14 +159,14 @@ def _codes(words: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray]:
 
 
 def moving_ttr(tokens: pd.DataFrame, window: int = DEFAULT_WINDOW, *, drop_punct: bool = True,
-               documents: list[str] | None = None) -> pd.DataFrame:
+               doc_ids: list[str] | None = None) -> pd.DataFrame:
     """TTR of every window of ``window`` consecutive tokens in each document (the MATTR profile).
 
     Columns: ``doc_id, window_start, ttr`` with ``ttr = V(s, s+W)/W`` (see the module docstring; a
     document shorter than ``window`` has one window, the whole text). Documents keep their order.
     """
     window = check_int("window", window, minimum=1)
-    words = select_documents(_word_tokens(tokens, drop_punct), documents)
+    words = select_documents(_word_tokens(tokens, drop_punct), doc_ids)
     doc_codes, doc_index, type_codes = _codes(words)
     window_doc, window_start, types, w = _window_types(doc_codes, type_codes, window)
     return pd.DataFrame({"doc_id": pd.Series(np.asarray(doc_index, dtype=object)[window_doc], dtype="str"),
@@ -175,7 +175,7 @@ def moving_ttr(tokens: pd.DataFrame, window: int = DEFAULT_WINDOW, *, drop_punct
 
 
 def lexical_diversity(tokens: pd.DataFrame, window: int = DEFAULT_WINDOW, *, drop_punct: bool = True,
-                      documents: list[str] | None = None) -> pd.DataFrame:
+                      doc_ids: list[str] | None = None) -> pd.DataFrame:
     """TTR and MATTR per document (Covington & McFall 2010; formulas in the module docstring).
 
     Columns: ``doc_id, n_tokens, n_types, ttr, mattr, window, mattr_window``; ``mattr_window`` is the
@@ -183,7 +183,7 @@ def lexical_diversity(tokens: pd.DataFrame, window: int = DEFAULT_WINDOW, *, dro
     equals its TTR and should not be compared with the others).
     """
     window = check_int("window", window, minimum=1)
-    words = select_documents(_word_tokens(tokens, drop_punct), documents)
+    words = select_documents(_word_tokens(tokens, drop_punct), doc_ids)
     doc_codes, doc_index, type_codes = _codes(words)
     window_doc, _, types, w = _window_types(doc_codes, type_codes, window)
     n_docs = len(doc_index)

@@ -40,7 +40,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns, check_int
+from huayu.checks import ParameterError, is_none, check_columns, check_int
 
 __all__ = ["strip_text", "ngram_hashes", "find_reuse", "share_matrix", "coverage", "alignment_table",
            "baseline_shares", "uncleaned_documents"]
@@ -89,9 +89,9 @@ _PASSAGE_COLUMNS = ["doc_a", "doc_b", "internal", "n_chars", "start_a", "end_a",
                     "stripped_start_a", "stripped_end_a", "stripped_start_b", "stripped_end_b", "text_a", "text_b"]
 
 
-def find_reuse(documents: pd.DataFrame, *, n: int = 8, min_chars: int | None = None, max_df: int | None = None,
+def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | None = None, max_df: int | None = None,
                internal: bool = True, progress: bool = False) -> pd.DataFrame:
-    """Shared passages between and (with ``internal``) within the ``documents`` (``doc_id``, ``text``).
+    """Shared passages between and (with ``internal``) within the ``documents_table`` (``doc_id``, ``text``).
 
     Returns one row per maximal aligned passage: ``doc_a, doc_b`` (``doc_a`` first in document order;
     equal for internal reuse), ``internal``, ``n_chars`` (stripped characters), ``start_a, end_a,
@@ -103,25 +103,27 @@ def find_reuse(documents: pd.DataFrame, *, n: int = 8, min_chars: int | None = N
     ----------
     n : n-gram length in characters (at least 2; the shortest passage reported is ``n`` characters).
     min_chars : drop passages shorter than this many stripped characters (default ``n``).
-    max_df : leave out n-grams found in more than this many documents (default: keep all).
+    max_df : leave out n-grams found in more than this many documents (``None`` or 0: keep all).
     internal : also report reuse within a document.
     progress : show a tqdm bar while hashing documents.
     """
-    check_columns("documents", documents, ["doc_id", "text"])
+    check_columns("documents", documents_table, ["doc_id", "text"])
     n = check_int("n", n, minimum=2)
     if min_chars is None:
         min_chars = n
     elif check_int("min_chars", min_chars, minimum=1) < n:
         raise ParameterError(f"min_chars={min_chars} must be at least n={n} (no passage is shorter than one n-gram)")
+    if is_none(max_df) or (isinstance(max_df, int) and not isinstance(max_df, bool) and max_df == 0):
+        max_df = None
     if max_df is not None:
         max_df = check_int("max_df", max_df, minimum=2)
     if not isinstance(internal, bool):
         raise ParameterError(f"internal={internal!r} must be True or False")
-    ids = [str(d) for d in documents["doc_id"]]
+    ids = [str(d) for d in documents_table["doc_id"]]
     if len(set(ids)) != len(ids):
         dup = sorted({d for d in ids if ids.count(d) > 1})
         raise ParameterError(f"documents has repeated doc_id values {dup}; each document must appear once")
-    texts = [str(t) for t in documents["text"]]
+    texts = [str(t) for t in documents_table["text"]]
 
     iterator = range(len(ids))
     if progress:
@@ -227,11 +229,11 @@ def _empty_passages() -> pd.DataFrame:
     return _typed(pd.DataFrame({c: [] for c in _PASSAGE_COLUMNS}))
 
 
-def _stripped_lengths(documents: pd.DataFrame, passages: pd.DataFrame | None = None) -> pd.Series:
+def _stripped_lengths(documents_table: pd.DataFrame, passages: pd.DataFrame | None = None) -> pd.Series:
     """Stripped length of every document (taken from ``passages.attrs`` when find_reuse recorded them)."""
     known = passages.attrs.get("stripped_lengths", {}) if passages is not None else {}
     return pd.Series({str(d): known[str(d)] if str(d) in known else len(strip_text(str(t))[0])
-                      for d, t in zip(documents["doc_id"], documents["text"])}, dtype="int64")
+                      for d, t in zip(documents_table["doc_id"], documents_table["text"])}, dtype="int64")
 
 
 def _intervals(passages: pd.DataFrame) -> pd.DataFrame:
@@ -254,15 +256,15 @@ def _union_length(iv: pd.DataFrame, keys: list[str]) -> pd.Series:
     return covered.groupby([iv[k] for k in keys], sort=False).sum()
 
 
-def share_matrix(passages: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+def share_matrix(passages: pd.DataFrame, documents_table: pd.DataFrame) -> pd.DataFrame:
     """Document × document matrix :math:`S_{rc}` (row *r*, column *c*) of the share of *r*'s stripped
     characters in passages shared with *c*; the diagonal is internal reuse. Rows and columns follow the
-    order of ``documents``; see the module docstring for the formula."""
+    order of ``documents_table``; see the module docstring for the formula."""
     check_columns("passages", passages, ["doc_a", "doc_b", "stripped_start_a", "stripped_end_a",
                                          "stripped_start_b", "stripped_end_b"])
-    check_columns("documents", documents, ["doc_id", "text"])
-    ids = [str(d) for d in documents["doc_id"]]
-    lengths = _stripped_lengths(documents, passages)
+    check_columns("documents", documents_table, ["doc_id", "text"])
+    ids = [str(d) for d in documents_table["doc_id"]]
+    lengths = _stripped_lengths(documents_table, passages)
     mat = pd.DataFrame(0.0, index=pd.Index(ids, name="doc_id"), columns=pd.Index(ids, name="shared_with"))
     if passages.empty:
         return mat
@@ -273,16 +275,16 @@ def share_matrix(passages: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFram
     return mat
 
 
-def coverage(passages: pd.DataFrame, documents: pd.DataFrame, *, baseline: str | None = None) -> pd.DataFrame:
+def coverage(passages: pd.DataFrame, documents_table: pd.DataFrame, *, baseline: str | None = None) -> pd.DataFrame:
     """Per document: ``n_chars`` (stripped length), ``shared_any`` (share of the text in a passage shared
     with at least one *other* document), ``internal`` (share in a passage repeated within it) and, with
     ``baseline`` (a doc_id such as the template), ``shared_baseline`` and ``shared_other`` (shared with
     any other document except the baseline)."""
-    check_columns("documents", documents, ["doc_id", "text"])
-    ids = [str(d) for d in documents["doc_id"]]
+    check_columns("documents", documents_table, ["doc_id", "text"])
+    ids = [str(d) for d in documents_table["doc_id"]]
     if baseline is not None and baseline not in ids:
         raise ParameterError(f"baseline={baseline!r} is not a doc_id of documents; valid values: {', '.join(ids)}")
-    lengths = _stripped_lengths(documents, passages)
+    lengths = _stripped_lengths(documents_table, passages)
     out = pd.DataFrame({"n_chars": lengths.reindex(ids)})
     out.index.name = "doc_id"
     iv = _intervals(passages) if not passages.empty else pd.DataFrame(columns=["row", "col", "start", "end"])

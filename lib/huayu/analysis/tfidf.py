@@ -70,21 +70,21 @@ def tfidf_weights(dfm: DocumentTermMatrix, *, sublinear_tf: bool = False, smooth
     return sp.csr_matrix(transformer.fit_transform(dfm.matrix.astype(np.float64)), dtype=np.float64)
 
 
-def top_terms(dfm: DocumentTermMatrix, n: int = 10, *, min_count: int = 2, sublinear_tf: bool = False
+def top_terms(dfm: DocumentTermMatrix, n: int = 10, *, min_freq: int = 2, sublinear_tf: bool = False
               ) -> pd.DataFrame:
     """The ``n`` terms with the highest TF-IDF in each unit.
 
-    Only terms occurring at least ``min_count`` times in the unit compete (a single occurrence says
+    Only terms occurring at least ``min_freq`` times in the unit compete (a single occurrence says
     little about a text). Ties are broken by count, then by term, so the ranking is deterministic.
     Columns: ``unit, rank (1 = most distinctive), term, tfidf, count, n_units_with_term``.
     """
     n = check_int("n", n, minimum=1)
-    min_count = check_int("min_count", min_count, minimum=1)
+    min_freq = check_int("min_freq", min_freq, minimum=1)
     weights = tfidf_weights(dfm, sublinear_tf=sublinear_tf).tocoo()
     counts = dfm.matrix.tocsr()
     count_values = np.asarray(counts[weights.row, weights.col]).ravel()
     table = pd.DataFrame({"u": weights.row, "t": weights.col, "tfidf": weights.data, "count": count_values})
-    table = table[table["count"] >= min_count]
+    table = table[table["count"] >= min_freq]
     table["term"] = np.asarray(dfm.terms, dtype=object)[table["t"].to_numpy()]
     table = table.sort_values(["u", "tfidf", "count", "term"], ascending=[True, False, False, True],
                               kind="stable")

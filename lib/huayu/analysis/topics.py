@@ -68,16 +68,16 @@ SILHOUETTE_SAMPLE = 2000
 _ONE_THREAD = threadpool_limits.wrap(limits=1)
 
 
-def paragraph_dfm(tokens: pd.DataFrame, documents: Iterable[str] | None = None, *, drop_stop: bool = True,
-                  min_count: int = 2, min_term_chars: int = 1) -> DocumentTermMatrix:
+def paragraph_dfm(tokens: pd.DataFrame, doc_ids: Iterable[str] | None = None, *, drop_stop: bool = True,
+                  min_freq: int = 2, min_term_chars: int = 1) -> DocumentTermMatrix:
     """Paragraph × term counts (units ``"doc_id/para_id"``) for the chosen documents.
 
-    Stopwords and punctuation are left out and terms occurring fewer than ``min_count`` times in the
+    Stopwords and punctuation are left out and terms occurring fewer than ``min_freq`` times in the
     corpus dropped (a term seen once cannot link two paragraphs). Paragraphs left without any term are
     removed (they would have no topic).
     """
-    dfm = document_dfm(tokens, documents, unit=["doc_id", "para_id"], drop_stop=drop_stop,
-                       drop_punct=True, min_count=min_count, min_term_chars=min_term_chars)
+    dfm = document_dfm(tokens, doc_ids, unit=["doc_id", "para_id"], drop_stop=drop_stop,
+                       drop_punct=True, min_freq=min_freq, min_term_chars=min_term_chars)
     nonempty = dfm.totals() > 0
     if not nonempty.all():
         dfm = dfm.select_units(dfm.units[nonempty])
@@ -113,7 +113,7 @@ def _check_n_topics(n_topics: int, dfm: DocumentTermMatrix, name: str = "n_topic
                              f"choose {name} ≤ {n_units} (or include more documents)")
     if n_topics > n_terms:
         raise ParameterError(f"{name}={n_topics} is larger than the number of terms ({n_terms}); "
-                             f"choose {name} ≤ {n_terms} (or lower min_count)")
+                             f"choose {name} ≤ {n_terms} (or lower min_freq)")
     return n_topics
 
 

@@ -36,11 +36,11 @@ MATCH_MODES = ("token", "text")
 UNDATED = "undated"
 
 
-def _word_tokens(tokens: pd.DataFrame, documents: Iterable[str] | str | None) -> pd.DataFrame:
+def _word_tokens(tokens: pd.DataFrame, doc_ids: Iterable[str] | str | None) -> pd.DataFrame:
     """Word tokens (no punctuation) of the chosen documents, each document contiguous and in text order,
     with their ``position`` in the document and the document's ``length`` (both in word tokens)."""
     check_columns("tokens", tokens, ["doc_id", "token", "char_start", "is_punct"])
-    words = select_documents(tokens, documents)
+    words = select_documents(tokens, doc_ids)
     words = words.loc[~words["is_punct"].to_numpy(dtype=bool), ["doc_id", "token", "char_start"]]
     if words.empty:
         raise ParameterError("tokens holds no word token for the chosen documents")
@@ -59,7 +59,7 @@ def _word_tokens(tokens: pd.DataFrame, documents: Iterable[str] | str | None) ->
     return words
 
 
-def keyword_hits(tokens: pd.DataFrame, keywords: Iterable[str], *, documents: Iterable[str] | None = None,
+def keyword_hits(tokens: pd.DataFrame, keywords: Iterable[str], *, doc_ids: Iterable[str] | None = None,
                  match: str = "token", texts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every occurrence of every keyword: ``doc_id, keyword, position, length, char_start, relative_position``.
 
@@ -69,7 +69,7 @@ def keyword_hits(tokens: pd.DataFrame, keywords: Iterable[str], *, documents: It
     """
     keywords = check_string_list("keywords", keywords, allow_empty=False)
     check_choice("match", match, MATCH_MODES)
-    return _hits(_word_tokens(tokens, documents), keywords, match, texts)
+    return _hits(_word_tokens(tokens, doc_ids), keywords, match, texts)
 
 
 def _hits(words: pd.DataFrame, keywords: list[str], match: str, texts: pd.DataFrame | None) -> pd.DataFrame:
@@ -128,7 +128,7 @@ def _text_hits(words: pd.DataFrame, keywords: list[str], texts: pd.DataFrame) ->
 
 
 def keyword_segments(tokens: pd.DataFrame, keywords: Iterable[str], n_segments: int = 10, *,
-                     documents: Iterable[str] | None = None, match: str = "token",
+                     doc_ids: Iterable[str] | None = None, match: str = "token",
                      texts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Relative frequency of each keyword in ``n_segments`` equal segments of each document.
 
@@ -138,18 +138,18 @@ def keyword_segments(tokens: pd.DataFrame, keywords: Iterable[str], n_segments: 
     keywords = check_string_list("keywords", keywords, allow_empty=False)
     check_choice("match", match, MATCH_MODES)
     n_segments = check_int("n_segments", n_segments, minimum=1)
-    words = _word_tokens(tokens, documents)
+    words = _word_tokens(tokens, doc_ids)
     shortest = int(words["length"].min())
     if n_segments > shortest:
         raise ParameterError(f"n_segments={n_segments} is larger than the shortest chosen document "
                              f"({shortest} word tokens); choose n_segments ≤ {shortest}")
     hits = _hits(words, keywords, match, texts)
     segment_of = (words["position"].to_numpy() * n_segments // words["length"].to_numpy()).astype(np.int64)
-    doc_ids = list(pd.unique(words["doc_id"]))
-    n_docs, n_kw = len(doc_ids), len(keywords)
+    doc_order = list(pd.unique(words["doc_id"]))
+    n_docs, n_kw = len(doc_order), len(keywords)
     seg_tokens = np.bincount(words["doc_code"].to_numpy() * n_segments + segment_of,
                              minlength=n_docs * n_segments)
-    doc_code = pd.Index(doc_ids).get_indexer(hits["doc_id"])
+    doc_code = pd.Index(doc_order).get_indexer(hits["doc_id"])
     kw_code = pd.Index(keywords).get_indexer(hits["keyword"])
     hit_segment = hits["position"].to_numpy() * n_segments // hits["length"].to_numpy()
     counts = np.bincount((doc_code * n_kw + kw_code) * n_segments + hit_segment,
@@ -159,7 +159,7 @@ def keyword_segments(tokens: pd.DataFrame, keywords: Iterable[str], n_segments: 
     s = np.tile(np.arange(n_segments), n_docs * n_kw)
     n_tok = seg_tokens[d * n_segments + s]
     return pd.DataFrame({
-        "doc_id": pd.Series(np.asarray(doc_ids, dtype=object)[d], dtype="str"),
+        "doc_id": pd.Series(np.asarray(doc_order, dtype=object)[d], dtype="str"),
         "keyword": pd.Series(np.asarray(keywords, dtype=object)[k], dtype="str"),
         "segment": (s + 1).astype(np.int64),
         "count": counts.astype(np.int64),
@@ -169,7 +169,7 @@ def keyword_segments(tokens: pd.DataFrame, keywords: Iterable[str], n_segments: 
 
 
 def keyword_by_document(tokens: pd.DataFrame, keywords: Iterable[str], documents_table: pd.DataFrame, *,
-                        documents: Iterable[str] | None = None, match: str = "token") -> pd.DataFrame:
+                        doc_ids: Iterable[str] | None = None, match: str = "token") -> pd.DataFrame:
     """Relative frequency of each keyword in each whole document, documents ordered by date.
 
     Columns: ``doc_id, date, date_certainty, dated, keyword, count, n_tokens, per_1000, order``
@@ -181,18 +181,18 @@ def keyword_by_document(tokens: pd.DataFrame, keywords: Iterable[str], documents
     texts = documents_table if "text" in documents_table.columns else None
     keywords = check_string_list("keywords", keywords, allow_empty=False)
     check_choice("match", match, MATCH_MODES)
-    words = _word_tokens(tokens, documents)
+    words = _word_tokens(tokens, doc_ids)
     hits = _hits(words, keywords, match, texts)
     lengths = words.groupby("doc_id", sort=False)["length"].first()
     meta = documents_table.drop_duplicates("doc_id").set_index("doc_id")
-    doc_ids = list(lengths.index)
-    raw_dates = meta["date"].reindex(doc_ids).fillna("").astype("str")
+    doc_order = list(lengths.index)
+    raw_dates = meta["date"].reindex(doc_order).fillna("").astype("str")
     dates = date_sort_key(raw_dates)  # YYYY, YYYY-MM or YYYY-MM-DD; empty → NaT
-    corpus_rank = np.arange(len(doc_ids))
+    corpus_rank = np.arange(len(doc_order))
     date_key = np.where(dates.isna().to_numpy(), np.iinfo(np.int64).max,
                         dates.to_numpy().astype("datetime64[D]").astype(np.int64))
     order = np.lexsort((corpus_rank, date_key, dates.isna().to_numpy()))
-    ordered = [doc_ids[i] for i in order]
+    ordered = [doc_order[i] for i in order]
     counts = hits.groupby(["doc_id", "keyword"]).size()
     index = pd.MultiIndex.from_product([ordered, keywords], names=["doc_id", "keyword"])
     table = counts.reindex(index, fill_value=0).rename("count").reset_index()
@@ -211,8 +211,8 @@ def keyword_by_document(tokens: pd.DataFrame, keywords: Iterable[str], documents
 
 
 def dispersion_positions(tokens: pd.DataFrame, keywords: Iterable[str], *,
-                         documents: Iterable[str] | None = None, match: str = "token",
+                         doc_ids: Iterable[str] | None = None, match: str = "token",
                          texts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Where each keyword falls in each document: the hits of :func:`keyword_hits` (relative positions
     ``j / L`` in ``[0, 1)``), ready for a lexical dispersion plot."""
-    return keyword_hits(tokens, keywords, documents=documents, match=match, texts=texts)
+    return keyword_hits(tokens, keywords, doc_ids=doc_ids, match=match, texts=texts)

@@ -4,7 +4,7 @@ Usage in a notebook (after the ``parameters`` cell)::
 
     ctx = NotebookContext(notebook="02-tfidf", figures_dir=figures_dir, lang=lang, formats=formats, dpi=dpi,
                           interim_dir=interim_dir, processed_dir=processed_dir)
-    ctx.documents                      # tables are read on first use
+    ctx.documents_table                # tables are read on first use
     fig, ax = ctx.figure(width="double", height=3)
     ax.set_xlabel(ctx.label.text(zh="文档", en="Document"))
     ctx.save(fig, "similarity-heatmap", table=similarity)   # figures/02-tfidf/similarity-heatmap.{png,pdf,csv}
@@ -28,11 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from huayu.checks import document_ids
 from huayu.paths import resolve
 from huayu.plot import fonts, labels, save, theme
 
 _NOTEBOOK = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*$")
-ALL_DOCUMENTS = ("all", "*")
 
 
 def strict_glyphs(enable: bool = True) -> None:
@@ -130,7 +130,7 @@ class NotebookContext:
         return self._tables[name]
 
     @property
-    def documents(self) -> pd.DataFrame:
+    def documents_table(self) -> pd.DataFrame:
         """The documents table (one row per document, metadata + cleaned text)."""
         return self._table("documents")
 
@@ -150,24 +150,10 @@ class NotebookContext:
     def tokens(self) -> pd.DataFrame:
         return self._table("tokens")
 
-    def select_documents(self, documents: str | Iterable[str] | None = "all") -> list[str]:
-        """The doc_ids a ``documents`` parameter names, in corpus order.
-
-        ``"all"`` (or None) → every document; otherwise a list of doc_ids, each of which must exist.
-        """
-        valid = [str(d) for d in self.documents["doc_id"]]
-        if documents is None or (isinstance(documents, str) and documents.lower() in ALL_DOCUMENTS):
-            return valid
-        if isinstance(documents, str):
-            documents = [documents]
-        wanted = [str(d) for d in documents]
-        if not wanted:
-            raise ValueError(f"documents: the list is empty; give 'all' or some of: {', '.join(valid)}")
-        unknown = [d for d in wanted if d not in valid]
-        if unknown:
-            raise ValueError(f"documents: unknown doc_id(s) {', '.join(map(repr, unknown))}; "
-                             f"valid values: {', '.join(valid)} (or 'all')")
-        return theme.ordered(wanted, self.documents)
+    def document_ids(self, doc_ids: str | Iterable[str] | None = "all") -> list[str]:
+        """The doc_ids a ``doc_ids`` filter names, in corpus order (:func:`huayu.checks.document_ids`):
+        ``"all"``, ``None``, ``[]`` or ``""`` → every document; an unknown id raises ``ParameterError``."""
+        return document_ids(self.documents_table, doc_ids)
 
     # ------------------------------------------------------------------ labels and colours
     @property
@@ -180,7 +166,7 @@ class NotebookContext:
 
     def _documents_or_none(self) -> pd.DataFrame | None:
         try:
-            return self.documents
+            return self.documents_table
         except (FileNotFoundError, ImportError):
             return None
 
@@ -188,7 +174,7 @@ class NotebookContext:
     def doc_colors(self) -> dict[str, str]:
         """``{doc_id: colour}``: one colour per place, the same in every figure."""
         if self._doc_colors is None:
-            self._doc_colors = theme.place_colors(self.documents)
+            self._doc_colors = theme.place_colors(self.documents_table)
         return self._doc_colors
 
     # ------------------------------------------------------------------ figures

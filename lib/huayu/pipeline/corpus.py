@@ -50,15 +50,15 @@ class DecodeError(ValueError):
 
 @dataclass
 class Corpus:
-    """A loaded, validated corpus: one row per document in ``documents``.
+    """A loaded, validated corpus: one row per document in ``documents_table``.
 
-    ``documents`` has every metadata column plus ``path`` (absolute), ``encoding``, ``script``
+    ``documents_table`` has every metadata column plus ``path`` (absolute), ``encoding``, ``script``
     (``simplified|traditional|mixed``), ``converted_to_simplified`` and ``raw_text`` (decoded, and
     converted to Simplified when asked).
     """
 
     root: Path
-    documents: pd.DataFrame
+    documents_table: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
 
 
@@ -256,4 +256,4 @@ def load_corpus(corpus_dir: str | Path, *, to_simplified_chinese: bool = False, 
     documents = pd.DataFrame(rows)
     log.info("loaded %d documents from %s (%s)", len(documents), root,
              ", ".join(f"{n} {e}" for e, n in documents["encoding"].value_counts().items()))
-    return Corpus(root=root, documents=documents, warnings=warnings)
+    return Corpus(root=root, documents_table=documents, warnings=warnings)

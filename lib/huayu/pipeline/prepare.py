@@ -51,7 +51,7 @@ def corpus_hash(corpus: Corpus) -> str:
     """SHA-256 over the metadata sheet and every listed file's bytes (in metadata order)."""
     digest = hashlib.sha256()
     digest.update((corpus.root / "metadata.csv").read_bytes())
-    for path in corpus.documents["path"]:
+    for path in corpus.documents_table["path"]:
         digest.update(b"\0" + Path(path).read_bytes())
     return digest.hexdigest()
 
@@ -62,7 +62,7 @@ def clean_corpus(corpus: Corpus, *, rules: list[clean_stage.Rule] | None = None,
     rules = clean_stage.load_rules() if rules is None else rules
     paragraphs, sentences, removals, texts = [], [], [], []
     stats = []
-    docs = corpus.documents
+    docs = corpus.documents_table
     bar = tqdm(docs.itertuples(index=False), total=len(docs), desc="cleaning", unit="doc",
                disable=not progress or len(docs) < 20)
     for doc in bar:

@@ -36,21 +36,21 @@ def network_table(graph) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["source", "target", "weight", "observed"])
 
 
-def plot_network(ctx, graph, *, name: str = "collocation-network", seed: int = 1, iterations: int = 200):
+def plot_network(ctx, graph, *, name: str = "collocation-network", random_state: int = 1, iterations: int = 200):
     """The collocation network: vertex area ∝ word frequency, edge width ∝ association strength.
 
-    The layout is networkx's spring (Fruchterman–Reingold) layout with a fixed ``seed``, so the figure is
+    The layout is networkx's spring (Fruchterman–Reingold) layout with a fixed ``random_state``, so the figure is
     the same on every run; distances in it are only roughly meaningful — read the edges, not the geometry.
     """
     if graph.number_of_nodes() == 0:
         raise ParameterError("the graph has no vertex: build it with huayu.analysis.collocations.collocation_network")
-    seed = check_int("seed", seed, minimum=0)
+    random_state = check_int("random_state", random_state, minimum=0)
     nodes = sorted(graph.nodes)
     sub = nx.Graph()
     sub.add_nodes_from((n, graph.nodes[n]) for n in nodes)
     sub.add_edges_from(sorted((min(u, v), max(u, v), d) for u, v, d in graph.edges(data=True)))
     # k: preferred distance between vertices, wider than networkx's 1/√n so that labels do not collide
-    pos = nx.spring_layout(sub, seed=seed, iterations=iterations, weight="weight",
+    pos = nx.spring_layout(sub, seed=random_state, iterations=iterations, weight="weight",
                            k=2.2 / np.sqrt(max(sub.number_of_nodes(), 1)))
     fig, ax = ctx.figure(width="double", height=5.2)
     weights = np.array([d.get("weight", 1.0) for _, _, d in sub.edges(data=True)], dtype=float)

@@ -20,7 +20,7 @@ def plot_dispersion(ctx, positions: pd.DataFrame, *, doc_ids: list[str] | None =
 
     ``positions`` is a :func:`huayu.analysis.dispersion.term_positions` table. One panel row per term, one line
     per document (``doc_ids``, default: the documents of ``positions`` in corpus order — pass
-    ``ctx.documents["doc_id"]`` to show documents without hits too). The x axis runs from the start (0)
+    ``ctx.documents_table["doc_id"]`` to show documents without hits too). The x axis runs from the start (0)
     to the end (1) of each document, so documents of different lengths line up; the count of
     occurrences is printed at the right.
     """

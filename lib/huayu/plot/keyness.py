@@ -93,7 +93,7 @@ def plot_keyness(ctx, table: pd.DataFrame, *, n: int = 15, measure: str = "g2", 
     check_choice("measure", measure, tuple(MEASURE_LABELS))
     n = check_int("n", n, minimum=1, maximum=60)
     check_columns("table", table, ["term", measure, "direction", "significant", "freq_target", "freq_reference"])
-    top = top_keywords(table, n, by=measure, significant_only=significant_only)
+    top = top_keywords(table, n, sort_by=measure, significant_only=significant_only)
     if top.empty:
         raise ParameterError("no keyword to plot (with significant_only=True, none is significant: set it False)")
     by = table.attrs.get("by", "doc_id")

@@ -106,11 +106,11 @@ def _has_value(value) -> bool:
 class Labeler:
     """Labels in one language for one corpus.
 
-    ``documents`` is the documents table (``doc_id``, ``place_zh``, ``place_en``, ``genre``, ``date``);
+    ``documents_table`` is the documents table (``doc_id``, ``place_zh``, ``place_en``, ``genre``, ``date``);
     ``glossary`` a ``{zh: en}`` mapping (default: the project's glossary file, read lazily).
     """
 
-    def __init__(self, lang: str = "zh", documents: pd.DataFrame | None = None, *,
+    def __init__(self, lang: str = "zh", documents_table: pd.DataFrame | None = None, *,
                  glossary: Mapping[str, str] | str | Path | None = None, show_zh: bool = False) -> None:
         self.lang = check_lang(lang)
         if not isinstance(show_zh, bool):
@@ -118,7 +118,7 @@ class Labeler:
         self.show_zh = show_zh
         self._glossary_arg = glossary
         self._glossary: dict[str, str] | None = None
-        self._documents = documents
+        self._documents = documents_table
         self._doc_labels: dict[str, str] | None = None
         #: every term labelled so far → how it was labelled in English (``glossary``, ``pinyin``, ``as-is``)
         self.used: dict[str, str] = {}

@@ -44,13 +44,13 @@ def plot_share_matrix(ctx, matrix: pd.DataFrame, *, name: str = "reuse-matrix"):
     return fig
 
 
-def plot_reuse_map(ctx, passages: pd.DataFrame, documents: pd.DataFrame, *, name: str = "reuse-map"):
+def plot_reuse_map(ctx, passages: pd.DataFrame, documents_table: pd.DataFrame, *, name: str = "reuse-map"):
     """Where the shared passages lie: one panel per document (x = position in its text, 0–1), one row
     per partner document (itself for internal reuse); a bar marks each passage, coloured by the partner."""
     check_columns("passages", passages, ["doc_a", "doc_b", "start_a", "end_a", "start_b", "end_b"])
-    check_columns("documents", documents, ["doc_id", "text"])
-    docs = _doc_order(ctx, documents["doc_id"])
-    lengths = dict(zip(documents["doc_id"].astype(str), documents["text"].astype(str).str.len()))
+    check_columns("documents", documents_table, ["doc_id", "text"])
+    docs = _doc_order(ctx, documents_table["doc_id"])
+    lengths = dict(zip(documents_table["doc_id"].astype(str), documents_table["text"].astype(str).str.len()))
     sides = pd.concat([
         pd.DataFrame({"doc": passages["doc_a"], "partner": passages["doc_b"], "start": passages["start_a"],
                       "end": passages["end_a"]}),

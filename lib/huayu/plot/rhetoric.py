@@ -81,7 +81,7 @@ def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_
     return fig
 
 
-def plot_outline(ctx, outline: pd.DataFrame, documents: pd.DataFrame, *, name: str = "outline",
+def plot_outline(ctx, outline: pd.DataFrame, documents_table: pd.DataFrame, *, name: str = "outline",
                  label_min_share: float = 0.04):
     """Each speech's enumerated outline: one panel per document, the x axis its length in characters
     (scaled 0–1), one row per outline level; every section is a bar from its marker to its end, labelled
@@ -90,9 +90,9 @@ def plot_outline(ctx, outline: pd.DataFrame, documents: pd.DataFrame, *, name: s
     A document without ordinal markers is shown with an empty panel and a note.
     """
     check_columns("outline", outline, ["doc_id", "level", "marker", "number", "char_start", "char_end"])
-    check_columns("documents", documents, ["doc_id", "text"])
-    docs = _doc_order(ctx, documents["doc_id"])
-    lengths = dict(zip(documents["doc_id"].astype(str), documents["text"].astype(str).str.len()))
+    check_columns("documents", documents_table, ["doc_id", "text"])
+    docs = _doc_order(ctx, documents_table["doc_id"])
+    lengths = dict(zip(documents_table["doc_id"].astype(str), documents_table["text"].astype(str).str.len()))
     max_level = int(outline["level"].max()) if len(outline) else 1
     fig, axes = facet_axes(ctx, len(docs), ncols=1, width="double", height=0.5 + len(docs) * (0.35 + 0.28 * max_level),
                            sharex=True)

@@ -101,19 +101,19 @@ def place_key(row: pd.Series) -> str | None:
     return None
 
 
-def place_colors(documents: pd.DataFrame) -> dict[str, str]:
+def place_colors(documents_table: pd.DataFrame) -> dict[str, str]:
     """``{doc_id: hex colour}``: one colour per place, stable across figures (see module docstring).
 
-    ``documents`` needs ``doc_id`` and ``place_zh`` and/or ``place_en``; its row order (the corpus order)
+    ``documents_table`` needs ``doc_id`` and ``place_zh`` and/or ``place_en``; its row order (the corpus order)
     fixes which place gets which colour, so pass the full documents table, not a filtered one.
     """
-    if "doc_id" not in documents.columns:
+    if "doc_id" not in documents_table.columns:
         raise ValueError("documents: a 'doc_id' column is required to assign colours")
     palette = list(PLACE_PALETTE) + list(EXTRA_PALETTE)
     by_place: dict[str, str] = {}
     colors: dict[str, str] = {}
     n_unplaced = 0
-    for _, row in documents.iterrows():  # one row per document, not per token
+    for _, row in documents_table.iterrows():  # one row per document, not per token
         key = place_key(row)
         if key is None:
             colors[str(row["doc_id"])] = NO_PLACE_GREYS[n_unplaced % len(NO_PLACE_GREYS)]
@@ -145,7 +145,7 @@ def figure_size(width: str | float = "single", height: float | None = None, *, a
     return (w, h)
 
 
-def ordered(doc_ids: Iterable[str], documents: pd.DataFrame) -> list[str]:
-    """``doc_ids`` in corpus order (the order of ``documents``)."""
-    order = {d: i for i, d in enumerate(documents["doc_id"].astype(str))}
+def ordered(doc_ids: Iterable[str], documents_table: pd.DataFrame) -> list[str]:
+    """``doc_ids`` in corpus order (the order of ``documents_table``)."""
+    order = {d: i for i, d in enumerate(documents_table["doc_id"].astype(str))}
     return sorted(set(doc_ids), key=lambda d: order.get(d, len(order)))

@@ -75,17 +75,17 @@ def plot_document_trends(ctx, by_document: pd.DataFrame, *, name: str = "documen
     return fig
 
 
-def plot_dispersion(ctx, hits: pd.DataFrame, keywords: list[str], documents: list[str] | str | None = None, *,
+def plot_dispersion(ctx, hits: pd.DataFrame, keywords: list[str], doc_ids: list[str] | str | None = None, *,
                     name: str = "dispersion"):
     """Lexical dispersion: one panel per document, one row per keyword, a tick at every occurrence
-    (x = relative position in the document, 0 = opening, 1 = close). ``documents`` ``"all"``, empty or
+    (x = relative position in the document, 0 = opening, 1 = close). ``doc_ids`` ``"all"``, empty or
     ``None`` = every document of the corpus, in corpus order (a document without any hit keeps its empty panel)."""
-    documents = document_ids(ctx.documents, documents)
+    docs = document_ids(ctx.documents_table, doc_ids)
     keywords = list(keywords)
-    fig, axes = facet_axes(ctx, len(documents), ncols=1, width="double",
-                           height=0.5 + len(documents) * (0.35 + 0.2 * len(keywords)), sharex=True)
+    fig, axes = facet_axes(ctx, len(docs), ncols=1, width="double",
+                           height=0.5 + len(docs) * (0.35 + 0.2 * len(keywords)), sharex=True)
     y_of = {k: i for i, k in enumerate(keywords)}
-    for ax, doc_id in zip(axes, documents, strict=False):
+    for ax, doc_id in zip(axes, docs, strict=False):
         part = hits[hits["doc_id"] == doc_id]
         ax.scatter(part["relative_position"], part["keyword"].map(y_of), marker="|", s=120, lw=1.4,
                    color=doc_color(ctx, doc_id))
@@ -94,7 +94,7 @@ def plot_dispersion(ctx, hits: pd.DataFrame, keywords: list[str], documents: lis
         ax.set_xlim(0, 1)
         ax.set_title(unit_label(ctx, doc_id), loc="left", fontsize="small", color=doc_color(ctx, doc_id))
         ax.grid(axis="x", alpha=0.4)
-    axes[len(documents) - 1].set_xlabel(ctx.label.text(zh="在文中的相对位置（0 = 开头，1 = 结尾）",
+    axes[len(docs) - 1].set_xlabel(ctx.label.text(zh="在文中的相对位置（0 = 开头，1 = 结尾）",
                                                        en="Relative position in the text (0 = start, 1 = end)"))
     ctx.save(fig, name, table=hits)
     return fig

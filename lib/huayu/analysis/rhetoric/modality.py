@@ -26,7 +26,7 @@ replacement, recompute :math:`r_{dc}`; repeat *B* times; the percentile interval
 tokens, respects that words in one sentence are not independent. Drawing a resample is the same as
 drawing multinomial counts :math:`w \\sim \\mathrm{Mult}(S; 1/S, …, 1/S)`, so all *B* replicates of all
 categories are one matrix product :math:`W X` (``W``: *B × S*, ``X``: *S × C*). The generator is
-``numpy.random.default_rng(seed)``, one stream per document in document order: fixed seed, same result.
+``numpy.random.default_rng(random_state)``, one stream per document in document order: fixed seed, same result.
 """
 
 from __future__ import annotations
@@ -76,21 +76,21 @@ def _lexicon(lexicon: pd.DataFrame | str | Path | None) -> pd.DataFrame:
     return load_modality_lexicon(lexicon)
 
 
-def modality_matches(documents: pd.DataFrame, tokens: pd.DataFrame,
+def modality_matches(documents_table: pd.DataFrame, tokens: pd.DataFrame,
                      lexicon: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
     """Every lexicon match: ``doc_id, sent_id, char_start, char_end, word, category``.
 
-    ``documents`` gives ``doc_id`` and ``text`` (the cleaned text), ``tokens`` the token table (token
+    ``documents_table`` gives ``doc_id`` and ``text`` (the cleaned text), ``tokens`` the token table (token
     boundaries and sentence ids). Matching rules: see the module docstring.
     """
-    check_columns("documents", documents, ["doc_id", "text"])
+    check_columns("documents", documents_table, ["doc_id", "text"])
     check_columns("tokens", tokens, ["doc_id", "sent_id", "char_start", "char_end"])
     lex = _lexicon(lexicon)
     category = dict(zip(lex["word"], lex["category"]))
     words = sorted(category, key=lambda w: (-len(w), w))
     rows = []
     tok_by_doc = dict(tuple(tokens.groupby("doc_id", sort=False)))
-    for doc_id, text in zip(documents["doc_id"], documents["text"]):
+    for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):
         text = str(text)
         toks = tok_by_doc.get(doc_id)
         if toks is None or toks.empty:
@@ -175,7 +175,7 @@ def bootstrap_rates(counts: np.ndarray, totals: np.ndarray, *, n_boot: int, rng:
 
 
 def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int = 2000, ci: float = 0.95,
-                   seed: int = 20240601, categories: tuple[str, ...] | list[str] = CATEGORIES,
+                   random_state: int = 20240601, categories: tuple[str, ...] | list[str] = CATEGORIES,
                    progress: bool = False) -> pd.DataFrame:
     """Rate per 1,000 word tokens of each category in each document, with a bootstrap percentile CI.
 
@@ -185,14 +185,14 @@ def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int =
     n_boot = check_int("n_boot", n_boot, minimum=1)
     if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
         raise ParameterError(f"ci={ci!r} must be a number strictly between 0 and 1 (e.g. 0.95)")
-    seed = check_int("seed", seed, minimum=0)
+    random_state = check_int("random_state", random_state, minimum=0)
     categories = list(categories)
     bad = [c for c in categories if c not in CATEGORIES]
     if bad or not categories:
         raise ParameterError(f"categories={categories!r}: give one or more of {', '.join(CATEGORIES)}")
     per_sent = sentence_counts(matches, tokens, categories)
     docs = list(dict.fromkeys(tokens["doc_id"]))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     alpha = (1 - ci) / 2
     rows = []
     iterator = docs

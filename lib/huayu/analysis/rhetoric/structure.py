@@ -145,7 +145,7 @@ def _doc_outline(doc_id: str, text: str, max_heading_chars: int) -> list[tuple]:
              nd["heading"], nd["char_start"], ends[i], ends[i] - nd["char_start"]) for i, nd in enumerate(nodes)]
 
 
-def outline(documents: pd.DataFrame, tokens: pd.DataFrame | None = None, *,
+def outline(documents_table: pd.DataFrame, tokens: pd.DataFrame | None = None, *,
             max_heading_chars: int = 30) -> pd.DataFrame:
     """The enumerated outline of every document as a table of tree nodes.
 
@@ -155,10 +155,10 @@ def outline(documents: pd.DataFrame, tokens: pd.DataFrame | None = None, *,
     text), ``n_chars``; with ``tokens`` also ``n_tokens`` (word tokens, punctuation excluded, whose start
     lies in the section — :func:`section_tokens`). A document without markers has no rows.
     """
-    check_columns("documents", documents, ["doc_id", "text"])
+    check_columns("documents", documents_table, ["doc_id", "text"])
     max_heading_chars = check_int("max_heading_chars", max_heading_chars, minimum=4)
     rows: list[tuple] = []
-    for doc_id, text in zip(documents["doc_id"], documents["text"]):
+    for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):
         rows.extend(_doc_outline(str(doc_id), str(text), max_heading_chars))
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out = out.astype({"doc_id": "str", "node": "int64", "parent": "int64", "level": "int64", "number": "str",

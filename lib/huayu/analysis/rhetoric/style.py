@@ -84,18 +84,18 @@ def length_summary(lengths: pd.DataFrame, column: str = "n_chars") -> pd.DataFra
     return out.reset_index()
 
 
-def four_char_shares(documents: pd.DataFrame, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
+def four_char_shares(documents_table: pd.DataFrame, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per document: ``n_segments, n_4char_segments, share_4char_segments`` and, with ``tokens``,
     ``n_tokens, n_4char_tokens, share_4char_tokens`` (definitions in the module docstring)."""
-    check_columns("documents", documents, ["doc_id", "text"])
-    segs = documents["text"].astype("str").str.findall(rf"{_WORD_CHAR}+")
-    seg = pd.DataFrame({"doc_id": documents["doc_id"].to_numpy(), "seg": segs.to_numpy()}).explode("seg")
+    check_columns("documents", documents_table, ["doc_id", "text"])
+    segs = documents_table["text"].astype("str").str.findall(rf"{_WORD_CHAR}+")
+    seg = pd.DataFrame({"doc_id": documents_table["doc_id"].to_numpy(), "seg": segs.to_numpy()}).explode("seg")
     seg = seg.dropna(subset=["seg"])
     seg["seg"] = seg["seg"].astype("str")
     seg = seg[seg["seg"].str.contains(_HAN)]
     seg["four"] = seg["seg"].str.fullmatch(rf"{_HAN}{{4}}")
     g = seg.groupby("doc_id", sort=False)
-    out = pd.DataFrame({"doc_id": documents["doc_id"].to_numpy()}).set_index("doc_id")
+    out = pd.DataFrame({"doc_id": documents_table["doc_id"].to_numpy()}).set_index("doc_id")
     out["n_segments"] = g.size()
     out["n_4char_segments"] = g["four"].sum()
     out = out.fillna(0).astype("int64")
@@ -188,11 +188,11 @@ def _runs(cl: pd.DataFrame, min_run: int) -> pd.DataFrame:
     return runs[runs["n_clauses"] >= min_run].reset_index(drop=True)
 
 
-def parallel_runs(tokens: pd.DataFrame, documents: pd.DataFrame | None = None, *, min_run: int = 3) -> pd.DataFrame:
+def parallel_runs(tokens: pd.DataFrame, documents_table: pd.DataFrame | None = None, *, min_run: int = 3) -> pd.DataFrame:
     """Runs of ≥ ``min_run`` consecutive clauses (or phrases) of one paragraph sharing their opening.
 
     Columns: ``doc_id, para_id, level`` (``clause`` or ``phrase``), ``opening, n_clauses, char_start,
-    char_end`` and, with ``documents`` (``doc_id, text``), ``text`` (the run as written). Vectorised: a
+    char_end`` and, with ``documents_table`` (``doc_id, text``), ``text`` (the run as written). Vectorised: a
     run starts wherever the opening, the paragraph or the document changes (``shift`` + ``cumsum``).
     Sorted by document (order of ``tokens``) and offset.
     """
@@ -207,7 +207,7 @@ def parallel_runs(tokens: pd.DataFrame, documents: pd.DataFrame | None = None, *
         r["level"] = level
         parts.append(r)
     if not parts:
-        return pd.DataFrame(columns=cols + (["text"] if documents is not None else []))
+        return pd.DataFrame(columns=cols + (["text"] if documents_table is not None else []))
     runs = pd.concat(parts, ignore_index=True)[cols]
     # Drop a phrase-level run inside a clause-level run with the same opening (the same parallelism).
     cl_runs = runs[runs["level"] == "clause"]
@@ -223,9 +223,9 @@ def parallel_runs(tokens: pd.DataFrame, documents: pd.DataFrame | None = None, *
     runs["opening"] = runs["opening"].astype("str")
     for c in ("para_id", "n_clauses", "char_start", "char_end"):
         runs[c] = runs[c].astype("int64")
-    if documents is not None:
-        check_columns("documents", documents, ["doc_id", "text"])
-        texts = dict(zip(documents["doc_id"], documents["text"].astype("str")))
+    if documents_table is not None:
+        check_columns("documents", documents_table, ["doc_id", "text"])
+        texts = dict(zip(documents_table["doc_id"], documents_table["text"].astype("str")))
         runs["text"] = pd.array([texts.get(d, "")[a:b] for d, a, b in
                                  zip(runs["doc_id"], runs["char_start"], runs["char_end"])], dtype="str")
     return runs
