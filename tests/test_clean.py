@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from huayu.pipeline.clean import (RuleError, clean_document, document_tables, load_rules, normalise, normalise_text,
+from huayu.errors import RuleError
+from huayu.pipeline.clean import (clean_document, document_tables, load_rules, normalise, normalise_text,
                          split_sentences)
 
 REPO = Path(__file__).resolve().parents[1]

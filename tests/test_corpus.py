@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from huayu.pipeline.corpus import CorpusError, decode_bytes, detect_script, load_corpus, to_simplified
+from huayu.errors import CorpusError
+from huayu.pipeline.corpus import decode_bytes, detect_script, load_corpus, to_simplified
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]

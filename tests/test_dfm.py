@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _token_tables import make_tokens
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, group_dfm, unit_labels
 
 DOCS = {

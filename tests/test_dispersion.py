@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _token_tables import make_tokens
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.dispersion import dispersion_measures, frequency_list, segment_tokens, term_positions
 
 # Gries' example corpus: five parts of 9, 10, 10, 10 and 11 letters (Gries 2008, "Dispersions and

@@ -13,7 +13,7 @@ from scipy import stats
 from scipy.stats.contingency import chi2_contingency
 
 from _token_tables import make_documents, make_tokens
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.dfm import build_dfm
 from huayu.analysis.keyness import (describe_groups, group_labels, keyness, keyness_by_group, keyness_scores,
                            top_keywords)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.rhetoric.modality import (CATEGORIES, bootstrap_rates, load_modality_lexicon, modality_matches, modality_rates,
                             sentence_counts)
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _token_tables import make_documents, make_tokens
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.overview import cleaning_summary, document_lengths, lexical_diversity, moving_ttr
 
 

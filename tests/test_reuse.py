@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.pipeline.clean import clean_document
 from huayu.analysis.reuse import (alignment_table, baseline_shares, coverage, find_reuse, ngram_hashes, share_matrix,
                          strip_text, uncleaned_documents)

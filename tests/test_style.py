@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.rhetoric.style import clauses, four_char_shares, length_summary, parallel_runs, parallelism_summary, sentence_lengths
 
 PUNCT = set(",、;:。!?“”")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _token_tables import make_tokens
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.dfm import build_dfm, document_dfm
 from huayu.analysis.tfidf import (choose_terms, cluster_units, cosine_similarity, idf, term_document_table,
                          tfidf_weights, top_terms)

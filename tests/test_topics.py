@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from _token_tables import make_tokens
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.dfm import build_dfm
 from huayu.analysis.topics import (document_topic_shares, fit_topics, kmeans_paragraphs, paragraph_dfm, paragraph_map,
                           silhouette_by_k, topic_terms, unit_documents)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _token_tables import make_documents, make_tokens
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.trends import dispersion_positions, keyword_by_document, keyword_hits, keyword_segments
 
 DOCS = {

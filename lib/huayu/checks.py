@@ -12,13 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from huayu.errors import ParameterError
+
 
 #: Values of a ``doc_ids`` filter that mean "every document".
 ALL_DOCUMENTS = ("all", "*")
-
-
-class ParameterError(ValueError):
-    """A user-given parameter is invalid; the message names the parameter and the reason."""
 
 
 def _preview(values: Iterable[Any], limit: int = 20) -> str:

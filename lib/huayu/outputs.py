@@ -1,4 +1,4 @@
-"""Atomic output writing: a failed run never leaves a half-written file behind.
+"""Atomic output writing (a failed run never leaves a half-written file behind) and content digests.
 
 Every writer writes to a temporary file in the destination folder and then ``os.replace``-s it onto the
 final name, which is atomic on POSIX file systems. :func:`write_all` writes several files so that either
@@ -7,6 +7,7 @@ all of them are replaced or (on an error before the first replace) none.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -16,6 +17,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # not imported at run time: `manifest` and the runner write files without pandas
     import pandas as pd
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """SHA-256 (hex) of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:

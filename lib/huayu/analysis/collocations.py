@@ -46,8 +46,10 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.special import xlogy
 
-from huayu.checks import ParameterError, check_choice, check_columns, check_int
+from huayu.checks import check_choice, check_columns, check_int
+from huayu.errors import ParameterError
 
 __all__ = [
     "collocates",
@@ -157,12 +159,6 @@ def _pairs(stream: _Stream, left: int, right: int, node_mask: np.ndarray | None
     return np.concatenate(nodes), np.concatenate(colls), np.concatenate(sides)
 
 
-def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    out = np.zeros(np.broadcast(x, y).shape, dtype=np.float64)
-    ok = (x > 0) & (y > 0)
-    np.multiply(x, np.log(np.where(ok, y, 1.0)), out=out, where=ok)
-    return out
-
 
 def association_scores(observed: np.ndarray, f_node: np.ndarray, f_collocate: np.ndarray, n: float,
                        span: int) -> pd.DataFrame:
@@ -187,8 +183,8 @@ def association_scores(observed: np.ndarray, f_node: np.ndarray, f_collocate: np
         r1c, r2c = o11 + o12, o21 + o22
         c1c, c2c = o11 + o21, o12 + o22
         tot = r1c + r2c
-        ll = 2.0 * (_xlogy(o11, o11 / (r1c * c1c / tot)) + _xlogy(o12, o12 / (r1c * c2c / tot))
-                    + _xlogy(o21, o21 / (r2c * c1c / tot)) + _xlogy(o22, o22 / (r2c * c2c / tot)))
+        ll = 2.0 * (xlogy(o11, o11 / (r1c * c1c / tot)) + xlogy(o12, o12 / (r1c * c2c / tot))
+                    + xlogy(o21, o21 / (r2c * c1c / tot)) + xlogy(o22, o22 / (r2c * c2c / tot)))
         ll = np.maximum(ll, 0.0) * np.where(o > e, 1.0, -1.0)
         log_dice = 14.0 + np.log2(2.0 * o / (fn + fc))
     return pd.DataFrame({"expected": e, "pmi": pmi, "t_score": t, "log_likelihood": ll, "log_dice": log_dice})

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from huayu.checks import ParameterError, check_columns, check_int, check_known, select_documents
+from huayu.checks import check_columns, check_int, check_known, select_documents
+from huayu.errors import ParameterError
 
 __all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "ParameterError"]
 

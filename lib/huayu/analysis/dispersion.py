@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from huayu.checks import ParameterError, check_columns, check_int, check_string_list
+from huayu.checks import check_columns, check_int, check_string_list
+from huayu.errors import ParameterError
 from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
 
 __all__ = [

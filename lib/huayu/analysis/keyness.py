@@ -69,8 +69,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import special, stats
+from scipy.special import xlogy
 
-from huayu.checks import ParameterError, check_choice, check_columns, check_int, is_none
+from huayu.checks import check_choice, check_columns, check_int, is_none
+from huayu.errors import ParameterError
 from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, group_dfm
 
 __all__ = [
@@ -94,12 +96,6 @@ PCT_DIFF_ZERO = 1e-18
 LOG_RATIO_ZERO = 0.5
 DERIVED_COLUMNS = ("year",)
 
-
-def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x·ln(y)`` with ``0·ln(anything) = 0`` (the 0·ln 0 = 0 convention)."""
-    out = np.zeros(np.broadcast(x, y).shape, dtype=np.float64)
-    np.multiply(x, np.log(np.where(x > 0, y, 1.0)), out=out, where=np.broadcast_to(x > 0, out.shape))
-    return out
 
 
 def keyness_scores(a: Any, b: Any, c: Any, d: Any, *, correction: str = "yates",
@@ -134,12 +130,12 @@ def keyness_scores(a: Any, b: Any, c: Any, d: Any, *, correction: str = "yates",
     e2 = d * ab / n
 
     # log-likelihood G² (0·ln 0 = 0)
-    g2 = 2.0 * (_xlogy(a, a / np.where(e1 > 0, e1, 1.0)) + _xlogy(b, b / np.where(e2 > 0, e2, 1.0)))
+    g2 = 2.0 * (xlogy(a, a / np.where(e1 > 0, e1, 1.0)) + xlogy(b, b / np.where(e2 > 0, e2, 1.0)))
     if g2_form == "dunning":
         ca, db = c - a, d - b
         e3 = c * rest / n
         e4 = d * rest / n
-        g2 = g2 + 2.0 * (_xlogy(ca, ca / np.where(e3 > 0, e3, 1.0)) + _xlogy(db, db / np.where(e4 > 0, e4, 1.0)))
+        g2 = g2 + 2.0 * (xlogy(ca, ca / np.where(e3 > 0, e3, 1.0)) + xlogy(db, db / np.where(e4 > 0, e4, 1.0)))
     g2 = np.maximum(g2, 0.0)  # rounding can leave -1e-15 where a = E1
     sign = np.where(a > e1, 1.0, -1.0)
 

@@ -32,7 +32,8 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_choice, check_columns, check_int, check_string_list
+from huayu.checks import check_choice, check_columns, check_int, check_string_list
+from huayu.errors import ParameterError
 
 __all__ = ["kwic", "kwic_html", "show", "write_html", "MATCHES", "SORT_KEYS", "ParameterError"]
 

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, is_none, check_choice, check_columns, check_int
+from huayu.checks import is_none, check_choice, check_columns, check_int
+from huayu.errors import ParameterError
 
 __all__ = ["ngram_clusters", "BOUNDARIES", "ParameterError"]
 

@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns, check_int, select_documents
+from huayu.checks import check_columns, check_int, select_documents
+from huayu.errors import ParameterError
 
 __all__ = ["metadata_table", "document_lengths", "cleaning_summary", "lexical_diversity", "moving_ttr",
            "ParameterError"]

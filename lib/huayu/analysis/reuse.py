@@ -40,7 +40,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, is_none, check_columns, check_int
+from huayu.checks import is_none, check_columns, check_int
+from huayu.errors import ParameterError
 
 __all__ = ["strip_text", "ngram_hashes", "find_reuse", "share_matrix", "coverage", "alignment_table",
            "baseline_shares", "uncleaned_documents"]

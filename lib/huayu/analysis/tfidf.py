@@ -35,7 +35,8 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 
-from huayu.checks import ParameterError, check_choice, check_int, check_string_list
+from huayu.checks import check_choice, check_int, check_string_list
+from huayu.errors import ParameterError
 from huayu.analysis.dfm import DocumentTermMatrix
 
 __all__ = ["tfidf_weights", "idf", "top_terms", "choose_terms", "term_document_table", "cosine_similarity",

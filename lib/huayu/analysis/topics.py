@@ -54,7 +54,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
-from huayu.checks import ParameterError, check_choice, check_int
+from huayu.checks import check_choice, check_int
+from huayu.errors import ParameterError
 from huayu.analysis.dfm import UNIT_SEPARATOR, DocumentTermMatrix, document_dfm
 from huayu.analysis.tfidf import tfidf_weights
 

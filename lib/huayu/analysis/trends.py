@@ -27,7 +27,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_choice, check_columns, check_int, check_string_list, select_documents
+from huayu.checks import check_choice, check_columns, check_int, check_string_list, select_documents
+from huayu.errors import ParameterError
 from huayu.pipeline.metadata import date_sort_key
 
 __all__ = ["keyword_hits", "keyword_segments", "keyword_by_document", "dispersion_positions", "ParameterError"]

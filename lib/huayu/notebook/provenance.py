@@ -38,7 +38,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from huayu.outputs import write_text
+from huayu.errors import ManifestError
+from huayu.outputs import sha256_file, write_text
 from huayu.paths import ROOT, cache_dir
 
 if TYPE_CHECKING:
@@ -49,19 +50,6 @@ PART_NAME = ".provenance.json"
 KINDS = {".png": "figure", ".pdf": "figure", ".svg": "figure", ".csv": "table"}
 #: What makes the working tree "dirty" for the purpose of provenance.
 TRACKED_FOR_DIRTY = ("lib", "notebooks", "params", "data/dictionaries", "requirements.lock")
-
-
-class ManifestError(ValueError):
-    """A provenance part is missing, malformed, or a file no longer matches its recorded hash."""
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 (hex) of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 _INPUT_DIGESTS: dict[tuple[str, int, int], str] = {}

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from huayu.errors import RuleError
 from huayu.paths import DICTIONARIES
 
 DEFAULT_RULES = DICTIONARIES / "boilerplate_rules.csv"
@@ -60,10 +61,6 @@ _CLOSERS = "”’\"')\\]」』》〉】"
 _PARAGRAPH_BREAK = re.compile(rf"\n|([。!?:;…][{_CLOSERS}]*) +")
 _SENTENCE_END = re.compile(rf"[。!?;…]+[{_CLOSERS}]*")
 _SPACES = re.compile(r" {2,}")
-
-
-class RuleError(ValueError):
-    """A boilerplate rule file has a bad row; the message names the file and line."""
 
 
 @dataclass(frozen=True)

@@ -24,24 +24,15 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from huayu.pipeline.metadata import Problem, check_metadata, read_metadata
+from huayu.errors import CorpusError
 from huayu.paths import DICTIONARIES
+from huayu.pipeline.metadata import Problem, check_metadata, read_metadata
 
 log = logging.getLogger("huayu.pipeline.corpus")
 
 TEXT_SUFFIXES = (".txt", ".text")
 TRADITIONAL_THRESHOLD = 0.05   # share of Han characters that t2s changes: at or above → "traditional"
 MIXED_THRESHOLD = 0.01         # between the two thresholds → "mixed"
-
-
-class CorpusError(ValueError):
-    """The corpus has problems; ``problems`` lists every one (file or row, and the reason)."""
-
-    def __init__(self, corpus_dir: Path, problems: list[Problem]):
-        self.corpus_dir = corpus_dir
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"corpus {corpus_dir} has {len(problems)} problem(s); nothing was written:\n{lines}")
 
 
 class DecodeError(ValueError):

@@ -47,7 +47,7 @@ class PrepareResult:
     tokens_recomputed: bool
 
 
-def corpus_hash(corpus: Corpus) -> str:
+def raw_corpus_sha256(corpus: Corpus) -> str:
     """SHA-256 over the metadata sheet and every listed file's bytes (in metadata order)."""
     digest = hashlib.sha256()
     digest.update((corpus.root / "metadata.csv").read_bytes())
@@ -134,7 +134,7 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
     interim_dir, processed_dir = out_dir / "interim", out_dir / "processed"
     manifest = {
         "corpus": str(corpus.root),
-        "corpus_sha256": corpus_hash(corpus),
+        "corpus_sha256": raw_corpus_sha256(corpus),
         "documents": int(len(tables["documents"])),
         "paragraphs": int(len(tables["paragraphs"])),
         "sentences": int(len(tables["sentences"])),

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from huayu.checks import ParameterError, check_choice, check_columns, check_int
+from huayu.checks import check_choice, check_columns, check_int
+from huayu.errors import ParameterError
 from huayu.analysis.collocations import MEASURES
 from huayu.plot.keyness import term_labels
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns
+from huayu.checks import check_columns
+from huayu.errors import ParameterError
 
 __all__ = ["plot_dispersion"]
 

@@ -41,6 +41,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from huayu.errors import FontError
 from huayu.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -115,10 +116,6 @@ _CONVERSION_VERSION = 2
 
 class MissingGlyphWarning(UserWarning):
     """A character that no configured font can draw would appear in a figure."""
-
-
-class FontError(ValueError):
-    """No usable CJK font, or a font given by the user that cannot be used."""
 
 
 @dataclass(frozen=True)

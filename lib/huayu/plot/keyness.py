@@ -12,7 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_choice, check_columns, check_int
+from huayu.checks import check_choice, check_columns, check_int
+from huayu.errors import ParameterError
 from huayu.analysis.keyness import top_keywords
 
 __all__ = ["plot_keyness", "plot_keyness_by_group", "group_label", "term_labels"]

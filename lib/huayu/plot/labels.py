@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from huayu.errors import GlossaryError
 from huayu.paths import DICTIONARIES
 
 LANGS = ("zh", "en")
@@ -28,10 +29,6 @@ GLOSSARY_PATH = DICTIONARIES / "glossary_zh_en.csv"
 TEMPLATE_LABEL = {"zh": "模板", "en": "Template"}
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-
-class GlossaryError(ValueError):
-    """The glossary file is malformed (missing columns, empty or conflicting entries)."""
 
 
 def check_lang(lang: str) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns
+from huayu.checks import check_columns
+from huayu.errors import ParameterError
 from huayu.plot.panels import doc_color, facet_axes, unit_label
 from huayu.plot.rhetoric import _doc_order
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns, check_int
+from huayu.checks import check_columns, check_int
+from huayu.errors import ParameterError
 from huayu.analysis.rhetoric.modality import CATEGORIES
 from huayu.plot.panels import doc_color, facet_axes, unit_label
 

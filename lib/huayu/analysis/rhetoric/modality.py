@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns, check_int
+from huayu.checks import check_columns, check_int
+from huayu.errors import ParameterError
 from huayu.paths import DICTIONARIES
 
 __all__ = ["CATEGORIES", "LEXICON_PATH", "load_modality_lexicon", "modality_matches", "sentence_counts",

@@ -40,7 +40,8 @@ import cn2an
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns, check_int
+from huayu.checks import check_columns, check_int
+from huayu.errors import ParameterError
 
 __all__ = ["STYLES", "find_markers", "outline", "outline_text", "section_tokens"]
 

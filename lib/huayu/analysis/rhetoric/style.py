@@ -38,7 +38,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns, check_int
+from huayu.checks import check_columns, check_int
+from huayu.errors import ParameterError
 
 __all__ = ["sentence_lengths", "length_summary", "four_char_shares", "clauses", "parallel_runs",
            "parallelism_summary", "CLAUSE_PUNCT"]
