@@ -88,7 +88,7 @@ def _time(fn, repeat: int) -> float:
 
 
 def run(quick: bool = False) -> dict:
-    from huayu.analysis.rhetoric.formulas import formula_spans
+    from huayu.pipeline.segment.formulas import formula_spans
     from huayu.analysis.reuse import find_reuse, share_matrix
 
     sizes = (50, 100, 200)

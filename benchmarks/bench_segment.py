@@ -47,6 +47,7 @@ import pandas as pd
 import psutil
 
 from huayu.pipeline import segment as S
+from huayu.pipeline.segment import segmenter
 from huayu.pipeline.corpus import load_corpus
 from huayu.paths import DATA, ROOT, cache_dir
 from huayu.pipeline.prepare import clean_corpus
@@ -206,7 +207,7 @@ def run(quick: bool = False) -> dict:
     rjieba_cut = time.perf_counter() - started
     started = time.perf_counter()
     for _, text in docs:
-        S._formula_spans_in(text, settings.max_slogan_chars)
+        segmenter._formula_spans_in(text, settings.max_slogan_chars)
     formula_time = time.perf_counter() - started
 
     # jieba.posseg: its own segmentation, measured on a smaller text (it is slow).

@@ -1,5 +1,6 @@
-"""Numbered formulas and coded slogans: the hand-labelled gold list of the five texts, a held-out set of
-sentences, and the span invariants the segmenter relies on."""
+"""Numbered formulas and coded slogans: the finder (:mod:`huayu.pipeline.segment.formulas`) against the
+hand-labelled gold list of the five texts, a held-out set of sentences, the span invariants the segmenter
+relies on and an injected lexicon; and notebook 07's tables (:mod:`huayu.analysis.rhetoric.formulas`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from huayu.checks import ParameterError
-from huayu.analysis.rhetoric.formulas import (FormulaSpan, formula_spans, formula_summary, formula_table, formulas_by_document,
-                            normalize_formula, shared_formulas)
+from huayu.analysis.rhetoric.formulas import formula_summary, formula_table, formulas_by_document, shared_formulas
+from huayu.pipeline.segment.formulas import (FormulaLexicon, FormulaSpan, formula_offsets, formula_spans,
+                                             load_formula_lexicon, normalize_formula)
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO / "tests" / "gold" / "formulas_gold.csv"
@@ -200,7 +202,7 @@ def _reference_formula_spans(text: str, *, max_slogan_chars: int = 8,
                              include_slogans: bool = True) -> list[tuple[int, int, str]]:
     import numpy as np
 
-    from huayu.analysis.rhetoric import formulas as F
+    from huayu.pipeline.segment import formulas as F
 
     pats = F._patterns(F.load_formula_lexicon())
 
@@ -290,8 +292,6 @@ def test_same_spans_as_the_reference_on_the_texts_and_their_sentences(options):
 
 
 def _lexicon_pieces() -> list[str]:
-    from huayu.analysis.rhetoric.formulas import load_formula_lexicon
-
     lex = load_formula_lexicon()
     return sorted(set(lex.measures + lex.heads + lex.compounds + lex.known + lex.not_formula))
 
@@ -310,3 +310,41 @@ _random_text = st.lists(st.one_of(st.text(alphabet=_CHARS, min_size=1, max_size=
 @example("“四季长安”七嘴八舌“两个维护”", {"max_slogan_chars": 3})
 def test_same_spans_as_the_reference_on_random_text(text, options):
     assert _spans_as_tuples(text, **options) == _reference_formula_spans(text, **options)
+
+
+# -- an injected lexicon --------------------------------------------------------------------------------
+
+def test_an_injected_lexicon_changes_what_is_found(tmp_path):
+    from dataclasses import replace
+
+    text = "建好三个车站,推进五个码头建设"
+    default = load_formula_lexicon()
+    assert formula_spans(text) == [] and formula_spans(text, lexicon=None) == []
+    # Concrete heads are deliberately absent from the lexicon; with them, the counts become formulas.
+    extended = replace(default, heads=default.heads + ("车站", "码头"))
+    assert isinstance(extended, FormulaLexicon)
+    assert [(s.surface, s.kind) for s in formula_spans(text, lexicon=extended)] == [("三个车站", "numbered"),
+                                                                                  ("五个码头", "numbered")]
+    assert formula_offsets(text, lexicon=extended) == [(2, 6, "numbered"), (9, 13, "numbered")]
+    assert formula_spans(text) == []  # the default lexicon is untouched
+    # The same lexicon from a file, by path (str or Path).
+    path = tmp_path / "lexicon.csv"
+    rows = ["entry,role,example,source"]
+    for role, entries in (("measure", extended.measures), ("head", extended.heads),
+                          ("compound", extended.compounds), ("known", extended.known),
+                          ("not_formula", extended.not_formula)):
+        rows += [f"{entry},{role},," for entry in entries]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert formula_offsets(text, lexicon=path) == formula_offsets(text, lexicon=str(path)) \
+        == formula_offsets(text, lexicon=extended)
+    # Without its known formulas and exceptions: 一带一路 is no longer found, “四季长安” becomes a count.
+    assert [s.surface for s in formula_spans("共建一带一路")] == ["一带一路"]
+    assert formula_spans("共建一带一路", lexicon=replace(default, known=())) == []
+    quoted = "叫响“四季长安”文旅品牌"
+    assert [(s.surface, s.kind) for s in formula_spans(quoted)] == [("四季长安", "slogan")]
+    assert [(s.surface, s.kind) for s in formula_spans(quoted, lexicon=replace(default, not_formula=()))] \
+        == [("四季长安", "numbered")]
+    with pytest.raises(ParameterError, match="lexicon must be"):
+        formula_spans(text, lexicon=["车站"])
+    with pytest.raises(ParameterError, match="does not exist"):
+        formula_spans(text, lexicon=tmp_path / "missing.csv")

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from huayu.pipeline import segment as S
+from huayu.pipeline.segment import cache, dictionaries, engine, segmenter
 from huayu.checks import ParameterError
 from huayu.paths import DICTIONARIES, ROOT, cache_dir
 
@@ -176,10 +177,10 @@ def test_domain_dictionary_size_header_and_formulas():
 def test_every_formula_and_short_slogan_of_the_corpus_is_in_the_dictionary(bundled):
     """Every span the formula finder reports in the five texts (default settings) is an entry, except
     spans jieba cannot produce (internal punctuation) and the deliberately absent 等问题."""
-    from huayu.analysis.rhetoric.formulas import formula_spans
+    from huayu.pipeline.segment.formulas import formula_spans
 
     words = set(S.read_user_dict(DOMAIN)["word"])
-    base = S._base_dictionary()
+    base = dictionaries._base_dictionary()
     missing = set()
     for text in bundled["documents"]["text"]:
         for span in formula_spans(text):
@@ -212,9 +213,36 @@ def test_suggest_frequency_by_hand(reference):
 
 
 def test_suggest_command(capsys):
-    assert S._main(["suggest", "营商环境"]) == 0
+    from huayu.cli import main
+
+    assert main(["segment", "suggest", "营商环境"]) == 0
     assert re.fullmatch(r"营商环境 \d+\n", capsys.readouterr().out)
-    assert S._main([]) == 2
+    assert main(["segment", "suggest", "高质量发展", "营商环境", "--margin", "1"]) == 0
+    expected = S.suggest_frequency(["高质量发展", "营商环境"], margin=1)
+    assert capsys.readouterr().out == "".join(f"{w} {f}\n" for w, f in expected.items())
+    for argv in (["segment"], ["segment", "suggest"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        assert "usage: python -m huayu segment" in capsys.readouterr().err
+
+
+def test_suggest_command_prints_the_documented_frequency(capsys):
+    from huayu.cli import main
+
+    assert main(["segment", "suggest", "高质量发展"]) == 0
+    assert capsys.readouterr().out == f"高质量发展 {S.suggest_frequency(['高质量发展'])['高质量发展']}\n"
+
+
+def test_evaluate_command_prints_the_gold_scores(capsys):
+    from huayu.cli import main
+
+    assert main(["segment", "evaluate", "--gold", str(GOLD)]) == 0
+    gold = S.read_gold(GOLD)
+    scores = S.segmentation_scores(gold, S.segment_texts(["".join(words) for words in gold]))
+    out = capsys.readouterr().out
+    assert f"precision {scores['precision']:.4f}  recall {scores['recall']:.4f}  F1 {scores['f1']:.4f}" in out
+    assert f"{len(gold)} sentences" in out
 
 
 def test_stopwords_are_derived_with_documented_removals():
@@ -331,9 +359,9 @@ def test_small_chunks_batches_and_workers_give_the_same_table(bundled, bundled_t
                                                               workers):
     """Chunks cut here or in forked workers (shared output memory, per-chunk distinct words unified),
     assembled in batches, written batch by batch."""
-    monkeypatch.setattr(S, "_PARALLEL_MIN_CHARS", 0)
-    monkeypatch.setattr(S, "_CHUNK_CHARS", 2000)
-    monkeypatch.setattr(S, "_BATCH_CHARS", 5000)
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(engine, "_CHUNK_CHARS", 2000)
+    monkeypatch.setattr(engine, "_BATCH_CHARS", 5000)
     settings = S.SegmentSettings(workers=workers)
     tokens = S.segment_sentences(bundled["sentences"], settings, progress=False)
     pd.testing.assert_frame_equal(tokens, bundled_tokens)
@@ -345,9 +373,9 @@ def test_small_chunks_batches_and_workers_give_the_same_table(bundled, bundled_t
 
 @pytest.mark.parametrize("failure", ["exception", "exit"])
 def test_a_failing_worker_process_is_an_error_here(bundled, monkeypatch, failure):
-    monkeypatch.setattr(S, "_PARALLEL_MIN_CHARS", 0)
-    monkeypatch.setattr(S, "_CHUNK_CHARS", 2000)
-    here, cut = os.getpid(), S._Chunks.cut
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(engine, "_CHUNK_CHARS", 2000)
+    here, cut = os.getpid(), engine._Chunks.cut
 
     def cut_failing_in_workers(self, index):
         if os.getpid() != here:
@@ -357,7 +385,7 @@ def test_a_failing_worker_process_is_an_error_here(bundled, monkeypatch, failure
         time.sleep(0.1)  # leave chunks for the worker even when this machine is busy and it starts late
         return cut(self, index)
 
-    monkeypatch.setattr(S._Chunks, "cut", cut_failing_in_workers)
+    monkeypatch.setattr(engine._Chunks, "cut", cut_failing_in_workers)
     message = "no such word" if failure == "exception" else "exit code 3"
     with pytest.raises(RuntimeError, match=message):
         S.segment_sentences(bundled["sentences"], S.SegmentSettings(workers=2), progress=False)
@@ -404,9 +432,9 @@ def test_overriding_known_words_keeps_jieba_totals(tmp_path):
 def test_rjieba_embeds_jiebas_dictionary():
     import rjieba
 
-    base = S._base_dictionary()
+    base = dictionaries._base_dictionary()
     assert len(base) == 349045  # 349 046 lines: B超 is listed twice
-    assert S._load_base_dictionary()[1] == 3
+    assert dictionaries._load_base_dictionary()[1] == 3
     cutter = rjieba.Jieba()
     words = list(base)
     assert all(cutter.has_word(w) for w in words)
@@ -427,7 +455,7 @@ def test_rjieba_tag_agrees_with_its_cut(bundled):
 
 def test_tags_come_from_the_domain_dictionary_then_jieba(bundled_tokens):
     tags = dict(zip(bundled_tokens["token"], bundled_tokens["pos"]))
-    base = S._base_dictionary()
+    base = dictionaries._base_dictionary()
     assert base["幸福感"][1] == "nr" and tags["幸福感"] == "n"  # the domain dictionary corrects dict.txt
     for word in ("会议", "发展", "推进", "的", "和"):
         assert tags[word] == base[word][1]
@@ -445,14 +473,14 @@ def test_unknown_words_get_posseg_hmm_tags():
     checked = 0
     for word in ["杭研", "扮靓", "赣湘", "双莱", "吕强", "周科", "湘边", "秀美"]:
         pairs = posseg.lcut(word)
-        if len(pairs) == 1 and pairs[0].word not in S._base_dictionary():
+        if len(pairs) == 1 and pairs[0].word not in dictionaries._base_dictionary():
             checked += 1
-            assert S._unknown_word_tag(word, False) == pairs[0].flag, word
+            assert segmenter._unknown_word_tag(word, False) == pairs[0].flag, word
     assert checked >= 3
 
 
 def test_hmm_tag_by_hand():
-    start, trans, emit = S._posseg_hmm()
+    start, trans, emit = dictionaries._posseg_hmm()
     word = "杭研"
     scores = {}
     for (position, tag), value in start.items():
@@ -462,14 +490,14 @@ def test_hmm_tag_by_hand():
         parts = [value, emit[b].get(word[0], -3.14e100), trans[b].get(e, -3.14e100), emit[e].get(word[1], -3.14e100)]
         if all(p > -1e99 for p in parts):
             scores[tag] = sum(parts)
-    assert S._hmm_word_tag(word) == max(scores, key=scores.get)
+    assert dictionaries._hmm_word_tag(word) == max(scores, key=scores.get)
 
 
 def test_unknown_word_rules():
-    assert S._unknown_word_tag("98.99", False) == "m"
-    assert S._unknown_word_tag("TOD", False) == "eng"
-    assert S._unknown_word_tag("👉", False) == "x"
-    assert S._unknown_word_tag("产业强区富民兴业", True) == "nz"
+    assert segmenter._unknown_word_tag("98.99", False) == "m"
+    assert segmenter._unknown_word_tag("TOD", False) == "eng"
+    assert segmenter._unknown_word_tag("👉", False) == "x"
+    assert segmenter._unknown_word_tag("产业强区富民兴业", True) == "nz"
 
 
 # -- jieba hygiene --------------------------------------------------------------------------------------
@@ -482,14 +510,17 @@ def test_reference_tokenizer_is_private_with_cache_in_the_project(reference):
     assert reference.tmp_dir == str(cache_dir())
     assert any(p.name.startswith("jieba.u") for p in cache_dir().glob("jieba.*.cache"))
     assert jieba.default_logger.level >= logging.WARNING
-    # The module's code never goes through jieba's global tokenizer or its module-level helpers.
-    tree = ast.parse(Path(S.__file__).read_text(encoding="utf-8"))
-    used = {node.attr for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "jieba"}
-    assert used <= {"Tokenizer", "setLogLevel", "__file__", "__version__"}, used
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-                for alias in node.names}
-    assert "jieba.posseg" not in imported and "posseg" not in imported
+    # The package's code never goes through jieba's global tokenizer or its module-level helpers.
+    modules = sorted(Path(S.__file__).parent.glob("*.py"))
+    assert {"engine.py", "segmenter.py", "reference.py", "dictionaries.py"} <= {m.name for m in modules}
+    for module in modules:
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        used = {node.attr for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "jieba"}
+        assert used <= {"Tokenizer", "setLogLevel", "__file__", "__version__"}, (module.name, used)
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                    for alias in node.names}
+        assert "jieba.posseg" not in imported and "posseg" not in imported, module.name
 
 
 # -- cache ----------------------------------------------------------------------------------------------
@@ -528,6 +559,27 @@ def test_write_tokens_caches_and_recomputes(tmp_path, caplog):
     assert S.write_tokens(df, out, settings, progress=False)[1] is False
 
 
+def test_the_cache_fingerprints_the_formula_finder_only(tmp_path, monkeypatch):
+    """Only the finder's bytes enter the cache key: the notebook's formula tables may change freely."""
+    import hashlib
+
+    from huayu.analysis.rhetoric import formulas as tables
+    from huayu.pipeline.segment import formulas as finder
+
+    df, _ = sentences_frame({"d": ["做到“两个维护”。"]})
+    settings = S.SegmentSettings()
+    manifest = S.tokens_manifest(df, settings)
+    sha = lambda path: hashlib.sha256(Path(path).read_bytes()).hexdigest()  # noqa: E731
+    assert cache.FINDER_PATH == Path(finder.__file__).resolve()
+    assert manifest["versions"]["formulas_sha256"] == sha(finder.__file__)
+    assert sha(tables.__file__) not in json.dumps(manifest)
+    assert manifest["inputs"]["formula_lexicon_sha256"] == sha(finder.LEXICON_PATH)
+    edited = tmp_path / "formulas.py"
+    edited.write_bytes(Path(finder.__file__).read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(cache, "FINDER_PATH", edited)
+    assert S.tokens_manifest(df, settings)["key"] != manifest["key"]
+
+
 def test_tokens_manifest_ignores_the_order_of_rows():
     df, _ = sentences_frame({"d": ["全面推进乡村振兴。", "优化营商环境。"]})
     settings = S.SegmentSettings()
@@ -537,7 +589,7 @@ def test_tokens_manifest_ignores_the_order_of_rows():
 # -- formula spans --------------------------------------------------------------------------------------
 
 def _direct_spans(sentences: list[str], max_slogan_chars: int = 8) -> list[tuple[int, int]]:
-    from huayu.analysis.rhetoric.formulas import formula_spans
+    from huayu.pipeline.segment.formulas import formula_spans
 
     out, offset = [], 0
     for s in sentences:
@@ -551,14 +603,14 @@ def _direct_spans(sentences: list[str], max_slogan_chars: int = 8) -> list[tuple
 def test_formulas_of_a_run_of_sentences_are_those_of_each_sentence(bundled):
     sentences = bundled["sentences"]["text"].tolist()
     for limit in (2, 8, 20):
-        assert S._formula_spans_in("\n".join(sentences), limit) == _direct_spans(sentences, limit)
+        assert segmenter._formula_spans_in("\n".join(sentences), limit) == _direct_spans(sentences, limit)
 
 
 @hsettings(max_examples=150, deadline=None)
 @given(st.lists(st.text(alphabet="两个维护四意识一二三十大行动双招引退进“”‘’\"「」,、。放管服带路农X1", max_size=14),
                 min_size=1, max_size=6))
 def test_formulas_of_a_run_of_random_sentences_are_those_of_each_sentence(sentences):
-    assert S._formula_spans_in("\n".join(sentences), 8) == _direct_spans(sentences, 8)
+    assert segmenter._formula_spans_in("\n".join(sentences), 8) == _direct_spans(sentences, 8)
 
 
 # -- evaluation -----------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "prepare": ("huayu.pipeline.prepare", "load, validate, clean and segment a corpus into interim/ and processed/ tables"),
+    "segment": ("huayu.pipeline.segment.cli", "segmentation tools: frequencies for new dictionary entries (suggest), "
+                                               "scores against the gold file (evaluate)"),
     "run-notebook": ("huayu.notebook.runner", "run analysis notebooks through papermill (--jobs at a time) and publish "
                                      "their figures"),
     "manifest": ("huayu.notebook.provenance", "merge the per-notebook provenance records into figures/MANIFEST.csv"),

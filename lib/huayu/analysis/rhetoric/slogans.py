@@ -4,7 +4,7 @@ A *slogan* here is the content of a quotation (Chinese “…”, ‘…’, 「
 between ``min_chars`` and ``max_chars`` characters long and holds no clause punctuation (,。!?;:), so a
 quoted sentence (“城,所以盛民也。”) is not a slogan but an enumeration (“盯、拼、抢”) is. Quoted numbered
 formulas and codes (“两个维护”, “1168”) are slogans too; the column ``formula_kind`` says so
-(:mod:`huayu.analysis.rhetoric.formulas`). Quotation marks in Chinese official writing mark set phrases, slogans and
+(:mod:`huayu.pipeline.segment.formulas`). Quotation marks in Chinese official writing mark set phrases, slogans and
 special terms (GB/T 15834-2011 《标点符号用法》 §4.1.3.2: 标示需要着重论述或强调的内容, 具有特殊含义的词语).
 
 Frequency is the number of occurrences; ``n_docs`` the number of documents; a slogan is *shared* when
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import ParameterError, check_columns, check_int
-from huayu.analysis.rhetoric.formulas import _CLAUSE_PUNCT, _QUOTE_PATTERNS, formula_spans, normalize_formula
+from huayu.pipeline.segment.formulas import _CLAUSE_PUNCT, _QUOTE_PATTERNS, formula_spans, normalize_formula
 
 __all__ = ["quotations", "slogan_table", "slogan_frequencies", "shared_slogans", "slogan_counts"]
 
@@ -44,7 +44,7 @@ def slogan_table(documents: pd.DataFrame, sentences: pd.DataFrame | None = None,
 
     Columns: ``doc_id, sent_id`` (-1 without ``sentences``), ``char_start, char_end`` (offsets of the
     content in the document text), ``slogan``, ``n_chars``, ``formula_kind`` (``numbered``, ``coded`` or
-    empty), ``normalized`` (for formulas the numerals as digits, :func:`huayu.analysis.rhetoric.formulas.normalize_formula`;
+    empty), ``normalized`` (for formulas the numerals as digits, :func:`huayu.pipeline.segment.formulas.normalize_formula`;
     otherwise the slogan itself).
     """
     check_columns("documents", documents, ["doc_id", "text"])

@@ -1,0 +1,122 @@
+"""Settings of the segmentation stage: :class:`SegmentSettings`, from keyword arguments or a mapping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from huayu.checks import ParameterError
+from huayu.paths import DICTIONARIES, resolve
+
+__all__ = ["SegmentSettings"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class SegmentSettings:
+    """Every setting of the segmentation stage.
+
+    user_dict : jieba user dictionary (``word freq tag`` lines); ``None`` = jieba's dictionary only.
+    stopwords : stopword list (one word per line); ``None`` = no token is marked ``is_stop``.
+    keep_formulas : keep numbered formulas and quoted slogans as single tokens (``is_formula``).
+    max_slogan_chars : longest quotation (characters) kept as one slogan token (at least 2).
+    hmm : let jieba's HMM join unknown character runs into words (jieba's default).
+    workers : processes for large inputs; 0 = one per available core.
+    """
+
+    user_dict: Path | None = DICTIONARIES / "domain_dict.txt"
+    stopwords: Path | None = DICTIONARIES / "stopwords_zh.txt"
+    keep_formulas: bool = True
+    max_slogan_chars: int = 8
+    hmm: bool = True
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("user_dict", "stopwords"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, (str, os.PathLike)):
+                raise ParameterError(f"{name}={value!r} must be a file path or None")
+            path = resolve(value)
+            if not path.is_file():
+                raise ParameterError(f"{name}={str(value)!r}: the file {path} does not exist")
+            object.__setattr__(self, name, path)
+        for name in ("keep_formulas", "hmm"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(f"{name}={getattr(self, name)!r} must be True or False")
+        for name, minimum in (("max_slogan_chars", 2), ("workers", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ParameterError(f"{name}={value!r} must be an integer")
+            if value < minimum:
+                raise ParameterError(f"{name}={value} must be at least {minimum}")
+            object.__setattr__(self, name, int(value))
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any] | None) -> SegmentSettings:
+        """Settings from a mapping (e.g. ``--set KEY=VALUE`` pairs or a YAML block).
+
+        Unknown names are an error that lists the valid ones; string values are converted
+        (``"true"``/``"false"``, integers, paths; ``"none"`` or ``""`` for no file).
+        """
+        mapping = dict(mapping or {})
+        valid = cls.names()
+        unknown = sorted(k for k in mapping if k not in valid)
+        if unknown:
+            raise ParameterError(f"unknown segmentation setting(s) {', '.join(map(repr, unknown))}; "
+                                 f"valid settings: {', '.join(valid)}")
+        kwargs: dict[str, Any] = {}
+        for key, value in mapping.items():
+            if isinstance(value, str):
+                text = value.strip()
+                if key in ("user_dict", "stopwords"):
+                    value = None if text.lower() in ("", "none", "null") else text
+                elif key in ("keep_formulas", "hmm"):
+                    if text.lower() not in _TRUE | _FALSE:
+                        raise ParameterError(f"{key}={value!r} must be true or false")
+                    value = text.lower() in _TRUE
+                else:
+                    try:
+                        value = int(text)
+                    except ValueError:
+                        raise ParameterError(f"{key}={value!r} must be an integer") from None
+            kwargs[key] = value
+        return cls(**kwargs)
+
+    def n_workers(self) -> int:
+        if self.workers:
+            return self.workers
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not Linux
+            return max(1, os.cpu_count() or 1)
+
+    def output_settings(self) -> dict[str, Any]:
+        """The settings that change the tokens table (``workers`` does not)."""
+        return {"keep_formulas": self.keep_formulas, "max_slogan_chars": self.max_slogan_chars, "hmm": self.hmm,
+                "user_dict": None if self.user_dict is None else self.user_dict.name,
+                "stopwords": None if self.stopwords is None else self.stopwords.name}
+
+
+
+def _check_settings(settings: Any) -> SegmentSettings:
+    if settings is None:
+        return SegmentSettings()
+    if isinstance(settings, SegmentSettings):
+        return settings
+    if isinstance(settings, Mapping):
+        return SegmentSettings.from_mapping(settings)
+    raise ParameterError(f"settings must be a SegmentSettings or a mapping, got {type(settings).__name__}")
+
