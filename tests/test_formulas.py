@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.rhetoric.formulas import formula_summary, formula_table, formulas_by_document, shared_formulas
 from huayu.pipeline.segment.formulas import (FormulaLexicon, FormulaSpan, formula_offsets, formula_spans,
                                              load_formula_lexicon, normalize_formula)

@@ -30,7 +30,7 @@ def test_rhetoric_figures(ctx):
 
     docs, tokens = ctx.documents_table, ctx.tokens
     table = formulas.formula_table(docs)
-    rhetoric.plot_presence(ctx, formulas.formulas_by_document(table, by="surface"), name="formulas",
+    rhetoric.plot_presence(ctx, formulas.formulas_by_document(table, form="surface"), name="formulas",
                            title_zh="数字式提法", title_en="Numbered formulas")
     st = slogans.slogan_table(docs)
     rhetoric.plot_presence(ctx, slogans.slogan_counts(st), name="slogans", title_zh="口号", title_en="Slogans")

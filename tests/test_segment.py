@@ -19,7 +19,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from huayu.pipeline import segment as S
 from huayu.pipeline.segment import cache, dictionaries, engine, segmenter
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.paths import DICTIONARIES, ROOT, cache_dir
 
 GOLD = ROOT / "tests" / "gold" / "segmentation_gold.txt"

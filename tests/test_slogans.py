@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.analysis.rhetoric.slogans import quotations, shared_slogans, slogan_counts, slogan_frequencies, slogan_table
 
 DOCS = pd.DataFrame({

@@ -206,14 +206,14 @@ def group_labels(documents_table: pd.DataFrame, by: str) -> pd.Series:
     ``admin_level`` …), ``"doc_id"`` itself, or ``"year"``: the first four characters of ``date``
     (``"unknown"`` where the date is empty). Missing values become ``"unknown"``.
     """
-    check_columns("documents", documents_table, ["doc_id"])
+    check_columns("documents_table", documents_table, ["doc_id"])
     valid = [c for c in documents_table.columns if c != "text"]
     valid += [c for c in DERIVED_COLUMNS if c not in valid]
     if not isinstance(by, str) or by not in valid:
         raise ParameterError(f"by={by!r} is not a column to group documents by; valid values: "
                              + ", ".join(repr(v) for v in valid))
     if by == "year" and "year" not in documents_table.columns:
-        check_columns("documents", documents_table, ["date"])
+        check_columns("documents_table", documents_table, ["date"])
         dates = documents_table["date"].astype("str")
         values = dates.str.slice(0, 4).where(dates.str.match(r"\d{4}").fillna(False).astype(bool))
     else:

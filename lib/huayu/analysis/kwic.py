@@ -141,7 +141,7 @@ def kwic(tokens: pd.DataFrame, documents_table: pd.DataFrame, pattern: str, *, m
     if not isinstance(pattern, str) or not pattern.strip():
         raise ParameterError("pattern is empty; give a word (e.g. '发展'), a phrase ('高质量 发展') or a regex")
     check_columns("tokens", tokens, ["doc_id", "token", "char_start", "char_end"])
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     texts = pd.Series(documents_table["text"].astype("str").to_numpy(), index=documents_table["doc_id"].astype("str"))
     all_docs = list(texts.index)
     if doc_ids is not None:

@@ -108,7 +108,7 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     internal : also report reuse within a document.
     progress : show a tqdm bar while hashing documents.
     """
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     n = check_int("n", n, minimum=2)
     if min_chars is None:
         min_chars = n
@@ -263,7 +263,7 @@ def share_matrix(passages: pd.DataFrame, documents_table: pd.DataFrame) -> pd.Da
     order of ``documents_table``; see the module docstring for the formula."""
     check_columns("passages", passages, ["doc_a", "doc_b", "stripped_start_a", "stripped_end_a",
                                          "stripped_start_b", "stripped_end_b"])
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     ids = [str(d) for d in documents_table["doc_id"]]
     lengths = _stripped_lengths(documents_table, passages)
     mat = pd.DataFrame(0.0, index=pd.Index(ids, name="doc_id"), columns=pd.Index(ids, name="shared_with"))
@@ -281,7 +281,7 @@ def coverage(passages: pd.DataFrame, documents_table: pd.DataFrame, *, baseline:
     with at least one *other* document), ``internal`` (share in a passage repeated within it) and, with
     ``baseline`` (a doc_id such as the template), ``shared_baseline`` and ``shared_other`` (shared with
     any other document except the baseline)."""
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     ids = [str(d) for d in documents_table["doc_id"]]
     if baseline is not None and baseline not in ids:
         raise ParameterError(f"baseline={baseline!r} is not a doc_id of documents; valid values: {', '.join(ids)}")

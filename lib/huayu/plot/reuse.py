@@ -49,7 +49,7 @@ def plot_reuse_map(ctx, passages: pd.DataFrame, documents_table: pd.DataFrame, *
     """Where the shared passages lie: one panel per document (x = position in its text, 0–1), one row
     per partner document (itself for internal reuse); a bar marks each passage, coloured by the partner."""
     check_columns("passages", passages, ["doc_a", "doc_b", "start_a", "end_a", "start_b", "end_b"])
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     docs = _doc_order(ctx, documents_table["doc_id"])
     lengths = dict(zip(documents_table["doc_id"].astype(str), documents_table["text"].astype(str).str.len()))
     sides = pd.concat([

@@ -91,7 +91,7 @@ def plot_outline(ctx, outline: pd.DataFrame, documents_table: pd.DataFrame, *, n
     A document without ordinal markers is shown with an empty panel and a note.
     """
     check_columns("outline", outline, ["doc_id", "level", "marker", "number", "char_start", "char_end"])
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     docs = _doc_order(ctx, documents_table["doc_id"])
     lengths = dict(zip(documents_table["doc_id"].astype(str), documents_table["text"].astype(str).str.len()))
     max_level = int(outline["level"].max()) if len(outline) else 1

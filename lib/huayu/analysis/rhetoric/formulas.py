@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns, check_int
+from huayu.checks import check_columns, check_int
+from huayu.errors import ParameterError
 from huayu.pipeline.segment.formulas import KINDS, formula_spans, normalize_formula
 
 __all__ = ["formula_table", "formulas_by_document", "shared_formulas", "formula_summary"]
@@ -20,24 +21,24 @@ __all__ = ["formula_table", "formulas_by_document", "shared_formulas", "formula_
 _TABLE_COLUMNS = ["doc_id", "sent_id", "char_start", "char_end", "surface", "normalized", "kind", "sentence"]
 
 
-def formula_table(documents: pd.DataFrame, sentences: pd.DataFrame | None = None, *,
+def formula_table(documents_table: pd.DataFrame, sentences: pd.DataFrame | None = None, *,
                   kinds: tuple[str, ...] | list[str] = ("numbered", "coded"),
                   max_slogan_chars: int = 8) -> pd.DataFrame:
     """Every formula occurrence with its document, sentence and offsets.
 
-    ``documents`` needs ``doc_id`` and ``text`` (the cleaned text; offsets index it). With ``sentences``
+    ``documents_table`` needs ``doc_id`` and ``text`` (the cleaned text; offsets index it). With ``sentences``
     (``doc_id, sent_id, char_start, char_end, text``) each formula gets the ``sent_id`` and text of the
     sentence containing its start (``np.searchsorted`` on the sentence starts); otherwise ``sent_id`` is
     -1 and ``sentence`` empty. Columns: ``doc_id, sent_id, char_start, char_end, surface, normalized,
     kind, sentence``; rows in document order, then offset.
     """
-    check_columns("documents", documents, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     kinds = list(kinds)
     bad = [k for k in kinds if k not in KINDS]
     if bad or not kinds:
         raise ParameterError(f"kinds={kinds!r}: give one or more of {', '.join(KINDS)}")
     rows = []
-    for doc_id, text in zip(documents["doc_id"], documents["text"]):
+    for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):
         for s in formula_spans(str(text), max_slogan_chars=max_slogan_chars, include_slogans="slogan" in kinds):
             if s.kind in kinds:
                 rows.append((str(doc_id), s.start, s.end, s.surface, s.kind))
@@ -64,18 +65,18 @@ def formula_table(documents: pd.DataFrame, sentences: pd.DataFrame | None = None
     return out[_TABLE_COLUMNS].reset_index(drop=True)
 
 
-def formulas_by_document(table: pd.DataFrame, *, by: str = "normalized") -> pd.DataFrame:
-    """Counts of each formula (rows, by ``normalized`` form or ``surface``) in each document (columns).
+def formulas_by_document(table: pd.DataFrame, *, form: str = "normalized") -> pd.DataFrame:
+    """Counts of each formula (rows: ``form`` = ``"normalized"`` or ``"surface"``) in each document (columns).
 
     Documents keep the order of their first appearance in ``table``.
     """
-    check_columns("table", table, ["doc_id", by] if by in ("normalized", "surface") else ["doc_id"])
-    if by not in ("normalized", "surface"):
-        raise ParameterError(f"by={by!r} is not valid; valid values: 'normalized', 'surface'")
+    check_columns("table", table, ["doc_id", form] if form in ("normalized", "surface") else ["doc_id"])
+    if form not in ("normalized", "surface"):
+        raise ParameterError(f"form={form!r} is not valid; valid values: 'normalized', 'surface'")
     docs = list(dict.fromkeys(table["doc_id"]))
-    counts = pd.crosstab(table[by], table["doc_id"]).reindex(columns=docs, fill_value=0)
+    counts = pd.crosstab(table[form], table["doc_id"]).reindex(columns=docs, fill_value=0)
     counts.columns.name = "doc_id"
-    counts.index.name = by
+    counts.index.name = form
     return counts.astype("int64")
 
 
@@ -102,14 +103,14 @@ def shared_formulas(table: pd.DataFrame, *, min_docs: int = 2) -> pd.DataFrame:
         drop=True)
 
 
-def formula_summary(table: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+def formula_summary(table: pd.DataFrame, documents_table: pd.DataFrame) -> pd.DataFrame:
     """One row per document: ``n_occurrences``, ``n_distinct`` (normalised forms), ``n_numbered``,
     ``n_coded``, ``n_shared`` (distinct formulas also used by another document) and
     ``per_10k_chars`` = 10,000 × occurrences / characters of the cleaned text. Documents without any
-    formula are listed with zeros, in the order of ``documents``."""
+    formula are listed with zeros, in the order of ``documents_table``."""
     check_columns("table", table, ["doc_id", "normalized", "kind"])
-    check_columns("documents", documents, ["doc_id", "text"])
-    ids = [str(d) for d in documents["doc_id"]]
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
+    ids = [str(d) for d in documents_table["doc_id"]]
     n_docs_of = table.groupby("normalized")["doc_id"].nunique()
     g = table.groupby("doc_id", sort=False)
     out = pd.DataFrame(index=pd.Index(ids, name="doc_id"))
@@ -121,6 +122,6 @@ def formula_summary(table: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFram
     shared = table[table["normalized"].map(n_docs_of) >= 2]
     out["n_shared"] = shared.groupby("doc_id")["normalized"].nunique()
     out = out.fillna(0).astype("int64")
-    chars = pd.Series([len(str(t)) for t in documents["text"]], index=ids)
+    chars = pd.Series([len(str(t)) for t in documents_table["text"]], index=ids)
     out["per_10k_chars"] = 10_000 * out["n_occurrences"] / chars.where(chars > 0)
     return out.reset_index()

@@ -84,7 +84,7 @@ def modality_matches(documents_table: pd.DataFrame, tokens: pd.DataFrame,
     ``documents_table`` gives ``doc_id`` and ``text`` (the cleaned text), ``tokens`` the token table (token
     boundaries and sentence ids). Matching rules: see the module docstring.
     """
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     check_columns("tokens", tokens, ["doc_id", "sent_id", "char_start", "char_end"])
     lex = _lexicon(lexicon)
     category = dict(zip(lex["word"], lex["category"]))

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from huayu.checks import ParameterError, check_columns, check_int
+from huayu.checks import check_columns, check_int
+from huayu.errors import ParameterError
 from huayu.pipeline.segment.formulas import _CLAUSE_PUNCT, _QUOTE_PATTERNS, formula_spans, normalize_formula
 
 __all__ = ["quotations", "slogan_table", "slogan_frequencies", "shared_slogans", "slogan_counts"]
@@ -38,20 +39,20 @@ def quotations(text: str) -> pd.DataFrame:
 _COLUMNS = ["doc_id", "sent_id", "char_start", "char_end", "slogan", "n_chars", "formula_kind", "normalized"]
 
 
-def slogan_table(documents: pd.DataFrame, sentences: pd.DataFrame | None = None, *, min_chars: int = 2,
+def slogan_table(documents_table: pd.DataFrame, sentences: pd.DataFrame | None = None, *, min_chars: int = 2,
                  max_chars: int = 8) -> pd.DataFrame:
-    """Every quoted slogan occurrence in the cleaned ``documents`` (``doc_id``, ``text``).
+    """Every quoted slogan occurrence in the cleaned ``documents_table`` (``doc_id``, ``text``).
 
     Columns: ``doc_id, sent_id`` (-1 without ``sentences``), ``char_start, char_end`` (offsets of the
     content in the document text), ``slogan``, ``n_chars``, ``formula_kind`` (``numbered``, ``coded`` or
     empty), ``normalized`` (for formulas the numerals as digits, :func:`huayu.pipeline.segment.formulas.normalize_formula`;
     otherwise the slogan itself).
     """
-    check_columns("documents", documents, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     min_chars = check_int("min_chars", min_chars, minimum=1)
     max_chars = check_int("max_chars", max_chars, minimum=min_chars)
     rows = []
-    for doc_id, text in zip(documents["doc_id"], documents["text"]):
+    for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):
         text = str(text)
         q = quotations(text)
         if q.empty:

@@ -156,7 +156,7 @@ def outline(documents_table: pd.DataFrame, tokens: pd.DataFrame | None = None, *
     text), ``n_chars``; with ``tokens`` also ``n_tokens`` (word tokens, punctuation excluded, whose start
     lies in the section — :func:`section_tokens`). A document without markers has no rows.
     """
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     max_heading_chars = check_int("max_heading_chars", max_heading_chars, minimum=4)
     rows: list[tuple] = []
     for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):

@@ -88,7 +88,7 @@ def length_summary(lengths: pd.DataFrame, column: str = "n_chars") -> pd.DataFra
 def four_char_shares(documents_table: pd.DataFrame, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per document: ``n_segments, n_4char_segments, share_4char_segments`` and, with ``tokens``,
     ``n_tokens, n_4char_tokens, share_4char_tokens`` (definitions in the module docstring)."""
-    check_columns("documents", documents_table, ["doc_id", "text"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
     segs = documents_table["text"].astype("str").str.findall(rf"{_WORD_CHAR}+")
     seg = pd.DataFrame({"doc_id": documents_table["doc_id"].to_numpy(), "seg": segs.to_numpy()}).explode("seg")
     seg = seg.dropna(subset=["seg"])
@@ -225,7 +225,7 @@ def parallel_runs(tokens: pd.DataFrame, documents_table: pd.DataFrame | None = N
     for c in ("para_id", "n_clauses", "char_start", "char_end"):
         runs[c] = runs[c].astype("int64")
     if documents_table is not None:
-        check_columns("documents", documents_table, ["doc_id", "text"])
+        check_columns("documents_table", documents_table, ["doc_id", "text"])
         texts = dict(zip(documents_table["doc_id"], documents_table["text"].astype("str")))
         runs["text"] = pd.array([texts.get(d, "")[a:b] for d, a, b in
                                  zip(runs["doc_id"], runs["char_start"], runs["char_end"])], dtype="str")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from huayu.outputs import atomic_write, write_json
+from huayu.outputs import atomic_write, sha256_file, write_json
 from huayu.paths import resolve
 from huayu.pipeline.segment import formulas as _finder
 from huayu.pipeline.segment.engine import _SCHEMA, _prepare_sentences, _Sentences, _token_batches
@@ -35,7 +35,7 @@ FINDER_PATH = Path(_finder.__file__).resolve()
 
 
 def _file_sha256(path: Path | None) -> str | None:
-    return None if path is None else hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return None if path is None else sha256_file(path)
 
 
 def _versions() -> dict[str, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from huayu.checks import ParameterError
+from huayu.errors import DictionaryError, ParameterError
 from huayu.paths import resolve
 
 __all__ = ["JIEBA_TAGS", "DictionaryError", "read_user_dict", "read_stopwords"]
@@ -33,9 +33,6 @@ _JOINABLE_WORD = re.compile(f"[{_JOINABLE}]+")
 _NOT_JOINABLE = re.compile(f"[^{_JOINABLE}]")
 _MIN_FLOAT = -3.14e100  # jieba's "impossible" log-probability
 
-
-class DictionaryError(ParameterError):
-    """A dictionary or stopword file is malformed; the message names the file and the line."""
 
 
 def _read_lines(path: Path) -> list[str]:

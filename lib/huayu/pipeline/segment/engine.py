@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from huayu.checks import ParameterError, check_columns
+from huayu.checks import check_columns
+from huayu.errors import ParameterError
 from huayu.pipeline.segment.segmenter import Segmenter, get_segmenter
 from huayu.pipeline.segment.settings import SegmentSettings, _check_settings
 

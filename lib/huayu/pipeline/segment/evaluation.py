@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.paths import resolve
 from huayu.pipeline.segment.dictionaries import DictionaryError, _read_lines
 

@@ -54,7 +54,8 @@ from pathlib import Path
 
 import cn2an
 
-from huayu.checks import ParameterError, check_int
+from huayu.checks import check_int
+from huayu.errors import ParameterError
 from huayu.paths import DICTIONARIES
 
 __all__ = [

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from huayu.checks import ParameterError
+from huayu.errors import ParameterError
 from huayu.paths import DICTIONARIES, resolve
 
 __all__ = ["SegmentSettings"]
