@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from huayu.schema import DOCUMENTS, TOKENS
+
 PUNCT = set("，。、；：！？“”（）,.;:!?")
 STOP = {"的", "了", "和", "是", "在"}
 
@@ -25,17 +27,14 @@ def make_tokens(docs: dict[str, list[list[str]]]) -> pd.DataFrame:
                 offset += len(word)
                 index += 1
             offset += 1  # the "\n" between paragraphs
-    df = pd.DataFrame(rows, columns=["doc_id", "para_id", "sent_id", "token_index", "char_start", "char_end",
-                                     "token"])
-    for col in ("para_id", "sent_id", "token_index", "char_start", "char_end"):
-        df[col] = df[col].astype(np.int64)
+    df = pd.DataFrame(rows, columns=TOKENS.names[:7])
     df["doc_id"] = df["doc_id"].astype("str")
     df["token"] = df["token"].astype("str")
     df["pos"] = pd.Series(np.where(df["token"].isin(PUNCT), "x", "n"), dtype="str")
     df["is_stop"] = df["token"].isin(STOP)
     df["is_punct"] = df["token"].isin(PUNCT)
     df["is_formula"] = False
-    return df
+    return TOKENS.conform(df[TOKENS.names])
 
 
 def make_documents(docs: dict[str, list[list[str]]], dates: dict[str, str] | None = None,
@@ -50,7 +49,6 @@ def make_documents(docs: dict[str, list[list[str]]], dates: dict[str, str] | Non
         rows.append({"doc_id": doc_id, "place_zh": zh, "place_en": en, "date": dates.get(doc_id, ""),
                      "n_chars_raw": len(text) + 10, "n_chars_clean": len(text),
                      "n_paragraphs": len(paragraphs), "n_sentences": len(paragraphs), "text": text})
-    df = pd.DataFrame(rows)
-    for col in ("n_chars_raw", "n_chars_clean", "n_paragraphs", "n_sentences"):
-        df[col] = df[col].astype(np.int64)
-    return df
+    df = pd.DataFrame(rows).assign(encoding="utf-8", script="simplified", converted_to_simplified=False,
+                                   n_removals=0)
+    return DOCUMENTS.conform(df)

@@ -8,6 +8,7 @@ Every class is a :class:`ValueError`, so the command line (:mod:`huayu.cli`) rep
 * :class:`DictionaryError` — a data file of ``data/dictionaries/`` is malformed (user dictionary, stopwords,
   boilerplate rules: :class:`RuleError`, glossary: :class:`GlossaryError`, lexicons).
 * :class:`CorpusError` — the corpus (texts + ``metadata.csv``) has problems; it lists every one.
+* :class:`TableError` — a stage table does not match its declaration in :mod:`huayu.schema`.
 * :class:`FontError` — no installed font covers the glyphs a figure needs.
 * :class:`ManifestError` — ``figures/MANIFEST.csv`` cannot be built (a missing or changed output).
 """
@@ -43,6 +44,15 @@ class CorpusError(ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"corpus {corpus_dir} has {len(self.problems)} problem(s); nothing was written:\n{lines}")
+
+
+class TableError(ValueError):
+    """A stage table does not match :mod:`huayu.schema` (written by another version, or edited by hand)."""
+
+    def __init__(self, path: str | os.PathLike[str], problems: Sequence[str]):
+        self.path = path
+        self.problems = list(problems)
+        super().__init__(f"{path}: " + "; ".join(self.problems) + " — re-run `make prepare` to rebuild it")
 
 
 class FontError(ValueError):

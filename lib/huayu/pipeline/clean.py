@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from huayu import schema
 from huayu.errors import RuleError
 from huayu.paths import DICTIONARIES
 
@@ -294,9 +295,9 @@ def split_sentences(paragraph: str) -> list[tuple[int, int]]:
     return out
 
 
-PARAGRAPH_COLUMNS = ["doc_id", "para_id", "char_start", "char_end", "raw_char_start", "text"]
-SENTENCE_COLUMNS = ["doc_id", "para_id", "sent_id", "char_start", "char_end", "text"]
-LOG_COLUMNS = ["doc_id", "rule", "removed_text", "raw_char_start", "raw_char_end"]
+PARAGRAPH_COLUMNS = schema.PARAGRAPHS.names
+SENTENCE_COLUMNS = schema.SENTENCES.names
+LOG_COLUMNS = schema.CLEANING_LOG.names
 
 
 def document_tables(doc: CleanDocument) -> tuple[list[tuple], list[tuple], list[tuple]]:

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from huayu import schema
 from huayu.pipeline import clean as clean_stage
 from huayu.pipeline.corpus import Corpus, load_corpus
 from huayu.outputs import write_all, write_csv, write_json, write_parquet, write_text
@@ -80,16 +81,10 @@ def clean_corpus(corpus: Corpus, *, rules: list[clean_stage.Rule] | None = None,
     documents["text"] = texts
     tables = {
         "documents": documents,
-        "paragraphs": pd.DataFrame(paragraphs, columns=clean_stage.PARAGRAPH_COLUMNS),
-        "sentences": pd.DataFrame(sentences, columns=clean_stage.SENTENCE_COLUMNS),
-        "cleaning_log": pd.DataFrame(removals, columns=clean_stage.LOG_COLUMNS),
+        "paragraphs": schema.PARAGRAPHS.conform(pd.DataFrame(paragraphs, columns=schema.PARAGRAPHS.names)),
+        "sentences": schema.SENTENCES.conform(pd.DataFrame(sentences, columns=schema.SENTENCES.names)),
+        "cleaning_log": schema.CLEANING_LOG.conform(pd.DataFrame(removals, columns=schema.CLEANING_LOG.names)),
     }
-    for name in ("paragraphs", "sentences"):
-        for col in ("para_id", "sent_id", "char_start", "char_end", "raw_char_start"):
-            if col in tables[name]:
-                tables[name][col] = tables[name][col].astype("int64")
-    for col in ("raw_char_start", "raw_char_end"):
-        tables["cleaning_log"][col] = tables["cleaning_log"][col].astype("int64")
     return tables
 
 

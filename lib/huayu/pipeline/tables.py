@@ -1,7 +1,8 @@
-"""Readers for the stage tables (schemas in ``lib/README.md``).
+"""Readers for the stage tables (columns and dtypes in :mod:`huayu.schema`, meanings in ``lib/README.md``).
 
 Every analysis reads its input through these, so a missing table gives one message that says which
-command makes it, instead of a pyarrow traceback.
+command makes it, instead of a pyarrow traceback, and a table that does not match its schema (written by
+an older version, or edited by hand) is a :class:`huayu.errors.TableError` naming the file and the column.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from huayu import schema
 from huayu.paths import resolve
 
 
@@ -17,7 +19,7 @@ def _read(folder: str | Path, name: str, maker: str) -> pd.DataFrame:
     path = resolve(folder) / name
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: run `{maker}` first")
-    return pd.read_parquet(path)
+    return schema.TABLES[name.removesuffix(".parquet")].validate(pd.read_parquet(path), path)
 
 
 def read_documents(interim_dir: str | Path = "data/interim") -> pd.DataFrame:

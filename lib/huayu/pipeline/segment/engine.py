@@ -25,13 +25,13 @@ import pyarrow.compute as pc
 from huayu.checks import check_columns
 from huayu.errors import ParameterError
 from huayu.pipeline.segment.segmenter import Segmenter, get_segmenter
+from huayu.schema import SENTENCES, TOKENS
 from huayu.pipeline.segment.settings import SegmentSettings, _check_settings
 
 __all__ = ["TOKEN_COLUMNS", "SENTENCE_COLUMNS", "segment_sentences", "segment_texts"]
 
-TOKEN_COLUMNS = ["doc_id", "para_id", "sent_id", "token_index", "char_start", "char_end", "token", "pos",
-                 "is_stop", "is_punct", "is_formula"]
-SENTENCE_COLUMNS = ["doc_id", "para_id", "sent_id", "char_start", "char_end", "text"]
+TOKEN_COLUMNS = TOKENS.names
+SENTENCE_COLUMNS = SENTENCES.names
 
 _PARALLEL_MIN_CHARS = 300_000
 _CHUNK_CHARS = 65_536
@@ -343,12 +343,9 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _empty_tokens() -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series([], dtype="int64") for c in TOKEN_COLUMNS})
-    for c in ("doc_id", "token", "pos"):
-        df[c] = df[c].astype(_STR)
-    for c in ("is_stop", "is_punct", "is_formula"):
-        df[c] = df[c].astype(bool)
-    return df
+    """An empty tokens table with the dtypes of :data:`huayu.schema.TOKENS` (strings as Arrow strings)."""
+    return pd.DataFrame({c: pd.Series([], dtype=_STR if kind == "string" else kind)
+                         for c, kind in TOKENS.columns.items()})
 
 
 #: The tokens table's Arrow schema, with the pandas metadata that restores its dtypes when read.
