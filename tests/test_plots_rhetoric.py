@@ -26,21 +26,25 @@ def test_rhetoric_figures(ctx):
     from _stats_plots import written
 
     from huayu.analysis.rhetoric import formulas, modality, slogans, structure, style
-    from huayu.plot import rhetoric
+    from huayu.plot.rhetoric import formulas as formula_plots
+    from huayu.plot.rhetoric import modality as modality_plots
+    from huayu.plot.rhetoric import slogans as slogan_plots
+    from huayu.plot.rhetoric import structure as structure_plots
+    from huayu.plot.rhetoric import style as style_plots
 
     docs, tokens = ctx.documents_table, ctx.tokens
     table = formulas.formula_table(docs)
-    rhetoric.plot_presence(ctx, formulas.formulas_by_document(table, form="surface"), name="formulas",
-                           title_zh="数字式提法", title_en="Numbered formulas")
+    formula_plots.plot_presence(ctx, formulas.formulas_by_document(table, form="surface"), name="formulas",
+                                title_zh="数字式提法", title_en="Numbered formulas")
     st = slogans.slogan_table(docs)
-    rhetoric.plot_presence(ctx, slogans.slogan_counts(st), name="slogans", title_zh="口号", title_en="Slogans")
-    rhetoric.plot_slogan_lengths(ctx, st)
-    rhetoric.plot_outline(ctx, structure.outline(docs, tokens), docs)
+    formula_plots.plot_presence(ctx, slogans.slogan_counts(st), name="slogans", title_zh="口号", title_en="Slogans")
+    slogan_plots.plot_slogan_lengths(ctx, st)
+    structure_plots.plot_outline(ctx, structure.outline(docs, tokens), docs)
     rates = modality.modality_rates(modality.modality_matches(docs, tokens), tokens, n_boot=50)
-    rhetoric.plot_modality(ctx, rates)
+    modality_plots.plot_modality(ctx, rates)
     sentences = tokens.groupby(["doc_id", "sent_id"], sort=False)["token"].agg("".join).rename("text").reset_index()
-    rhetoric.plot_sentence_lengths(ctx, style.sentence_lengths(sentences, tokens))
-    rhetoric.plot_style_measures(ctx, style.four_char_shares(docs, tokens), style.parallelism_summary(tokens))
+    style_plots.plot_sentence_lengths(ctx, style.sentence_lengths(sentences, tokens))
+    style_plots.plot_style_measures(ctx, style.four_char_shares(docs, tokens), style.parallelism_summary(tokens))
     for name in ("formulas", "slogans", "slogan-lengths", "outline", "modality", "sentence-lengths", "style"):
         assert written(ctx, name) == [f"{name}.csv", f"{name}.png"]
 
@@ -66,9 +70,9 @@ def test_reuse_figures(ctx):
 
 def test_empty_inputs_raise_clear_errors(ctx):
     from huayu.plot import reuse as reuse_plots
-    from huayu.plot import rhetoric
+    from huayu.plot.rhetoric import formulas as formula_plots
 
     with pytest.raises(ValueError, match="nothing to draw"):
-        rhetoric.plot_presence(ctx, pd.DataFrame(), name="x", title_zh="x", title_en="x")
+        formula_plots.plot_presence(ctx, pd.DataFrame(), name="x", title_zh="x", title_en="x")
     with pytest.raises(ValueError, match="matrix is empty"):
         reuse_plots.plot_share_matrix(ctx, pd.DataFrame())

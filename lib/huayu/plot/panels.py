@@ -10,7 +10,7 @@ import math
 
 from huayu.analysis.dfm import UNIT_SEPARATOR
 
-__all__ = ["facet_axes", "unit_label", "doc_color", "unit_document", "term_label", "NEUTRAL"]
+__all__ = ["facet_axes", "unit_label", "doc_color", "doc_order", "is_zh", "unit_document", "term_label", "NEUTRAL"]
 
 #: Colour of a unit that is not a document (a group of documents).
 NEUTRAL = "0.45"
@@ -68,3 +68,16 @@ def doc_color(ctx, unit: str):
 def term_label(ctx, term: str) -> str:
     """A term in the figure's language (``ctx.label.term``: glossary, then pinyin, for ``lang="en"``)."""
     return ctx.label.term(str(term))
+
+
+def is_zh(ctx) -> bool:
+    """Whether the figure's labels are Chinese (``ctx.lang``, else what ``ctx.label.text`` picks)."""
+    lang = getattr(ctx, "lang", None)
+    return lang == "zh" if lang else ctx.label.text(zh="zh", en="en") == "zh"
+
+
+def doc_order(ctx, doc_ids) -> list[str]:
+    """``doc_ids`` (distinct, as strings) in the order of the context's document colours (corpus order)."""
+    known = list(getattr(ctx, "doc_colors", {}) or {})
+    docs = list(dict.fromkeys(str(d) for d in doc_ids))
+    return sorted(docs, key=lambda d: known.index(d) if d in known else len(known))

@@ -12,8 +12,7 @@ import pandas as pd
 
 from huayu.checks import check_columns
 from huayu.errors import ParameterError
-from huayu.plot.panels import doc_color, facet_axes, unit_label
-from huayu.plot.rhetoric import _doc_order
+from huayu.plot.panels import doc_color, doc_order, facet_axes, unit_label
 
 __all__ = ["plot_share_matrix", "plot_reuse_map", "plot_reuse_coverage"]
 
@@ -25,7 +24,7 @@ def plot_share_matrix(ctx, matrix: pd.DataFrame, *, name: str = "reuse-matrix"):
 
     if not isinstance(matrix, pd.DataFrame) or matrix.empty:
         raise ParameterError("matrix is empty: compute it with huayu.analysis.reuse.share_matrix first")
-    docs = _doc_order(ctx, matrix.index)
+    docs = doc_order(ctx, matrix.index)
     m = matrix.reindex(index=docs, columns=docs)
     labels = [unit_label(ctx, d) for d in docs]
     fig, ax = ctx.figure(width="single", height=0.9 + 0.5 * len(docs))
@@ -50,7 +49,7 @@ def plot_reuse_map(ctx, passages: pd.DataFrame, documents_table: pd.DataFrame, *
     per partner document (itself for internal reuse); a bar marks each passage, coloured by the partner."""
     check_columns("passages", passages, ["doc_a", "doc_b", "start_a", "end_a", "start_b", "end_b"])
     check_columns("documents_table", documents_table, ["doc_id", "text"])
-    docs = _doc_order(ctx, documents_table["doc_id"])
+    docs = doc_order(ctx, documents_table["doc_id"])
     lengths = dict(zip(documents_table["doc_id"].astype(str), documents_table["text"].astype(str).str.len()))
     sides = pd.concat([
         pd.DataFrame({"doc": passages["doc_a"], "partner": passages["doc_b"], "start": passages["start_a"],
@@ -86,7 +85,7 @@ def plot_reuse_coverage(ctx, cov: pd.DataFrame, *, name: str = "reuse-coverage")
     """Per document: the share of its text shared with the baseline (template), with the other
     documents, and repeated within itself (:func:`huayu.analysis.reuse.coverage` with ``baseline``)."""
     check_columns("cov", cov, ["doc_id", "shared_baseline", "shared_other", "internal"])
-    docs = _doc_order(ctx, cov["doc_id"])
+    docs = doc_order(ctx, cov["doc_id"])
     t = cov.set_index("doc_id").reindex(docs)
     measures = [("shared_baseline", "与模板共享", "shared with the template", "0.35"),
                 ("shared_other", "与其他地方共享", "shared with other places", "#4c72b0"),

@@ -1,0 +1,1 @@
+"""Figures of the rhetoric notebook (07), one module per analysis of :mod:`huayu.analysis.rhetoric`."""

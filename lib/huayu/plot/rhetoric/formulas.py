@@ -1,0 +1,60 @@
+"""Figures of formulas (notebook 07): which documents use which numbered formula or slogan (a dot chart).
+
+Each function draws one figure through a :class:`huayu.notebook.context.NotebookContext` (``ctx``: house style,
+CJK font, zh/en labels, one colour per place), saves it with the table it is drawn from (``ctx.save``)
+and returns the figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from huayu.checks import check_int
+from huayu.errors import ParameterError
+from huayu.plot.panels import doc_color, doc_order, unit_label
+
+__all__ = ["plot_presence"]
+
+
+def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_en: str, max_rows: int = 40):
+    """Items (rows: formulas or slogans) × documents (columns): a dot where a document uses the item,
+    its size the number of occurrences, its colour the document's place.
+
+    ``counts`` is an item × doc_id count table (:func:`huayu.analysis.rhetoric.formulas.formulas_by_document` or the
+    document columns of :func:`huayu.analysis.rhetoric.slogans.slogan_frequencies` indexed by slogan). Rows are sorted by
+    the number of documents, then by the first document that uses them (so each place's own items stand
+    together), then total occurrences; at most ``max_rows`` are drawn (the saved table holds the drawn rows).
+    """
+    max_rows = check_int("max_rows", max_rows, minimum=1)
+    if not isinstance(counts, pd.DataFrame) or counts.empty:
+        raise ParameterError("counts is empty: there is nothing to draw (no formula or slogan was found)")
+    counts = counts.astype("int64")
+    docs = doc_order(ctx, counts.columns)
+    counts = counts[docs]
+    present = counts.to_numpy() > 0
+    order = pd.DataFrame({"n_docs": present.sum(axis=1), "total": counts.sum(axis=1).to_numpy(),
+                          "first_doc": present.argmax(axis=1), "item": counts.index.astype(str)}, index=counts.index)
+    order = order.sort_values(["n_docs", "first_doc", "total", "item"], ascending=[False, True, False, True],
+                              kind="mergesort")
+    shown = counts.loc[order.index[:max_rows]]
+    n_rows = len(shown)
+    fig, ax = ctx.figure(width="double", height=1.2 + 0.2 * n_rows)
+    ys, xs = np.nonzero(shown.to_numpy() > 0)
+    vals = shown.to_numpy()[ys, xs]
+    colors = [doc_color(ctx, docs[x]) for x in xs]
+    ax.scatter(xs, ys, s=28 + 22 * np.sqrt(vals), c=colors, edgecolors="0.25", linewidths=0.4, zorder=3)
+    for x, y, v in zip(xs, ys, vals, strict=True):
+        if v > 1:
+            ax.annotate(str(v), (x, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize="x-small")
+    ax.set_xticks(range(len(docs)), [unit_label(ctx, d) for d in docs], rotation=30, ha="right")
+    ax.set_yticks(range(n_rows), [ctx.label.term(str(t)) for t in shown.index], fontsize="small")
+    ax.set_xlim(-0.6, len(docs) - 0.4)
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    ax.grid(True, axis="both", color="0.9", lw=0.5)
+    ax.set_title(ctx.label.text(zh=title_zh, en=title_en), fontsize="medium")
+    table = shown.copy()
+    table.insert(0, "n_docs", order.loc[shown.index, "n_docs"].to_numpy())
+    table.index.name = counts.index.name or "item"
+    ctx.save(fig, name, table=table.reset_index())
+    return fig
