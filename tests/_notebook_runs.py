@@ -8,7 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from huayu.paths import ROOT
+
+REPO = ROOT
 HEAVY_IMPORTS = ("jieba", "rjieba", "huayu.pipeline.segment", "huayu.pipeline.prepare")
 
 

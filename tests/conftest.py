@@ -13,10 +13,12 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from huayu.paths import ROOT
+
 matplotlib.use("Agg")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 FIXTURES = REPO / "tests" / "fixtures"
 
 

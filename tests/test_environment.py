@@ -7,7 +7,9 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+from huayu.paths import ROOT
+
+REPO = ROOT
 
 
 def _pins(lines):

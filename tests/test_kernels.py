@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 from huayu.notebook import kernels, runner
+from huayu.paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 
 
 def write_notebook(path: Path, *sources: str) -> Path:

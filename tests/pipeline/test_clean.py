@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huayu.errors import RuleError
+from huayu.paths import ROOT
 from huayu.pipeline.clean import (clean_document, document_tables, load_rules, normalise, normalise_text,
                          split_sentences)
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 META = pd.read_csv(REPO / "data" / "metadata.csv", dtype=str, keep_default_na=False)
 RULES = load_rules()
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from huayu.paths import ROOT
+
+REPO = ROOT
 FIXTURES = REPO / "tests" / "fixtures"
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from huayu.paths import ROOT
 from huayu.plot import labels
 from huayu.plot.labels import Labeler, pinyin, read_glossary
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from huayu.errors import ParameterError
 from huayu.analysis.rhetoric.formulas import formula_summary, formula_table, formulas_by_document, shared_formulas
+from huayu.paths import ROOT
 from huayu.pipeline.segment.formulas import (FormulaLexicon, FormulaSpan, formula_offsets, formula_spans,
                                              load_formula_lexicon, normalize_formula)
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 GOLD = REPO / "tests" / "gold" / "formulas_gold.csv"
 HELDOUT = REPO / "tests" / "gold" / "formulas_heldout.csv"
 

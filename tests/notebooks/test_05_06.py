@@ -16,7 +16,9 @@ import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
     check_parameters_agree_with_default_yaml, check_structure, run, strict_kernel)
 
-REPO = Path(__file__).resolve().parents[1]
+from huayu.paths import ROOT
+
+REPO = ROOT
 NOTEBOOKS = ["05-keyness", "06-collocations-kwic"]
 FIGURES = {
     "05-keyness": ["keyness-bars", "keyness-by-group", "keyness-bars-group", "dispersion-plot"],

@@ -9,8 +9,9 @@ import pytest
 
 from huayu.pipeline.clean import clean_document
 from huayu.analysis.rhetoric.structure import find_markers, outline, outline_text, section_tokens
+from huayu.paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 
 TEXT = "\n".join([
     "同志们:",

@@ -14,8 +14,9 @@ import nbformat
 import pytest
 
 from huayu.notebook import provenance, runner
+from huayu.paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 
 PARAMETERS = """\
 figures_dir = "figures"

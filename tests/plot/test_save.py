@@ -12,10 +12,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
+from huayu.paths import ROOT
 import huayu.notebook.context  # noqa: F401 — house style
 from huayu.plot import save
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 
 DRAW = """
 import sys

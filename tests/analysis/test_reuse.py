@@ -15,8 +15,9 @@ from huayu.errors import ParameterError
 from huayu.pipeline.clean import clean_document
 from huayu.analysis.reuse import (alignment_table, baseline_shares, coverage, find_reuse, ngram_hashes, share_matrix,
                          strip_text, uncleaned_documents)
+from huayu.paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 XIFENG_RAW = REPO / "data" / "raw" / "001_9e70d2a127fe3adb.txt"
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
+from huayu.paths import ROOT
 import huayu.notebook.context  # noqa: F401 — applies the house style
 from huayu.plot import fonts
 from huayu.plot.labels import read_glossary
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from huayu.errors import CorpusError
+from huayu.paths import ROOT
 from huayu.pipeline.corpus import decode_bytes, detect_script, load_corpus, to_simplified
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REPO = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+REPO = ROOT
 
 
 def test_bundled_corpus_loads_with_all_metadata():
