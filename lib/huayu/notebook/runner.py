@@ -24,10 +24,10 @@ For each notebook:
    after an edit of the shared parameter file); only those whose inputs really changed are executed.
 
 Several notebooks (:func:`run_notebooks`): all parameters are checked first; the notebooks to execute run
-``--jobs`` at a time, longest first (:func:`schedule`), in threads of this process; their kernels are forked
-from a :class:`huayu.notebook.kernels.ForkServer` that has imported the notebooks' modules once (``--no-fork``: every
-kernel from scratch). One notebook failing does not stop the others; the exit status is 1 if any failed,
-2 if any parameter was wrong.
+``--jobs`` at a time, longest first (:func:`schedule`), in threads of this process, each in its own ordinary
+Jupyter kernel (papermill's and nbclient's default kernel manager; the connection is encrypted with CurveZMQ
+when pyzmq supports it, see :func:`kernel_config`). One notebook failing does not stop the others; the exit
+status is 1 if any failed, 2 if any parameter was wrong.
 """
 
 from __future__ import annotations
@@ -268,6 +268,22 @@ def kernel_name() -> str:
     return KERNEL_NAME if KERNEL_NAME in specs else "python3"
 
 
+def kernel_config():
+    """The traitlets configuration given to nbclient (and through it to the kernel manager).
+
+    CurveZMQ keys for every kernel whose spec declares support (ipykernel's does) when pyzmq has CurveZMQ:
+    the runner's traffic with its kernels is encrypted, and ipykernel does not warn that it runs over TCP
+    without encryption (``transport_encryption`` is a configurable of jupyter_client's ``KernelManager``, so
+    the default kernel manager takes it as it is).
+    """
+    import zmq
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport_encryption = "auto" if zmq.has("curve") else "disabled"
+    return config
+
+
 def _short_source(source: str, lines: int = 3) -> str:
     src = [ln for ln in source.strip().splitlines() if ln.strip()]
     head = src[:lines]
@@ -296,12 +312,12 @@ def _new_cell_index(out_nb) -> int | None:
 
 
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Path, kernel: str | None = None,
-            timeout: int | None = None, kernel_manager_class: type | None = None) -> None:
+            timeout: int | None = None) -> None:
     """Execute ``notebook`` into ``output`` with papermill; raises :class:`NotebookFailed` with a short report.
 
     The kernel starts in ``cwd`` (given to nbclient, not by changing this process's working directory, so
-    several notebooks can run at once from threads). ``kernel_manager_class``: e.g. a
-    :func:`huayu.notebook.kernels.forked_kernel_manager` (default: jupyter_client's ``AsyncKernelManager``).
+    several notebooks can run at once from threads). It is a new process started by nbclient's default
+    kernel manager (jupyter_client's ``AsyncKernelManager``), configured by :func:`kernel_config`.
     """
     _light_imports()
     import nbformat
@@ -312,11 +328,11 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Pa
     name = notebook_name(notebook)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        extra = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class is not None else {}
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=kernel or kernel_name(),
             language="python", progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=timeout, resources={"metadata": {"path": str(cwd)}}, **extra,
+            execution_timeout=timeout, resources={"metadata": {"path": str(cwd)}},
+            config=kernel_config(),
         )
     except PapermillExecutionError as err:
         source_nb = nbformat.read(str(notebook), as_version=4)
@@ -357,8 +373,7 @@ def publish(staged: Path, final: Path) -> None:
 def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.PathLike[str] | None,
                  interim: str | os.PathLike[str], processed: str | os.PathLike[str],
                  figures: str | os.PathLike[str], executed: str | os.PathLike[str], kernel: str | None = None,
-                 timeout: int | None = None, strict_glyphs: bool = False, force: bool = False,
-                 kernel_manager_class: type | None = None) -> Path:
+                 timeout: int | None = None, strict_glyphs: bool = False, force: bool = False) -> Path:
     """Run one notebook end to end (see the module docstring); returns ``FIGURES/<notebook>``.
 
     When the published folder was made from inputs with the same fingerprint
@@ -406,8 +421,7 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
         os.environ["HUAYU_STRICT_GLYPHS"] = "1"
     try:
         try:
-            execute(notebook, tmp_nb, run_params, cwd=notebook.parent, kernel=kernel, timeout=timeout,
-                    kernel_manager_class=kernel_manager_class)
+            execute(notebook, tmp_nb, run_params, cwd=notebook.parent, kernel=kernel, timeout=timeout)
             executing = time.perf_counter() - started
         finally:
             if tmp_nb.exists():
@@ -472,15 +486,13 @@ def is_current(notebook: str | os.PathLike[str], *, params_file: str | os.PathLi
     return provenance.part_is_current(Path(figures).resolve() / notebook_name(notebook), fingerprint)
 
 
-def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, fork: bool = True,
+def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1,
                   **options: Any) -> dict[str, Exception]:
     """Run several notebooks, ``jobs`` at a time; returns ``{notebook name: error}`` of those that failed.
 
     Every notebook's parameters are checked before any runs (a :class:`ParameterError` names them all).
-    ``options`` are :func:`run_notebook`'s. Notebooks whose inputs are unchanged are skipped as there.
-    With ``fork`` (and at least two notebooks to execute, on POSIX) the kernels are forked from a
-    :class:`huayu.notebook.kernels.ForkServer` that has imported what the notebooks import, so each notebook's
-    kernel starts with its modules loaded (see :mod:`huayu.notebook.kernels`); the results are the same files.
+    ``options`` are :func:`run_notebook`'s. Notebooks whose inputs are unchanged are skipped as there; those
+    to execute come first, longest first (:func:`schedule`), each in a kernel of its own.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -511,23 +523,11 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
         os.environ["HUAYU_STRICT_GLYPHS"] = "1"
     if due:
         _light_imports()  # once, before any thread: it edits sys.modules
-
-    server = None
-    from huayu.notebook import kernels
-
-    # The kernel manager of each notebook: kernels started from scratch, or forked from the server.
-    managers = dict.fromkeys(order, kernels.forked_kernel_manager(None))
-    if fork and len(due) > 1 and kernels.can_fork():
-        server = kernels.ForkServer(kernels.notebook_imports(due))
-        # While the server imports (one core), the first notebook starts its own kernel on another core
-        # instead of waiting for the server like the others.
-        first_plain = 1 if jobs > 1 and len(due) > jobs else 0
-        managers.update(dict.fromkeys(due[first_plain:], kernels.forked_kernel_manager(server)))
     failures: dict[str, Exception] = {}
 
     def one(path: Path) -> None:
         try:
-            run_notebook(path, **{"kernel_manager_class": managers[path], **options})
+            run_notebook(path, **options)
         except (NotebookFailed, ParameterError) as exc:
             failures[notebook_name(path)] = exc
             log.error("%s failed", notebook_name(path))
@@ -543,8 +543,6 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
         raise
     finally:
         pool.shutdown(wait=True)
-        if server is not None:
-            server.close()
     return {name: failures[name] for name in names if name in failures}
 
 
@@ -563,9 +561,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executed", default="notebooks/executed", help="folder for the executed copy")
     parser.add_argument("--jobs", "-j", type=int, default=1,
                         help="notebooks run at the same time (default: %(default)s; `make` passes JOBS)")
-    parser.add_argument("--no-fork", action="store_true",
-                        help="start every kernel from scratch instead of forking it from a process that has "
-                             "already imported the notebooks' modules (slower; same results)")
     parser.add_argument("--kernel", default=None, help="Jupyter kernel (default: huayu if registered, else python3)")
     parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: none)")
     parser.add_argument("--force", action="store_true",
@@ -576,7 +571,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        failures = run_notebooks(args.notebook, jobs=args.jobs, fork=not args.no_fork, params_file=args.params,
+        failures = run_notebooks(args.notebook, jobs=args.jobs, params_file=args.params,
                                  interim=args.interim, processed=args.processed, figures=args.figures,
                                  executed=args.executed, kernel=args.kernel, timeout=args.timeout,
                                  strict_glyphs=args.strict_glyphs, force=args.force)
