@@ -16,6 +16,7 @@ import nbformat
 import pytest
 
 from huayu.notebook import provenance, runner
+from huayu.notebook.params import ParameterError, declared_parameters, read_parameter_file, resolve_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -79,53 +80,61 @@ def write_notebook(path: Path, *sources: str) -> Path:
 
 
 def test_declared_parameters_are_read_from_the_parameters_cell(notebook):
-    assert runner.declared_parameters(notebook) == {
+    assert declared_parameters(notebook) == {
         "figures_dir": "figures", "interim_dir": "data/interim", "lang": "zh", "formats": ["png", "pdf"],
         "dpi": 100, "n": 3, "documents": "all"}
 
 
 def test_parameters_cell_must_hold_literals(tmp_path):
     nb = make_notebook(tmp_path / "02-bad.ipynb", PARAMETERS + "m = n + 1\n")
-    with pytest.raises(runner.ParameterError, match="parameter 'm' must be a literal"):
-        runner.declared_parameters(nb)
+    with pytest.raises(ParameterError, match="parameter 'm' must be a literal"):
+        declared_parameters(nb)
 
 
 def test_shared_keys_go_to_notebooks_that_declare_them_and_sections_override(notebook, tmp_path):
     make_notebook(notebook.parent / "02-other.ipynb", PARAMETERS + "n_topics = 4\n")
     params = write_yaml(tmp_path / "p.yaml", "lang: en\nn_topics: 6\n01-tiny:\n  n: 4\n02-other:\n  n: 1\n")
-    assert runner.resolve_parameters(notebook, params) == {"lang": "en", "n": 4}
+    assert resolve_parameters(notebook, params) == {"lang": "en", "n": 4}
 
 
 def test_unknown_parameters_are_named_with_the_valid_ones(notebook, tmp_path):
     params = write_yaml(tmp_path / "p.yaml", "01-tiny:\n  n_topic: 4\n")
-    with pytest.raises(runner.ParameterError) as err:
-        runner.resolve_parameters(notebook, params)
+    with pytest.raises(ParameterError) as err:
+        resolve_parameters(notebook, params)
     assert "unknown parameter(s) 'n_topic'" in str(err.value)
     assert "valid parameters of 01-tiny: documents, dpi, figures_dir, formats, interim_dir, lang, n" in str(err.value)
     params = write_yaml(tmp_path / "p.yaml", "colour: red\n")
-    with pytest.raises(runner.ParameterError, match="'colour' at the top level: no notebook declares them"):
-        runner.resolve_parameters(notebook, params)
+    with pytest.raises(ParameterError, match="'colour' at the top level: no notebook declares them"):
+        resolve_parameters(notebook, params)
 
 
 def test_wrong_kind_of_value_and_folder_keys_are_rejected(notebook, tmp_path):
     params = write_yaml(tmp_path / "p.yaml", "01-tiny:\n  n: three\n")
-    with pytest.raises(runner.ParameterError, match="'n' of 01-tiny expects a number \\(default 3\\), got 'three'"):
-        runner.resolve_parameters(notebook, params)
+    with pytest.raises(ParameterError, match="'n' of 01-tiny expects a number \\(default 3\\), got 'three'"):
+        resolve_parameters(notebook, params)
     params = write_yaml(tmp_path / "p.yaml", "documents: [changan_2023]\n")  # text default, list given: fine
-    assert runner.resolve_parameters(notebook, params) == {"documents": ["changan_2023"]}
+    assert resolve_parameters(notebook, params) == {"documents": ["changan_2023"]}
     params = write_yaml(tmp_path / "p.yaml", "figures_dir: elsewhere\n")
-    with pytest.raises(runner.ParameterError, match="set by run-notebook"):
-        runner.resolve_parameters(notebook, params)
-    with pytest.raises(runner.ParameterError, match="no such file"):
-        runner.resolve_parameters(notebook, tmp_path / "missing.yaml")
+    with pytest.raises(ParameterError, match="set by run-notebook"):
+        resolve_parameters(notebook, params)
+    with pytest.raises(ParameterError, match="no such file"):
+        resolve_parameters(notebook, tmp_path / "missing.yaml")
 
 
 def test_default_parameter_file_is_valid_for_the_notebooks():
-    shared, sections = runner.read_parameter_file(REPO / "params" / "default.yaml")
+    shared, sections = read_parameter_file(REPO / "params" / "default.yaml")
     assert {"lang", "formats", "dpi", "random_state", "documents"} <= set(shared)
     assert shared["lang"] in ("zh", "en")
     for nb in sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb")):
-        runner.resolve_parameters(nb, REPO / "params" / "default.yaml")  # raises on any unknown key
+        resolve_parameters(nb, REPO / "params" / "default.yaml")  # raises on any unknown key
+
+
+def test_one_except_clause_catches_the_runners_and_the_analyses_parameter_errors(tmp_path):
+    from huayu import checks
+
+    assert runner.ParameterError is ParameterError and issubclass(ParameterError, checks.ParameterError)
+    with pytest.raises(checks.ParameterError, match="no code cell tagged 'parameters'"):
+        declared_parameters(write_notebook(tmp_path / "01-none.ipynb", "1"))
 
 
 def test_publish_replaces_the_folder(tmp_path):
@@ -370,7 +379,7 @@ def test_repository_notebook_runs_the_same_from_the_notebooks_folder(tmp_path, t
     if not notebooks:
         pytest.skip("no notebooks yet")
     nb = notebooks[0]
-    declared = runner.declared_parameters(nb)
+    declared = declared_parameters(nb)
     results = {}
     for where, cwd in (("lab", REPO / "notebooks"), ("elsewhere", tmp_path)):
         figures = tmp_path / f"figures-{where}"

@@ -2,15 +2,19 @@
 
 Every check raises :class:`ParameterError` (a :class:`ValueError`) whose message names the parameter,
 says what was wrong and, when the valid values form a closed set, lists them.
+
+pandas is imported by the checks of tables only, when they run: the notebook runner's parameter errors are
+:class:`ParameterError` too (:mod:`huayu.notebook.params`), and the runner does not load pandas.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 #: Values of a ``documents`` parameter that mean "every document".
@@ -52,6 +56,8 @@ def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int
 
 def check_columns(name: str, df: pd.DataFrame, columns: Iterable[str]) -> None:
     """Raise :class:`ParameterError` if ``df`` lacks any of ``columns``."""
+    import pandas as pd
+
     if not isinstance(df, pd.DataFrame):
         raise ParameterError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in columns if c not in df.columns]
@@ -103,6 +109,8 @@ def select_documents(table: pd.DataFrame, documents: Iterable[str] | str | None,
     docs = check_string_list(name, documents)
     if not docs:
         return table
+    import pandas as pd
+
     valid = list(known) if known is not None else list(pd.unique(table["doc_id"]))
     check_known(name, docs, valid, "doc_id")
     return table[table["doc_id"].isin(docs)]
@@ -112,4 +120,6 @@ def document_ids(table: pd.DataFrame, documents: Iterable[str] | str | None, *,
                  name: str = "documents") -> list[str]:
     """The doc_ids a ``documents`` parameter names, in the order of ``table`` (``None``, empty or
     ``"all"`` = every document); an unknown id raises :class:`ParameterError`."""
+    import pandas as pd
+
     return list(pd.unique(select_documents(table, documents, name=name)["doc_id"].astype("str")))

@@ -6,11 +6,9 @@ notebooks/executed``
 
 For each notebook:
 
-1. Reads the notebook's cell tagged ``parameters`` (literals only) and the YAML parameter file: top-level
-   keys are shared by every notebook (given to each notebook that declares them), a top-level key named
-   like a notebook (``02-tfidf:``) holds a section that overrides them for that notebook. A key that no
-   notebook declares, a section key the notebook does not declare, or a value of the wrong kind is an error
-   naming the key and listing the valid ones.
+1. Reads the notebook's cell tagged ``parameters`` and the YAML parameter file and resolves the notebook's
+   parameters (:func:`huayu.notebook.params.resolve_parameters`: shared keys, the notebook's own section,
+   every key and kind checked).
 2. Executes the notebook with papermill (kernel ``huayu`` if registered, else ``python3``; working
    directory ``notebooks/`` as in JupyterLab) with ``figures_dir`` pointing to a *staging* folder.
 3. On success, replaces ``FIGURES/<notebook>/`` with the staging folder, writes the provenance part
@@ -33,13 +31,10 @@ status is 1 if any failed, 2 if any parameter was wrong.
 from __future__ import annotations
 
 import argparse
-import ast
-import copy
 import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import textwrap
@@ -47,11 +42,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from huayu.notebook.params import (
+    ParameterError,
+    _read_notebook_json,
+    _source,
+    declared_parameters,
+    notebook_name,
+    resolve_parameters,
+)
+
 log = logging.getLogger(__name__)
 
-#: Parameters the runner sets itself from its command-line folders (when the notebook declares them).
-PATH_PARAMETERS = {"interim_dir": "interim", "processed_dir": "processed", "figures_dir": "figures"}
-SECTION_NAME = re.compile(r"^\d{2}-[A-Za-z0-9_-]+$")
 KERNEL_NAME = "huayu"
 
 
@@ -84,174 +85,8 @@ def _light_imports() -> None:
                 del sys.modules[name]
 
 
-class ParameterError(ValueError):
-    """A parameter file or a notebook's ``parameters`` cell is not usable."""
-
-
 class NotebookFailed(RuntimeError):
     """The notebook raised an error while running (the message is the short report)."""
-
-
-# ---------------------------------------------------------------------------------------------- parameters
-
-
-def notebook_name(path: str | os.PathLike[str]) -> str:
-    """``notebooks/02-tfidf.ipynb`` → ``02-tfidf``."""
-    return Path(path).stem
-
-
-def _read_notebook_json(path: str | os.PathLike[str]) -> dict:
-    """The notebook as plain JSON (no schema validation: reading parameters must be quick)."""
-    try:
-        nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ParameterError(f"{path}: not a readable notebook ({exc})") from None
-    if not isinstance(nb, dict) or nb.get("nbformat", 0) < 4 or not isinstance(nb.get("cells"), list):
-        raise ParameterError(f"{path}: not a notebook in format 4")
-    return nb
-
-
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
-
-def parameters_cell(nb) -> tuple[int, str]:
-    """Index and source of the cell tagged ``parameters`` (``nb``: notebook JSON or an nbformat node)."""
-    found = [(i, c) for i, c in enumerate(nb["cells"])
-             if c.get("cell_type") == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
-    if not found:
-        raise ParameterError("the notebook has no code cell tagged 'parameters'")
-    if len(found) > 1:
-        raise ParameterError(f"the notebook has {len(found)} cells tagged 'parameters'; it must have one")
-    return found[0][0], _source(found[0][1])
-
-
-def declared_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``{name: default}`` of a notebook's ``parameters`` cell (which must hold literals only)."""
-    _, source = parameters_cell(_read_notebook_json(path))
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise ParameterError(f"{notebook_name(path)}: the parameters cell is not valid Python: {exc}") from None
-    params: dict[str, Any] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue  # a docstring-like string
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            target, value = node.targets[0].id, node.value
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            target, value = node.target.id, node.value
-        else:
-            raise ParameterError(f"{notebook_name(path)}: the parameters cell may only assign literals to "
-                                 f"names (line {node.lineno}: {ast.unparse(node)[:60]!r})")
-        try:
-            params[target] = ast.literal_eval(value)
-        except ValueError:
-            raise ParameterError(f"{notebook_name(path)}: parameter {target!r} must be a literal "
-                                 f"(number, string, list, dict, True/False/None), not {ast.unparse(value)[:60]!r}"
-                                 ) from None
-    return params
-
-
-_yaml_cache: dict[str, Any] = {}
-
-
-def read_parameter_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """``(shared, sections)`` of a YAML parameter file (see the module docstring)."""
-    import yaml
-
-    p = Path(path)
-    if not p.exists():
-        raise ParameterError(f"--params: no such file {p}")
-    try:
-        text = p.read_text(encoding="utf-8")
-        data = _yaml_cache.get(text)
-        if data is None:  # libyaml's loader when present (same results, ~10× faster)
-            data = _yaml_cache[text] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        data = copy.deepcopy(data)
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"--params {p}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ParameterError(f"--params {p}: expected a mapping of parameter names to values at the top level")
-    shared: dict[str, Any] = {}
-    sections: dict[str, dict[str, Any]] = {}
-    for key, value in data.items():
-        key = str(key)
-        if SECTION_NAME.match(key):
-            if value is None:
-                value = {}
-            if not isinstance(value, dict):
-                raise ParameterError(f"--params {p}: section {key!r} must be a mapping of parameters")
-            sections[key] = {str(k): v for k, v in value.items()}
-        else:
-            shared[key] = value
-    return shared, sections
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, dict):
-        return "mapping"
-    return "none" if value is None else type(value).__name__
-
-
-def _compatible(default: Any, value: Any) -> bool:
-    kd, kv = _kind(default), _kind(value)
-    if kd == "none" or kv == "none" or kd == kv:
-        return True
-    return {kd, kv} == {"text", "list"}  # e.g. documents: "all" or a list of doc_ids
-
-
-def resolve_parameters(notebook: str | os.PathLike[str], params_file: str | os.PathLike[str] | None,
-                       *, sibling_notebooks: list[Path] | None = None) -> dict[str, Any]:
-    """The parameters to give ``notebook``: shared keys it declares, then its own section.
-
-    Raises :class:`ParameterError` for a key nobody declares, a section key this notebook does not declare,
-    or a value whose kind (number, text, list, bool) differs from the notebook's default.
-    """
-    name = notebook_name(notebook)
-    declared = declared_parameters(notebook)
-    if params_file is None:
-        return {}
-    shared, sections = read_parameter_file(params_file)
-    if sibling_notebooks is None:
-        sibling_notebooks = sorted(Path(notebook).parent.glob("[0-9][0-9]-*.ipynb"))
-    known_anywhere = set(declared) | set(PATH_PARAMETERS)
-    for sib in sibling_notebooks:
-        if Path(sib).resolve() != Path(notebook).resolve():
-            try:
-                known_anywhere |= set(declared_parameters(sib))
-            except ParameterError:
-                continue
-    unknown_shared = sorted(set(shared) - known_anywhere)
-    if unknown_shared:
-        raise ParameterError(f"{params_file}: unknown parameter(s) {', '.join(map(repr, unknown_shared))} at the "
-                             f"top level: no notebook declares them; valid parameters: "
-                             f"{', '.join(sorted(known_anywhere))}")
-    section = sections.get(name, {})
-    unknown = sorted(set(section) - set(declared))
-    if unknown:
-        raise ParameterError(f"{params_file}: section {name!r} sets unknown parameter(s) "
-                             f"{', '.join(map(repr, unknown))}; valid parameters of {name}: "
-                             f"{', '.join(sorted(declared))}")
-    merged = {k: v for k, v in shared.items() if k in declared}
-    merged.update(section)
-    for key, value in merged.items():
-        if key in PATH_PARAMETERS:
-            raise ParameterError(f"{params_file}: {key!r} is set by run-notebook from its folder options "
-                                 f"(--{PATH_PARAMETERS[key]}); remove it from the parameter file")
-        if not _compatible(declared[key], value):
-            raise ParameterError(f"{params_file}: parameter {key!r} of {name} expects a {_kind(declared[key])} "
-                                 f"(default {declared[key]!r}), got {value!r}")
-    return merged
 
 
 # ---------------------------------------------------------------------------------------------- execution
