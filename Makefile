@@ -75,10 +75,10 @@ $(PREPARED): $(STAMP) $(CORPUS_FILES) $(LIB_SOURCES) $(DICTIONARIES)
 
 figures: $(FIGURES)/MANIFEST.csv ## Prepare the corpus if needed and run every notebook (papermill) into FIGURES
 
-# One runner for all notebooks (JOBS at a time, kernels forked from one process that has imported their
-# modules). It is given the notebooks that changed, or all of them when something they share changed (the
-# parameter file, the prepared tables, lib/, the dictionaries) or when a notebook's .done is missing; of
-# those it re-executes only the ones whose inputs really changed (content fingerprints, see lib/huayu/notebook/runner.py).
+# One runner for all notebooks (JOBS at a time, one plain Jupyter kernel per notebook). It is given the
+# notebooks that changed, or all of them when something they share changed (the parameter file, the prepared
+# tables, lib/, the dictionaries) or when a notebook's .done is missing; of those it re-executes only the ones
+# whose inputs really changed (content fingerprints, see lib/huayu/notebook/runner.py).
 SUITE_STAMP  := $(FIGURES)/.notebooks-done
 # Which parameter file the figures are made with, rewritten (whenever make reads this file) only when it
 # changes: switching PARAMS re-runs the notebooks even when the other file is older than the last run.

@@ -51,7 +51,7 @@ def check_structure(name: str, *, min_markdown: int, max_statements: int | None 
 
 def check_parameters_agree_with_default_yaml(name: str) -> None:
     """The notebook's own defaults equal what `make` gives it, so JupyterLab and papermill agree."""
-    from huayu.notebook.runner import declared_parameters, resolve_parameters
+    from huayu.notebook.params import declared_parameters, resolve_parameters
 
     path = REPO / "notebooks" / f"{name}.ipynb"
     declared = declared_parameters(path)

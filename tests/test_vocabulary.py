@@ -18,7 +18,7 @@ import pkgutil
 import pytest
 
 import huayu
-from huayu.notebook.runner import declared_parameters, read_parameter_file
+from huayu.notebook.params import declared_parameters, read_parameter_file
 
 #: banned name → the name to use instead
 SYNONYMS = {

@@ -2,15 +2,19 @@
 
 Every check raises :class:`ParameterError` (a :class:`ValueError`) whose message names the parameter,
 says what was wrong and, when the valid values form a closed set, lists them.
+
+pandas is imported by the checks of tables only, when they run: the notebook runner's parameter errors are
+:class:`ParameterError` too (:mod:`huayu.notebook.params`), and the runner does not load pandas.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from huayu.errors import ParameterError
 
@@ -50,6 +54,8 @@ def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int
 
 def check_columns(name: str, df: pd.DataFrame, columns: Iterable[str]) -> None:
     """Raise :class:`ParameterError` if ``df`` lacks any of ``columns``."""
+    import pandas as pd
+
     if not isinstance(df, pd.DataFrame):
         raise ParameterError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in columns if c not in df.columns]
@@ -109,6 +115,8 @@ def select_documents(table: pd.DataFrame, doc_ids: Iterable[str] | str | None, *
     check_columns("table", table, ["doc_id"])
     if is_none(doc_ids) or (isinstance(doc_ids, str) and doc_ids.strip().lower() in ALL_DOCUMENTS):
         return table
+    import pandas as pd
+
     docs = check_string_list(name, doc_ids)
     valid = list(known) if known is not None else list(pd.unique(table["doc_id"]))
     check_known(name, docs, valid, "doc_id")
@@ -119,4 +127,6 @@ def document_ids(table: pd.DataFrame, doc_ids: Iterable[str] | str | None, *,
                  name: str = "doc_ids") -> list[str]:
     """The doc_ids a ``doc_ids`` filter names, in the order of ``table`` (``None``, ``[]``, ``""`` or
     ``"all"`` = every document); an unknown id raises :class:`ParameterError`."""
+    import pandas as pd
+
     return list(pd.unique(select_documents(table, doc_ids, name=name)["doc_id"].astype("str")))

@@ -24,6 +24,10 @@ class ParameterError(ValueError):
     """A user-given parameter is invalid; the message names the parameter and the reason."""
 
 
+class ParameterFileError(ParameterError):
+    """A parameter file (``params/*.yaml``) or a notebook's ``parameters`` cell is not usable."""
+
+
 class DictionaryError(ParameterError):
     """A dictionary, stopword, rule, glossary or lexicon file is malformed; the message names the file and line."""
 

@@ -195,7 +195,7 @@ def test_notebook_on_bundled_corpus(name, bundled_out, tmp_path):
 
 
 def parameter(name: str, key: str):
-    from huayu.notebook.runner import declared_parameters
+    from huayu.notebook.params import declared_parameters
 
     return declared_parameters(REPO / "notebooks" / f"{name}.ipynb")[key]
 

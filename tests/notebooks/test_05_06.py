@@ -49,7 +49,7 @@ def csv(folder: Path, name: str) -> pd.DataFrame:
 
 
 def parameter(name: str, key: str):
-    from huayu.notebook.runner import declared_parameters
+    from huayu.notebook.params import declared_parameters
 
     return declared_parameters(REPO / "notebooks" / f"{name}.ipynb")[key]
 

@@ -20,7 +20,7 @@ The manifest has one row per output file with the columns of :data:`COLUMNS`:
 Nothing time-dependent is recorded, so re-running an unchanged suite rewrites an identical manifest.
 
 ``run-notebook`` imports this module in every notebook run, so it does not import pandas at module level:
-pandas is needed only to compute a corpus hash that is not cached yet (:func:`corpus_hash`) and to write
+pandas is needed only to compute a corpus hash that is not cached yet (:func:`prepared_corpus_sha256`) and to write
 the manifest.
 """
 
@@ -71,7 +71,7 @@ def _write_json(obj, path: Path) -> Path:
     return write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", path)
 
 
-def _canonical_corpus_hash(path: Path) -> str:
+def _canonical_prepared_sha256(path: Path) -> str:
     import pandas as pd
 
     df = pd.read_parquet(path)
@@ -81,7 +81,7 @@ def _canonical_corpus_hash(path: Path) -> str:
     return hashlib.sha256(buf.getvalue().encode("utf-8")).hexdigest()
 
 
-def corpus_hash(interim_dir: str | os.PathLike[str]) -> str:
+def prepared_corpus_sha256(interim_dir: str | os.PathLike[str]) -> str:
     """SHA-256 of the documents table's content (see module docstring); ``"unknown"`` if it is missing.
 
     The value depends only on the bytes of ``documents.parquet`` and on the environment (the pandas that
@@ -98,7 +98,7 @@ def corpus_hash(interim_dir: str | os.PathLike[str]) -> str:
         value = ""
     if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
         return value
-    value = _canonical_corpus_hash(path)
+    value = _canonical_prepared_sha256(path)
     try:
         write_text(value + "\n", cached)
     except OSError:  # a read-only cache folder only costs the recomputation next time
@@ -257,9 +257,9 @@ def build_part(folder: Path, *, notebook: str, figures_root: Path, parameter_set
     """Provenance records of every output file in ``folder`` (dot-files excluded), sorted by path.
 
     ``path`` is written as it will be once ``folder`` is published as ``figures_root/<notebook>``.
-    ``corpus_sha256``: :func:`corpus_hash` of ``interim_dir`` if the caller has it already.
+    ``corpus_sha256``: :func:`prepared_corpus_sha256` of ``interim_dir`` if the caller has it already.
     """
-    corpus = corpus_sha256 if corpus_sha256 is not None else corpus_hash(interim_dir)
+    corpus = corpus_sha256 if corpus_sha256 is not None else prepared_corpus_sha256(interim_dir)
     common = {"notebook": notebook, "parameter_set": parameter_set, "corpus_sha256": corpus,
               "lock_sha256": lock_hash(), "git_commit": git_commit()}
     records = []

@@ -6,11 +6,9 @@ notebooks/executed``
 
 For each notebook:
 
-1. Reads the notebook's cell tagged ``parameters`` (literals only) and the YAML parameter file: top-level
-   keys are shared by every notebook (given to each notebook that declares them), a top-level key named
-   like a notebook (``02-tfidf:``) holds a section that overrides them for that notebook. A key that no
-   notebook declares, a section key the notebook does not declare, or a value of the wrong kind is an error
-   naming the key and listing the valid ones.
+1. Reads the notebook's cell tagged ``parameters`` and the YAML parameter file and resolves the notebook's
+   parameters (:func:`huayu.notebook.params.resolve_parameters`: shared keys, the notebook's own section,
+   every key and kind checked).
 2. Executes the notebook with papermill (kernel ``huayu`` if registered, else ``python3``; working
    directory ``notebooks/`` as in JupyterLab) with ``figures_dir`` pointing to a *staging* folder.
 3. On success, replaces ``FIGURES/<notebook>/`` with the staging folder, writes the provenance part
@@ -24,22 +22,18 @@ For each notebook:
    after an edit of the shared parameter file); only those whose inputs really changed are executed.
 
 Several notebooks (:func:`run_notebooks`): all parameters are checked first; the notebooks to execute run
-``--jobs`` at a time, longest first (:func:`schedule`), in threads of this process; their kernels are forked
-from a :class:`huayu.notebook.kernels.ForkServer` that has imported the notebooks' modules once (``--no-fork``: every
-kernel from scratch). One notebook failing does not stop the others; the exit status is 1 if any failed,
-2 if any parameter was wrong.
+``--jobs`` at a time, longest first (:func:`schedule`), in threads of this process, each in its own ordinary
+Jupyter kernel (papermill's and nbclient's default kernel manager; the connection is encrypted with CurveZMQ
+when pyzmq supports it, see :func:`kernel_config`). One notebook failing does not stop the others; the exit
+status is 1 if any failed, 2 if any parameter was wrong.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import copy
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import textwrap
@@ -47,11 +41,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from huayu.errors import ParameterError
+from huayu.notebook.params import cell_source, declared_parameters, notebook_name, read_notebook_json, resolve_parameters
+from huayu.outputs import sha256_text
+
 log = logging.getLogger(__name__)
 
-#: Parameters the runner sets itself from its command-line folders (when the notebook declares them).
-PATH_PARAMETERS = {"interim_dir": "interim", "processed_dir": "processed", "figures_dir": "figures"}
-SECTION_NAME = re.compile(r"^\d{2}-[A-Za-z0-9_-]+$")
 KERNEL_NAME = "huayu"
 
 
@@ -84,174 +79,8 @@ def _light_imports() -> None:
                 del sys.modules[name]
 
 
-class ParameterError(ValueError):
-    """A parameter file or a notebook's ``parameters`` cell is not usable."""
-
-
 class NotebookFailed(RuntimeError):
     """The notebook raised an error while running (the message is the short report)."""
-
-
-# ---------------------------------------------------------------------------------------------- parameters
-
-
-def notebook_name(path: str | os.PathLike[str]) -> str:
-    """``notebooks/02-tfidf.ipynb`` → ``02-tfidf``."""
-    return Path(path).stem
-
-
-def _read_notebook_json(path: str | os.PathLike[str]) -> dict:
-    """The notebook as plain JSON (no schema validation: reading parameters must be quick)."""
-    try:
-        nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ParameterError(f"{path}: not a readable notebook ({exc})") from None
-    if not isinstance(nb, dict) or nb.get("nbformat", 0) < 4 or not isinstance(nb.get("cells"), list):
-        raise ParameterError(f"{path}: not a notebook in format 4")
-    return nb
-
-
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
-
-def parameters_cell(nb) -> tuple[int, str]:
-    """Index and source of the cell tagged ``parameters`` (``nb``: notebook JSON or an nbformat node)."""
-    found = [(i, c) for i, c in enumerate(nb["cells"])
-             if c.get("cell_type") == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
-    if not found:
-        raise ParameterError("the notebook has no code cell tagged 'parameters'")
-    if len(found) > 1:
-        raise ParameterError(f"the notebook has {len(found)} cells tagged 'parameters'; it must have one")
-    return found[0][0], _source(found[0][1])
-
-
-def declared_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``{name: default}`` of a notebook's ``parameters`` cell (which must hold literals only)."""
-    _, source = parameters_cell(_read_notebook_json(path))
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise ParameterError(f"{notebook_name(path)}: the parameters cell is not valid Python: {exc}") from None
-    params: dict[str, Any] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue  # a docstring-like string
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            target, value = node.targets[0].id, node.value
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            target, value = node.target.id, node.value
-        else:
-            raise ParameterError(f"{notebook_name(path)}: the parameters cell may only assign literals to "
-                                 f"names (line {node.lineno}: {ast.unparse(node)[:60]!r})")
-        try:
-            params[target] = ast.literal_eval(value)
-        except ValueError:
-            raise ParameterError(f"{notebook_name(path)}: parameter {target!r} must be a literal "
-                                 f"(number, string, list, dict, True/False/None), not {ast.unparse(value)[:60]!r}"
-                                 ) from None
-    return params
-
-
-_yaml_cache: dict[str, Any] = {}
-
-
-def read_parameter_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """``(shared, sections)`` of a YAML parameter file (see the module docstring)."""
-    import yaml
-
-    p = Path(path)
-    if not p.exists():
-        raise ParameterError(f"--params: no such file {p}")
-    try:
-        text = p.read_text(encoding="utf-8")
-        data = _yaml_cache.get(text)
-        if data is None:  # libyaml's loader when present (same results, ~10× faster)
-            data = _yaml_cache[text] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        data = copy.deepcopy(data)
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"--params {p}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ParameterError(f"--params {p}: expected a mapping of parameter names to values at the top level")
-    shared: dict[str, Any] = {}
-    sections: dict[str, dict[str, Any]] = {}
-    for key, value in data.items():
-        key = str(key)
-        if SECTION_NAME.match(key):
-            if value is None:
-                value = {}
-            if not isinstance(value, dict):
-                raise ParameterError(f"--params {p}: section {key!r} must be a mapping of parameters")
-            sections[key] = {str(k): v for k, v in value.items()}
-        else:
-            shared[key] = value
-    return shared, sections
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, dict):
-        return "mapping"
-    return "none" if value is None else type(value).__name__
-
-
-def _compatible(default: Any, value: Any) -> bool:
-    kd, kv = _kind(default), _kind(value)
-    if kd == "none" or kv == "none" or kd == kv:
-        return True
-    return {kd, kv} == {"text", "list"}  # e.g. documents: "all" or a list of doc_ids
-
-
-def resolve_parameters(notebook: str | os.PathLike[str], params_file: str | os.PathLike[str] | None,
-                       *, sibling_notebooks: list[Path] | None = None) -> dict[str, Any]:
-    """The parameters to give ``notebook``: shared keys it declares, then its own section.
-
-    Raises :class:`ParameterError` for a key nobody declares, a section key this notebook does not declare,
-    or a value whose kind (number, text, list, bool) differs from the notebook's default.
-    """
-    name = notebook_name(notebook)
-    declared = declared_parameters(notebook)
-    if params_file is None:
-        return {}
-    shared, sections = read_parameter_file(params_file)
-    if sibling_notebooks is None:
-        sibling_notebooks = sorted(Path(notebook).parent.glob("[0-9][0-9]-*.ipynb"))
-    known_anywhere = set(declared) | set(PATH_PARAMETERS)
-    for sib in sibling_notebooks:
-        if Path(sib).resolve() != Path(notebook).resolve():
-            try:
-                known_anywhere |= set(declared_parameters(sib))
-            except ParameterError:
-                continue
-    unknown_shared = sorted(set(shared) - known_anywhere)
-    if unknown_shared:
-        raise ParameterError(f"{params_file}: unknown parameter(s) {', '.join(map(repr, unknown_shared))} at the "
-                             f"top level: no notebook declares them; valid parameters: "
-                             f"{', '.join(sorted(known_anywhere))}")
-    section = sections.get(name, {})
-    unknown = sorted(set(section) - set(declared))
-    if unknown:
-        raise ParameterError(f"{params_file}: section {name!r} sets unknown parameter(s) "
-                             f"{', '.join(map(repr, unknown))}; valid parameters of {name}: "
-                             f"{', '.join(sorted(declared))}")
-    merged = {k: v for k, v in shared.items() if k in declared}
-    merged.update(section)
-    for key, value in merged.items():
-        if key in PATH_PARAMETERS:
-            raise ParameterError(f"{params_file}: {key!r} is set by run-notebook from its folder options "
-                                 f"(--{PATH_PARAMETERS[key]}); remove it from the parameter file")
-        if not _compatible(declared[key], value):
-            raise ParameterError(f"{params_file}: parameter {key!r} of {name} expects a {_kind(declared[key])} "
-                                 f"(default {declared[key]!r}), got {value!r}")
-    return merged
 
 
 # ---------------------------------------------------------------------------------------------- execution
@@ -266,6 +95,22 @@ def kernel_name() -> str:
     except Exception:  # noqa: BLE001 — no jupyter config at all: fall back to the default kernel
         return "python3"
     return KERNEL_NAME if KERNEL_NAME in specs else "python3"
+
+
+def kernel_config():
+    """The traitlets configuration given to nbclient (and through it to the kernel manager).
+
+    CurveZMQ keys for every kernel whose spec declares support (ipykernel's does) when pyzmq has CurveZMQ:
+    the runner's traffic with its kernels is encrypted, and ipykernel does not warn that it runs over TCP
+    without encryption (``transport_encryption`` is a configurable of jupyter_client's ``KernelManager``, so
+    the default kernel manager takes it as it is).
+    """
+    import zmq
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport_encryption = "auto" if zmq.has("curve") else "disabled"
+    return config
 
 
 def _short_source(source: str, lines: int = 3) -> str:
@@ -296,12 +141,12 @@ def _new_cell_index(out_nb) -> int | None:
 
 
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Path, kernel: str | None = None,
-            timeout: int | None = None, kernel_manager_class: type | None = None) -> None:
+            timeout: int | None = None) -> None:
     """Execute ``notebook`` into ``output`` with papermill; raises :class:`NotebookFailed` with a short report.
 
     The kernel starts in ``cwd`` (given to nbclient, not by changing this process's working directory, so
-    several notebooks can run at once from threads). ``kernel_manager_class``: e.g. a
-    :func:`huayu.notebook.kernels.forked_kernel_manager` (default: jupyter_client's ``AsyncKernelManager``).
+    several notebooks can run at once from threads). It is a new process started by nbclient's default
+    kernel manager (jupyter_client's ``AsyncKernelManager``), configured by :func:`kernel_config`.
     """
     _light_imports()
     import nbformat
@@ -312,11 +157,11 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Pa
     name = notebook_name(notebook)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        extra = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class is not None else {}
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=kernel or kernel_name(),
             language="python", progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=timeout, resources={"metadata": {"path": str(cwd)}}, **extra,
+            execution_timeout=timeout, resources={"metadata": {"path": str(cwd)}},
+            config=kernel_config(),
         )
     except PapermillExecutionError as err:
         source_nb = nbformat.read(str(notebook), as_version=4)
@@ -328,15 +173,12 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Pa
         raise NotebookFailed(f"notebook {name} could not be run: {type(err).__name__}: {err}") from None
 
 
-def _sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
 
 def parameter_set_id(params_file: str | os.PathLike[str] | None, parameters: dict[str, Any]) -> str:
     """``<file stem>:<12 hex of the effective parameters>`` — which parameters made an output."""
     stem = Path(params_file).stem if params_file else "defaults"
     canonical = json.dumps(parameters, sort_keys=True, ensure_ascii=False, default=str)
-    return f"{stem}:{_sha256_text(canonical)[:12]}"
+    return f"{stem}:{sha256_text(canonical)[:12]}"
 
 
 def publish(staged: Path, final: Path) -> None:
@@ -357,8 +199,7 @@ def publish(staged: Path, final: Path) -> None:
 def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.PathLike[str] | None,
                  interim: str | os.PathLike[str], processed: str | os.PathLike[str],
                  figures: str | os.PathLike[str], executed: str | os.PathLike[str], kernel: str | None = None,
-                 timeout: int | None = None, strict_glyphs: bool = False, force: bool = False,
-                 kernel_manager_class: type | None = None) -> Path:
+                 timeout: int | None = None, strict_glyphs: bool = False, force: bool = False) -> Path:
     """Run one notebook end to end (see the module docstring); returns ``FIGURES/<notebook>``.
 
     When the published folder was made from inputs with the same fingerprint
@@ -397,7 +238,7 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
     folders = {"interim_dir": str(interim), "processed_dir": str(processed), "figures_dir": str(staging_root)}
     run_params = dict(parameters)
     run_params.update({k: v for k, v in folders.items() if k in declared})
-    corpus_sha256 = provenance.corpus_hash(interim)  # before papermill: a cached value needs no pandas
+    corpus_sha256 = provenance.prepared_corpus_sha256(interim)  # before papermill: a cached value needs no pandas
     out_nb = executed / f"{name}.ipynb"
     tmp_nb = executed / f".{name}.{os.getpid()}.ipynb"
     os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -406,8 +247,7 @@ def run_notebook(notebook: str | os.PathLike[str], *, params_file: str | os.Path
         os.environ["HUAYU_STRICT_GLYPHS"] = "1"
     try:
         try:
-            execute(notebook, tmp_nb, run_params, cwd=notebook.parent, kernel=kernel, timeout=timeout,
-                    kernel_manager_class=kernel_manager_class)
+            execute(notebook, tmp_nb, run_params, cwd=notebook.parent, kernel=kernel, timeout=timeout)
             executing = time.perf_counter() - started
         finally:
             if tmp_nb.exists():
@@ -449,7 +289,7 @@ def schedule(notebooks: list[Path], executed: str | os.PathLike[str]) -> list[Pa
         if seconds is not None:
             return True, -seconds
         try:
-            plots = sum(_source(c).count("plot") for c in _read_notebook_json(nb)["cells"]
+            plots = sum(cell_source(c).count("plot") for c in read_notebook_json(nb)["cells"]
                         if c.get("cell_type") == "code")
         except ParameterError:
             plots = 0
@@ -472,15 +312,13 @@ def is_current(notebook: str | os.PathLike[str], *, params_file: str | os.PathLi
     return provenance.part_is_current(Path(figures).resolve() / notebook_name(notebook), fingerprint)
 
 
-def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, fork: bool = True,
+def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1,
                   **options: Any) -> dict[str, Exception]:
     """Run several notebooks, ``jobs`` at a time; returns ``{notebook name: error}`` of those that failed.
 
     Every notebook's parameters are checked before any runs (a :class:`ParameterError` names them all).
-    ``options`` are :func:`run_notebook`'s. Notebooks whose inputs are unchanged are skipped as there.
-    With ``fork`` (and at least two notebooks to execute, on POSIX) the kernels are forked from a
-    :class:`huayu.notebook.kernels.ForkServer` that has imported what the notebooks import, so each notebook's
-    kernel starts with its modules loaded (see :mod:`huayu.notebook.kernels`); the results are the same files.
+    ``options`` are :func:`run_notebook`'s. Notebooks whose inputs are unchanged are skipped as there; those
+    to execute come first, longest first (:func:`schedule`), each in a kernel of its own.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -511,23 +349,11 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
         os.environ["HUAYU_STRICT_GLYPHS"] = "1"
     if due:
         _light_imports()  # once, before any thread: it edits sys.modules
-
-    server = None
-    from huayu.notebook import kernels
-
-    # The kernel manager of each notebook: kernels started from scratch, or forked from the server.
-    managers = dict.fromkeys(order, kernels.forked_kernel_manager(None))
-    if fork and len(due) > 1 and kernels.can_fork():
-        server = kernels.ForkServer(kernels.notebook_imports(due))
-        # While the server imports (one core), the first notebook starts its own kernel on another core
-        # instead of waiting for the server like the others.
-        first_plain = 1 if jobs > 1 and len(due) > jobs else 0
-        managers.update(dict.fromkeys(due[first_plain:], kernels.forked_kernel_manager(server)))
     failures: dict[str, Exception] = {}
 
     def one(path: Path) -> None:
         try:
-            run_notebook(path, **{"kernel_manager_class": managers[path], **options})
+            run_notebook(path, **options)
         except (NotebookFailed, ParameterError) as exc:
             failures[notebook_name(path)] = exc
             log.error("%s failed", notebook_name(path))
@@ -543,8 +369,6 @@ def run_notebooks(notebooks: list[str | os.PathLike[str]], *, jobs: int = 1, for
         raise
     finally:
         pool.shutdown(wait=True)
-        if server is not None:
-            server.close()
     return {name: failures[name] for name in names if name in failures}
 
 
@@ -563,9 +387,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executed", default="notebooks/executed", help="folder for the executed copy")
     parser.add_argument("--jobs", "-j", type=int, default=1,
                         help="notebooks run at the same time (default: %(default)s; `make` passes JOBS)")
-    parser.add_argument("--no-fork", action="store_true",
-                        help="start every kernel from scratch instead of forking it from a process that has "
-                             "already imported the notebooks' modules (slower; same results)")
     parser.add_argument("--kernel", default=None, help="Jupyter kernel (default: huayu if registered, else python3)")
     parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: none)")
     parser.add_argument("--force", action="store_true",
@@ -576,7 +397,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        failures = run_notebooks(args.notebook, jobs=args.jobs, fork=not args.no_fork, params_file=args.params,
+        failures = run_notebooks(args.notebook, jobs=args.jobs, params_file=args.params,
                                  interim=args.interim, processed=args.processed, figures=args.figures,
                                  executed=args.executed, kernel=args.kernel, timeout=args.timeout,
                                  strict_glyphs=args.strict_glyphs, force=args.force)
