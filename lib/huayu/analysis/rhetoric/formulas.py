@@ -49,20 +49,29 @@ def formula_table(documents_table: pd.DataFrame, sentences: pd.DataFrame | None 
     out["sent_id"] = np.int64(-1)
     out["sentence"] = ""
     if sentences is not None and len(out):
-        check_columns("sentences", sentences, ["doc_id", "sent_id", "char_start", "text"])
-        sent_ids = np.full(len(out), -1, dtype=np.int64)
-        sent_text = np.array([""] * len(out), dtype=object)
-        for doc_id, idx in out.groupby("doc_id", sort=False).indices.items():
-            sd = sentences[sentences["doc_id"] == doc_id].sort_values("char_start")
-            if sd.empty:
-                continue
-            pos = np.searchsorted(sd["char_start"].to_numpy(), out["char_start"].to_numpy()[idx], side="right") - 1
-            ok = pos >= 0
-            sent_ids[idx[ok]] = sd["sent_id"].to_numpy()[pos[ok]]
-            sent_text[idx[ok]] = sd["text"].to_numpy(dtype=object)[pos[ok]]
+        sent_ids, sent_text = sentence_at(out, sentences)
         out["sent_id"] = sent_ids
         out["sentence"] = pd.array(sent_text, dtype="str")
     return out[_TABLE_COLUMNS].reset_index(drop=True)
+
+
+def sentence_at(spans: pd.DataFrame, sentences: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence containing each span's start: ``(sent_id, text)`` arrays aligned with ``spans``
+    (``doc_id, char_start``); ``-1`` and ``""`` where a document has no sentence at or before the start.
+    Found with ``np.searchsorted`` on each document's sentence starts (the sentences table, with ``text``)."""
+    check_columns("sentences", sentences, ["doc_id", "sent_id", "char_start", "text"])
+    sent_ids = np.full(len(spans), -1, dtype=np.int64)
+    sent_text = np.array([""] * len(spans), dtype=object)
+    starts = spans["char_start"].to_numpy()
+    for doc_id, idx in spans.groupby("doc_id", sort=False).indices.items():
+        sd = sentences[sentences["doc_id"] == doc_id].sort_values("char_start")
+        if sd.empty:
+            continue
+        pos = np.searchsorted(sd["char_start"].to_numpy(), starts[idx], side="right") - 1
+        ok = pos >= 0
+        sent_ids[idx[ok]] = sd["sent_id"].to_numpy()[pos[ok]]
+        sent_text[idx[ok]] = sd["text"].to_numpy(dtype=object)[pos[ok]]
+    return sent_ids, sent_text
 
 
 def formulas_by_document(table: pd.DataFrame, *, form: str = "normalized") -> pd.DataFrame:

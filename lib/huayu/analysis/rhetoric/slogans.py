@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from huayu.analysis.rhetoric.formulas import sentence_at
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
 from huayu.pipeline.segment.formulas import _CLAUSE_PUNCT, _QUOTE_PATTERNS, formula_spans, normalize_formula
@@ -71,16 +72,7 @@ def slogan_table(documents_table: pd.DataFrame, sentences: pd.DataFrame | None =
                                  dtype="str")
     out["sent_id"] = np.int64(-1)
     if sentences is not None and len(out):
-        check_columns("sentences", sentences, ["doc_id", "sent_id", "char_start"])
-        sent_ids = np.full(len(out), -1, dtype=np.int64)
-        for doc_id, idx in out.groupby("doc_id", sort=False).indices.items():
-            sd = sentences[sentences["doc_id"] == doc_id].sort_values("char_start")
-            if sd.empty:
-                continue
-            pos = np.searchsorted(sd["char_start"].to_numpy(), out["char_start"].to_numpy()[idx], side="right") - 1
-            ok = pos >= 0
-            sent_ids[idx[ok]] = sd["sent_id"].to_numpy()[pos[ok]]
-        out["sent_id"] = sent_ids
+        out["sent_id"] = sentence_at(out, sentences)[0]
     return out[_COLUMNS].reset_index(drop=True)
 
 
