@@ -56,3 +56,12 @@ def corpus_copy(tmp_path) -> Path:
     for f in (REPO / "data" / "raw").iterdir():
         shutil.copy(f, dest / "raw" / f.name)
     return dest
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test drew (pyplot keeps them open otherwise)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

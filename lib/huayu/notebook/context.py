@@ -68,6 +68,17 @@ def _freeze_imported_objects() -> None:
         gc.freeze()
 
 
+class StageTable:
+    """A stage table of a :class:`NotebookContext`, read (and validated) on first use, then kept."""
+
+    def __init__(self, name: str, doc: str):
+        self.name = name
+        self.__doc__ = doc
+
+    def __get__(self, ctx, owner=None):
+        return self if ctx is None else ctx._table(self.name)
+
+
 class NotebookContext:
     """Tables, labels, colours and figure output of one notebook run.
 
@@ -129,26 +140,11 @@ class NotebookContext:
             self._tables[name] = getattr(tables, f"read_{name}")(folder)
         return self._tables[name]
 
-    @property
-    def documents_table(self) -> pd.DataFrame:
-        """The documents table (one row per document, metadata + cleaned text)."""
-        return self._table("documents")
-
-    @property
-    def paragraphs(self) -> pd.DataFrame:
-        return self._table("paragraphs")
-
-    @property
-    def sentences(self) -> pd.DataFrame:
-        return self._table("sentences")
-
-    @property
-    def cleaning_log(self) -> pd.DataFrame:
-        return self._table("cleaning_log")
-
-    @property
-    def tokens(self) -> pd.DataFrame:
-        return self._table("tokens")
+    documents_table = StageTable("documents", "The documents table (one row per document, metadata + cleaned text).")
+    paragraphs = StageTable("paragraphs", "The paragraphs table (offsets into the cleaned texts).")
+    sentences = StageTable("sentences", "The sentences table (offsets into the cleaned texts).")
+    cleaning_log = StageTable("cleaning_log", "Every boilerplate removal, with its offsets in the raw text.")
+    tokens = StageTable("tokens", "The tokens table: one row per token.")
 
     def document_ids(self, doc_ids: str | Iterable[str] | None = "all") -> list[str]:
         """The doc_ids a ``doc_ids`` filter names, in corpus order (:func:`huayu.checks.document_ids`):
