@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from huayu.paths import ROOT
@@ -57,6 +58,12 @@ def check_parameters_agree_with_default_yaml(name: str) -> None:
     declared = declared_parameters(path)
     for key, value in resolve_parameters(path, REPO / "params" / "default.yaml").items():
         assert declared[key] == value, f"{name}: {key} = {declared[key]!r} in the notebook, {value!r} in default.yaml"
+
+
+def csv(folder: Path, name: str) -> pd.DataFrame:
+    """The table ``<folder>/<name>.csv`` a notebook wrote beside a figure; only an empty cell is missing
+    (a term such as "NA" or "None" stays a string)."""
+    return pd.read_csv(folder / f"{name}.csv", encoding="utf-8-sig", keep_default_na=False, na_values=[""])
 
 
 def run(name: str, out: Path, figures: Path, **parameters) -> Path:

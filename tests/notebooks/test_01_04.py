@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    check_parameters_agree_with_default_yaml, check_structure, run, strict_kernel)
+    check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
 
 from huayu.paths import ROOT
 
@@ -40,10 +40,6 @@ def test_parameters_agree_with_default_yaml(name):
 
 
 # ------------------------------------------------------------------------------------------------ running
-
-
-def csv(folder: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(folder / f"{name}.csv", encoding="utf-8-sig")
 
 
 def assert_figures(folder: Path, name: str) -> None:
