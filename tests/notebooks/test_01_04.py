@@ -18,7 +18,6 @@ from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
 
 from huayu.paths import ROOT
 
-REPO = ROOT
 NOTEBOOKS = ["01-corpus-overview", "02-tfidf", "03-topics", "04-keyword-trends"]
 FIGURES = {
     "01-corpus-overview": ["lengths", "cleaning", "lexical-diversity"],
@@ -193,7 +192,7 @@ def test_notebook_on_bundled_corpus(name, bundled_out, tmp_path):
 def parameter(name: str, key: str):
     from huayu.notebook.params import declared_parameters
 
-    return declared_parameters(REPO / "notebooks" / f"{name}.ipynb")[key]
+    return declared_parameters(ROOT / "notebooks" / f"{name}.ipynb")[key]
 
 
 BAD_PARAMETERS = [

@@ -18,7 +18,6 @@ from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
 
 from huayu.paths import ROOT
 
-REPO = ROOT
 NOTEBOOKS = ["05-keyness", "06-collocations-kwic"]
 FIGURES = {
     "05-keyness": ["keyness-bars", "keyness-by-group", "keyness-bars-group", "dispersion-plot"],
@@ -46,7 +45,7 @@ def test_parameters_agree_with_default_yaml(name):
 def parameter(name: str, key: str):
     from huayu.notebook.params import declared_parameters
 
-    return declared_parameters(REPO / "notebooks" / f"{name}.ipynb")[key]
+    return declared_parameters(ROOT / "notebooks" / f"{name}.ipynb")[key]
 
 
 def assert_outputs(folder: Path, name: str) -> None:

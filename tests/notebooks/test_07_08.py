@@ -14,9 +14,7 @@ import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
     check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
 
-from huayu.paths import ROOT
 
-REPO = ROOT
 NOTEBOOKS = ["07-rhetoric", "08-text-reuse"]
 FIGURES = {
     "07-rhetoric": ["formulas", "slogan-lengths", "slogans-shared", "outline", "modality", "sentence-lengths",
