@@ -55,3 +55,12 @@ def corpus_copy(tmp_path) -> Path:
     for f in (ROOT / "data" / "raw").iterdir():
         shutil.copy(f, dest / "raw" / f.name)
     return dest
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Figures saved by a test are closed after it, so they do not pile up in the test process."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
