@@ -6,16 +6,16 @@ import ast
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from huayu.paths import ROOT
 
-REPO = ROOT
 HEAVY_IMPORTS = ("jieba", "rjieba", "huayu.pipeline.segment", "huayu.pipeline.prepare")
 
 
 def read(name: str):
-    return nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
+    return nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
 
 
 def check_structure(name: str, *, min_markdown: int, max_statements: int | None = None) -> None:
@@ -53,10 +53,16 @@ def check_parameters_agree_with_default_yaml(name: str) -> None:
     """The notebook's own defaults equal what `make` gives it, so JupyterLab and papermill agree."""
     from huayu.notebook.params import declared_parameters, resolve_parameters
 
-    path = REPO / "notebooks" / f"{name}.ipynb"
+    path = ROOT / "notebooks" / f"{name}.ipynb"
     declared = declared_parameters(path)
-    for key, value in resolve_parameters(path, REPO / "params" / "default.yaml").items():
+    for key, value in resolve_parameters(path, ROOT / "params" / "default.yaml").items():
         assert declared[key] == value, f"{name}: {key} = {declared[key]!r} in the notebook, {value!r} in default.yaml"
+
+
+def csv(folder: Path, name: str) -> pd.DataFrame:
+    """The table ``<folder>/<name>.csv`` a notebook wrote beside a figure; only an empty cell is missing
+    (a term such as "NA" or "None" stays a string)."""
+    return pd.read_csv(folder / f"{name}.csv", encoding="utf-8-sig", keep_default_na=False, na_values=[""])
 
 
 def run(name: str, out: Path, figures: Path, **parameters) -> Path:
@@ -67,8 +73,8 @@ def run(name: str, out: Path, figures: Path, **parameters) -> Path:
     params = {"interim_dir": str(out / "interim"), "processed_dir": str(out / "processed"),
               "figures_dir": str(figures), "formats": ["png", "pdf"], "dpi": 72}
     params.update(parameters)
-    papermill.execute_notebook(str(REPO / "notebooks" / f"{name}.ipynb"), str(executed), parameters=params,
-                               kernel_name="huayu", cwd=str(REPO / "notebooks"), progress_bar=False,
+    papermill.execute_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"), str(executed), parameters=params,
+                               kernel_name="huayu", cwd=str(ROOT / "notebooks"), progress_bar=False,
                                log_output=False)
     return figures / name
 

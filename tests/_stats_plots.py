@@ -10,7 +10,7 @@ from _token_tables import make_documents, make_tokens
 
 
 def make_context(tmp_path: Path, docs: dict[str, list[list[str]]], *, lang: str = "zh",
-                 places: dict[str, tuple[str, str]] | None = None):
+                 places: dict[str, tuple[str, str]] | None = None, dates: dict[str, str] | None = None):
     """Write the documents and tokens of ``docs`` under ``tmp_path`` and return a context reading them."""
     from huayu.notebook.context import NotebookContext, strict_glyphs
 
@@ -18,7 +18,7 @@ def make_context(tmp_path: Path, docs: dict[str, list[list[str]]], *, lang: str 
     interim, processed = tmp_path / "interim", tmp_path / "processed"
     interim.mkdir(parents=True, exist_ok=True)
     processed.mkdir(parents=True, exist_ok=True)
-    documents = make_documents(docs, places=places)
+    documents = make_documents(docs, dates=dates, places=places)
     documents["genre"] = "speech"
     documents.to_parquet(interim / "documents.parquet", index=False)
     make_tokens(docs).to_parquet(processed / "tokens.parquet", index=False)

@@ -18,13 +18,12 @@ from huayu.paths import ROOT
 matplotlib.use("Agg")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
-REPO = ROOT
-FIXTURES = REPO / "tests" / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    return REPO
+    return ROOT
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +32,7 @@ def bundled_out(tmp_path_factory) -> Path:
     from huayu.pipeline.prepare import prepare
 
     out = tmp_path_factory.mktemp("bundled")
-    prepare(REPO / "data", out, progress=False)
+    prepare(ROOT / "data", out, progress=False)
     return out
 
 
@@ -52,15 +51,15 @@ def corpus_copy(tmp_path) -> Path:
     """A writable copy of the bundled corpus (metadata.csv + raw/), for tests that break it."""
     dest = tmp_path / "corpus"
     (dest / "raw").mkdir(parents=True)
-    shutil.copy(REPO / "data" / "metadata.csv", dest / "metadata.csv")
-    for f in (REPO / "data" / "raw").iterdir():
+    shutil.copy(ROOT / "data" / "metadata.csv", dest / "metadata.csv")
+    for f in (ROOT / "data" / "raw").iterdir():
         shutil.copy(f, dest / "raw" / f.name)
     return dest
 
 
 @pytest.fixture(autouse=True)
-def _close_figures():
-    """Close the figures a test drew (pyplot keeps them open otherwise)."""
+def close_figures():
+    """Figures saved by a test are closed after it, so they do not pile up in the test process."""
     yield
     import matplotlib.pyplot as plt
 

@@ -7,10 +7,6 @@ from pathlib import Path
 
 import yaml
 
-from huayu.paths import ROOT
-
-REPO = ROOT
-
 
 def _pins(lines):
     pins = {}
@@ -24,26 +20,26 @@ def _pins(lines):
     return pins
 
 
-def test_requirements_are_exact_pins_and_in_the_lock():
-    direct = _pins((REPO / "requirements.in").read_text().splitlines())
-    lock = _pins((REPO / "requirements.lock").read_text().splitlines())
+def test_requirements_are_exact_pins_and_in_the_lock(repo_root):
+    direct = _pins((repo_root / "requirements.in").read_text().splitlines())
+    lock = _pins((repo_root / "requirements.lock").read_text().splitlines())
     assert direct, "requirements.in is empty"
     for name, version in direct.items():
         assert lock.get(name) == version, f"{name}=={version} is not pinned the same in requirements.lock"
 
 
-def test_environment_yml_lists_the_same_pins():
-    env = yaml.safe_load((REPO / "environment.yml").read_text())
+def test_environment_yml_lists_the_same_pins(repo_root):
+    env = yaml.safe_load((repo_root / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
-    assert _pins(pip_section) == _pins((REPO / "requirements.in").read_text().splitlines())
+    assert _pins(pip_section) == _pins((repo_root / "requirements.in").read_text().splitlines())
     assert any(isinstance(d, str) and d.startswith("python=") for d in env["dependencies"])
 
 
-def test_installed_versions_match_the_lock():
+def test_installed_versions_match_the_lock(repo_root):
     from importlib.metadata import PackageNotFoundError, version
 
-    lock = _pins((REPO / "requirements.lock").read_text().splitlines())
-    direct = _pins((REPO / "requirements.in").read_text().splitlines())
+    lock = _pins((repo_root / "requirements.lock").read_text().splitlines())
+    direct = _pins((repo_root / "requirements.in").read_text().splitlines())
     for name in direct:
         try:
             assert version(name) == lock[name], name

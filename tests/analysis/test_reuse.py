@@ -17,8 +17,7 @@ from huayu.analysis.reuse import (alignment_table, baseline_shares, coverage, fi
                          strip_text, uncleaned_documents)
 from huayu.paths import ROOT
 
-REPO = ROOT
-XIFENG_RAW = REPO / "data" / "raw" / "001_9e70d2a127fe3adb.txt"
+XIFENG_RAW = ROOT / "data" / "raw" / "001_9e70d2a127fe3adb.txt"
 
 
 def _docs(**texts: str) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -106,6 +107,12 @@ def test_bad_parameters(dfm):
         document_dfm(make_tokens(DOCS), doc_ids=["a", "q"])
     with pytest.raises(ParameterError, match="n=0"):
         top_terms(dfm, n=0)
+
+
+def test_unknown_doc_id_is_named():
+    """Notebook 02 with ``doc_ids = ["jia_2022", "nowhere_2020"]`` stops with this message (document_dfm)."""
+    with pytest.raises(ParameterError, match=re.escape("doc_ids: unknown doc_id(s) 'nowhere_2020'")):
+        document_dfm(make_tokens(DOCS), doc_ids=["a", "nowhere_2020"])
 
 
 def test_document_dfm_groups_and_selection():

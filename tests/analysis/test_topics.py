@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -110,3 +112,11 @@ def test_bad_parameters(dfm):
         fit_topics(dfm, "3")
     with pytest.raises(ParameterError, match="doc_ids: unknown doc_id"):
         paragraph_dfm(corpus(), ["d9"])
+
+
+def test_too_many_topics_is_named(dfm):
+    """Notebook 03 with ``n_topics = 100_000`` stops with this message (fit_topics checks it first)."""
+    message = re.escape("n_topics=100000 is larger than the number of paragraph units")
+    for model in ("nmf", "lda"):
+        with pytest.raises(ParameterError, match=message):
+            fit_topics(dfm, 100_000, model=model)

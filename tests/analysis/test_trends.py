@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -88,6 +90,28 @@ def test_bad_parameters(tokens, documents):
         keyword_segments(tokens, ["改革"], n_segments=2, doc_ids=["a", "nowhere"])
     with pytest.raises(ParameterError, match="n_segments=5 is larger than the shortest"):
         keyword_segments(tokens, ["发展"], n_segments=5)
+
+
+def test_empty_keywords_are_refused(tokens, documents):
+    """Notebook 04 with ``keywords = []`` stops with this message (the first call, keyword_segments)."""
+    for match in ("token", "text"):
+        with pytest.raises(ParameterError, match=re.escape("keywords is empty")):
+            keyword_segments(tokens, [], n_segments=2, match=match, texts=documents)
+    with pytest.raises(ParameterError, match=re.escape("keywords is empty")):
+        keyword_by_document(tokens, [], documents)
+    with pytest.raises(ParameterError, match=re.escape("keywords is empty")):
+        dispersion_positions(tokens, [])
+
+
+def test_keyword_that_never_occurs_is_named():
+    """Notebook 04 with ``keywords = ["项目", "量子纠缠"]`` stops with this message, naming only the absent one."""
+    docs = {**DOCS, "c": [["项目", "建设"]]}
+    tokens, documents = make_tokens(docs), make_documents(docs)
+    for match in ("token", "text"):
+        with pytest.raises(ParameterError, match=re.escape("keywords: ['量子纠缠'] never occur")):
+            keyword_segments(tokens, ["项目", "量子纠缠"], n_segments=2, match=match, texts=documents)
+    with pytest.raises(ParameterError, match=re.escape("keywords: ['量子纠缠'] never occur")):
+        keyword_by_document(tokens, ["项目", "量子纠缠"], documents)
     with pytest.raises(ParameterError, match="use match='text'"):
         keyword_by_document(tokens, ["高质量发展"], documents)
     with pytest.raises(ParameterError, match="match='fuzzy'.*valid values: 'token', 'text'"):

@@ -20,7 +20,6 @@ from huayu.errors import ParameterFileError
 from huayu.notebook.params import declared_parameters, read_parameter_file, resolve_parameters
 from huayu.paths import ROOT
 
-REPO = ROOT
 
 PARAMETERS = """\
 figures_dir = "figures"
@@ -123,12 +122,12 @@ def test_wrong_kind_of_value_and_folder_keys_are_rejected(notebook, tmp_path):
         resolve_parameters(notebook, tmp_path / "missing.yaml")
 
 
-def test_default_parameter_file_is_valid_for_the_notebooks():
-    shared, sections = read_parameter_file(REPO / "params" / "default.yaml")
+def test_default_parameter_file_is_valid_for_the_notebooks(repo_root):
+    shared, sections = read_parameter_file(repo_root / "params" / "default.yaml")
     assert {"lang", "formats", "dpi", "random_state", "doc_ids"} <= set(shared)
     assert shared["lang"] in ("zh", "en")
-    for nb in sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb")):
-        resolve_parameters(nb, REPO / "params" / "default.yaml")  # raises on any unknown key
+    for nb in sorted((repo_root / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        resolve_parameters(nb, repo_root / "params" / "default.yaml")  # raises on any unknown key
 
 
 def test_one_except_clause_catches_the_runners_and_the_analyses_parameter_errors(tmp_path):
@@ -188,7 +187,7 @@ def _fake_part(figures: Path, notebook: str, files: dict[str, bytes]) -> None:
     provenance.write_part(records, folder)
 
 
-def test_manifest_columns_rows_and_hashes(tmp_path):
+def test_manifest_columns_rows_and_hashes(repo_root, tmp_path):
     figures = tmp_path / "figures"
     _fake_part(figures, "02-b", {"x.png": b"png", "x.csv": b"a\n1\n"})
     _fake_part(figures, "01-a", {"y.pdf": b"pdf", "y.svg": b"svg"})
@@ -199,7 +198,7 @@ def test_manifest_columns_rows_and_hashes(tmp_path):
     assert [r["path"] for r in rows] == ["01-a/y.pdf", "01-a/y.svg", "02-b/x.csv", "02-b/x.png"]
     assert [r["kind"] for r in rows] == ["figure", "figure", "table", "figure"]
     assert rows[3]["sha256"] == hashlib.sha256(b"png").hexdigest()
-    assert rows[0]["lock_sha256"] == hashlib.sha256((REPO / "requirements.lock").read_bytes()).hexdigest()
+    assert rows[0]["lock_sha256"] == hashlib.sha256((repo_root / "requirements.lock").read_bytes()).hexdigest()
     assert rows[0]["corpus_sha256"] == "unknown" and rows[0]["notebook"] == "01-a"
     assert len(rows[0]["git_commit"].split("-")[0]) in (40, 7) or rows[0]["git_commit"] == "unknown"
     before = path.read_bytes()
@@ -264,8 +263,8 @@ def test_corpus_hash_depends_on_content_only(tmp_path):
     assert provenance.prepared_corpus_sha256(tmp_path / "one") != provenance.prepared_corpus_sha256(tmp_path / "two")
 
 
-def test_notebook_modules_follow_imports_through_the_package(notebook):
-    files = {p.relative_to(REPO / "lib").as_posix() for p in provenance.notebook_modules(notebook)}
+def test_notebook_modules_follow_imports_through_the_package(repo_root, notebook):
+    files = {p.relative_to(repo_root / "lib").as_posix() for p in provenance.notebook_modules(notebook)}
     assert {"huayu/__init__.py", "huayu/notebook/context.py", "huayu/plot/__init__.py", "huayu/plot/fonts.py",
             "huayu/plot/labels.py", "huayu/plot/save.py", "huayu/paths.py", "huayu/outputs.py"} <= files
     assert "huayu/notebook/runner.py" not in files and "huayu/pipeline/prepare.py" not in files
@@ -283,7 +282,7 @@ def test_fingerprint_changes_with_the_parameters_only_for_that_notebook(notebook
 # ------------------------------------------------------------------------------------ slow: running notebooks
 
 
-def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
     return subprocess.run([sys.executable, "-m", "huayu", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=300)
@@ -354,14 +353,14 @@ def test_run_success_failure_and_determinism(notebook, tmp_path):
 
 
 @pytest.mark.slow
-def test_notebook_runs_the_same_from_the_notebooks_folder(tmp_path, tiny_out):
+def test_notebook_runs_the_same_from_the_notebooks_folder(repo_root, tmp_path, tiny_out):
     """As in JupyterLab (kernel cwd = notebooks/), relative folders resolve from the repository root."""
     import papermill
 
     nb = make_notebook(tmp_path / "notebooks" / "03-docs.ipynb", read_documents=True)
-    rel_interim = os.path.relpath(tiny_out / "interim", REPO)  # relative to the repository root
+    rel_interim = os.path.relpath(tiny_out / "interim", repo_root)  # relative to the repository root
     results = {}
-    for where, cwd in (("lab", REPO / "notebooks"), ("elsewhere", tmp_path)):
+    for where, cwd in (("lab", repo_root / "notebooks"), ("elsewhere", tmp_path)):
         cwd.mkdir(exist_ok=True)
         figures = tmp_path / f"figures-{where}"
         papermill.execute_notebook(str(nb), str(tmp_path / f"{where}.ipynb"), kernel_name=runner.kernel_name(),
@@ -373,21 +372,21 @@ def test_notebook_runs_the_same_from_the_notebooks_folder(tmp_path, tiny_out):
 
 
 @pytest.mark.slow
-def test_repository_notebook_runs_the_same_from_the_notebooks_folder(tmp_path, tiny_out):
+def test_repository_notebook_runs_the_same_from_the_notebooks_folder(repo_root, tmp_path, tiny_out):
     """The first notebook of the suite, run as JupyterLab runs it (cwd notebooks/) and from elsewhere."""
     import papermill
 
-    notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    notebooks = sorted((repo_root / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     if not notebooks:
         pytest.skip("no notebooks yet")
     nb = notebooks[0]
     declared = declared_parameters(nb)
     results = {}
-    for where, cwd in (("lab", REPO / "notebooks"), ("elsewhere", tmp_path)):
+    for where, cwd in (("lab", repo_root / "notebooks"), ("elsewhere", tmp_path)):
         figures = tmp_path / f"figures-{where}"
         params = {"figures_dir": str(figures)}
         # relative folders, as a user would type them in JupyterLab: taken from the repository root
-        params.update({k: os.path.relpath(tiny_out / sub, REPO) for k, sub in
+        params.update({k: os.path.relpath(tiny_out / sub, repo_root) for k, sub in
                        (("interim_dir", "interim"), ("processed_dir", "processed")) if k in declared})
         papermill.execute_notebook(str(nb), str(tmp_path / f"{where}.ipynb"), kernel_name=runner.kernel_name(),
                                    parameters=params, cwd=str(cwd), progress_bar=False)
@@ -477,13 +476,13 @@ def test_run_notebook_command_with_several_notebooks_reports_each_and_exits_1(tm
 def _make(*args: str, out: Path, params: str = "p.yaml") -> subprocess.CompletedProcess:
     nbs = "notebooks/01-corpus-overview.ipynb notebooks/02-tfidf.ipynb"
     return subprocess.run(["make", "--no-print-directory", *args, f"OUT={out}", f"NOTEBOOKS={nbs}",
-                           f"PARAMS={out / params}"], cwd=REPO, capture_output=True, text=True, timeout=120)
+                           f"PARAMS={out / params}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def test_make_gives_the_runner_only_the_notebooks_that_need_it(tmp_path):
+def test_make_gives_the_runner_only_the_notebooks_that_need_it(repo_root, tmp_path):
     """With every output newer than its inputs make does nothing; a missing .done re-runs that notebook; a
     newer shared input (the parameter file) gives the runner every notebook (it skips unchanged ones)."""
-    if not (REPO / ".venv" / "bin" / "python").exists():
+    if not (repo_root / ".venv" / "bin" / "python").exists():
         pytest.skip("needs the project's environment (make venv)")
     out = tmp_path / "out"
     outputs = [out / "processed" / "tokens.parquet", out / "figures" / "01-corpus-overview" / ".done",
@@ -512,8 +511,9 @@ def test_make_gives_the_runner_only_the_notebooks_that_need_it(tmp_path):
 
     # another parameter file, even one older than the last run: everything is due. (Outputs dated just before
     # now, after every input: make records the file in use as it reads the Makefile, with the current time.)
-    inputs = [*REPO.glob("lib/**/*.py"), *REPO.glob("notebooks/*.ipynb"), *REPO.glob("data/dictionaries/*"),
-              *REPO.glob("data/raw/*"), REPO / "data" / "metadata.csv", *REPO.glob(".venv/.installed-*")]
+    inputs = [*repo_root.glob("lib/**/*.py"), *repo_root.glob("notebooks/*.ipynb"),
+              *repo_root.glob("data/dictionaries/*"), *repo_root.glob("data/raw/*"),
+              repo_root / "data" / "metadata.csv", *repo_root.glob(".venv/.installed-*")]
     wait = max(p.stat().st_mtime for p in inputs) - (time.time() - 1.0)
     if wait > -0.1:
         time.sleep(wait + 0.2)

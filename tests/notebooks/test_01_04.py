@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    check_parameters_agree_with_default_yaml, check_structure, run, strict_kernel)
+    check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
 
 from huayu.paths import ROOT
 
-REPO = ROOT
 NOTEBOOKS = ["01-corpus-overview", "02-tfidf", "03-topics", "04-keyword-trends"]
 FIGURES = {
     "01-corpus-overview": ["lengths", "cleaning", "lexical-diversity"],
@@ -40,10 +39,6 @@ def test_parameters_agree_with_default_yaml(name):
 
 
 # ------------------------------------------------------------------------------------------------ running
-
-
-def csv(folder: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(folder / f"{name}.csv", encoding="utf-8-sig")
 
 
 def assert_figures(folder: Path, name: str) -> None:
@@ -197,24 +192,19 @@ def test_notebook_on_bundled_corpus(name, bundled_out, tmp_path):
 def parameter(name: str, key: str):
     from huayu.notebook.params import declared_parameters
 
-    return declared_parameters(REPO / "notebooks" / f"{name}.ipynb")[key]
-
-
-BAD_PARAMETERS = [
-    ("03-topics", {"n_topics": 100_000}, "n_topics=100000 is larger than the number of paragraph units"),
-    ("02-tfidf", {"doc_ids": ["jia_2022", "nowhere_2020"]}, "doc_ids: unknown doc_id(s) 'nowhere_2020'"),
-    ("04-keyword-trends", {"keywords": []}, "keywords is empty"),
-    ("04-keyword-trends", {"keywords": ["项目", "量子纠缠"]}, "keywords: ['量子纠缠'] never occur"),
-]
+    return declared_parameters(ROOT / "notebooks" / f"{name}.ipynb")[key]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "params", "message"), BAD_PARAMETERS)
-def test_bad_parameters_stop_with_one_clear_message(name, params, message, tiny_out, tmp_path):
+def test_bad_parameters_stop_with_one_clear_message(tiny_out, tmp_path):
+    """One run proves a notebook stops at the first bad value with huayu's message. The messages themselves
+    (n_topics too large, empty keywords, a keyword that never occurs, unknown doc_ids) are unit tests in
+    tests/analysis/test_topics.py, test_trends.py and test_tfidf.py."""
     from papermill.exceptions import PapermillExecutionError
 
+    message = "doc_ids: unknown doc_id(s) 'nowhere_2020'"
     with pytest.raises(PapermillExecutionError) as info:
-        run(name, tiny_out, tmp_path / "figures", **params)
+        run("02-tfidf", tiny_out, tmp_path / "figures", doc_ids=["jia_2022", "nowhere_2020"])
     err = info.value
     assert err.ename == "ParameterError"
     assert message in err.evalue

@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    check_parameters_agree_with_default_yaml, check_structure, run, strict_kernel)
+    check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
 
 from huayu.paths import ROOT
 
-REPO = ROOT
 NOTEBOOKS = ["05-keyness", "06-collocations-kwic"]
 FIGURES = {
     "05-keyness": ["keyness-bars", "keyness-by-group", "keyness-bars-group", "dispersion-plot"],
@@ -43,15 +42,10 @@ def test_parameters_agree_with_default_yaml(name):
 # ------------------------------------------------------------------------------------------------ running
 
 
-def csv(folder: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(folder / f"{name}.csv", encoding="utf-8-sig", keep_default_na=False,
-                       na_values=[""])
-
-
 def parameter(name: str, key: str):
     from huayu.notebook.params import declared_parameters
 
-    return declared_parameters(REPO / "notebooks" / f"{name}.ipynb")[key]
+    return declared_parameters(ROOT / "notebooks" / f"{name}.ipynb")[key]
 
 
 def assert_outputs(folder: Path, name: str) -> None:

@@ -12,11 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    check_parameters_agree_with_default_yaml, check_structure, run, strict_kernel)
+    check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
 
-from huayu.paths import ROOT
 
-REPO = ROOT
 NOTEBOOKS = ["07-rhetoric", "08-text-reuse"]
 FIGURES = {
     "07-rhetoric": ["formulas", "slogan-lengths", "slogans-shared", "outline", "modality", "sentence-lengths",
@@ -41,10 +39,6 @@ def test_parameters_agree_with_default_yaml(name):
 
 
 # ------------------------------------------------------------------------------------------------ running
-
-
-def csv(folder: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(folder / f"{name}.csv", encoding="utf-8-sig", keep_default_na=False, na_values=[""])
 
 
 def assert_outputs(folder: Path, name: str) -> None:

@@ -15,14 +15,13 @@ from huayu.paths import ROOT
 from huayu.pipeline.clean import (clean_document, document_tables, load_rules, normalise, normalise_text,
                          split_sentences)
 
-REPO = ROOT
-META = pd.read_csv(REPO / "data" / "metadata.csv", dtype=str, keep_default_na=False)
+META = pd.read_csv(ROOT / "data" / "metadata.csv", dtype=str, keep_default_na=False)
 RULES = load_rules()
 
 
 def _raw(doc_id: str) -> str:
     row = META.set_index("doc_id").loc[doc_id]
-    return (REPO / "data" / row["file"]).read_text(encoding="utf-8")
+    return (ROOT / "data" / row["file"]).read_text(encoding="utf-8")
 
 
 def _clean(doc_id: str):

@@ -12,11 +12,10 @@ from huayu.paths import ROOT
 from huayu.pipeline.corpus import decode_bytes, detect_script, load_corpus, to_simplified
 
 FIXTURES = ROOT / "tests" / "fixtures"
-REPO = ROOT
 
 
-def test_bundled_corpus_loads_with_all_metadata():
-    corpus = load_corpus(REPO / "data", progress=False)
+def test_bundled_corpus_loads_with_all_metadata(repo_root):
+    corpus = load_corpus(repo_root / "data", progress=False)
     docs = corpus.documents_table
     assert list(docs["doc_id"]) == ["changan_2023", "xifeng_2021", "template_xx", "laixi_2023", "anyuan_2022"]
     assert set(docs["encoding"]) == {"utf-8"}
@@ -27,12 +26,12 @@ def test_bundled_corpus_loads_with_all_metadata():
     assert docs.set_index("doc_id").loc["anyuan_2022", "date_certainty"] == "inferred"
 
 
-def test_raw_files_are_the_seeds_byte_for_byte():
-    seeds = REPO.parent / "shared" / "seeds"
+def test_raw_files_are_the_seeds_byte_for_byte(repo_root):
+    seeds = repo_root.parent / "shared" / "seeds"
     if not seeds.is_dir():
         pytest.skip("the seed folder is not beside this checkout")
     for seed in sorted(seeds.glob("*.txt")):
-        raw = REPO / "data" / "raw" / seed.name
+        raw = repo_root / "data" / "raw" / seed.name
         assert hashlib.sha256(raw.read_bytes()).hexdigest() == hashlib.sha256(seed.read_bytes()).hexdigest()
 
 

@@ -15,21 +15,20 @@ import pytest
 
 from huayu.paths import ROOT
 
-REPO = ROOT
-FIXTURES = REPO / "tests" / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def _digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "huayu", *args], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, "PYTHONHASHSEED": "0"})
 
 
-def test_prepare_writes_every_table_and_keeps_raw_untouched(bundled_out):
-    raw_before = _digest(REPO / "data" / "raw")
+def test_prepare_writes_every_table_and_keeps_raw_untouched(repo_root, bundled_out):
+    raw_before = _digest(repo_root / "data" / "raw")
     interim, processed = bundled_out / "interim", bundled_out / "processed"
     for name in ("documents", "paragraphs", "sentences", "cleaning_log"):
         assert (interim / f"{name}.parquet").is_file() and (interim / f"{name}.csv").is_file()
@@ -55,7 +54,7 @@ def test_prepare_writes_every_table_and_keeps_raw_untouched(bundled_out):
     sample = tokens.sample(500, random_state=0)
     for t in sample.itertuples():
         assert texts[t.doc_id][t.char_start:t.char_end] == t.token
-    assert _digest(REPO / "data" / "raw") == raw_before
+    assert _digest(repo_root / "data" / "raw") == raw_before
 
 
 def test_invalid_corpus_writes_nothing_and_exits_nonzero_without_traceback(tmp_path):
@@ -112,17 +111,17 @@ def test_help_helps():
 
 
 @pytest.mark.slow
-def test_make_prepare_with_corpus_and_out(tmp_path):
+def test_make_prepare_with_corpus_and_out(repo_root, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(FIXTURES / "encodings_corpus", corpus)
     out = tmp_path / "out"
     result = subprocess.run(["make", "--no-print-directory", "prepare", f"CORPUS={corpus}", f"OUT={out}"],
-                            cwd=REPO, capture_output=True, text=True)
+                            cwd=repo_root, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (out / "processed" / "tokens.parquet").is_file()
     assert (out / "interim" / "documents.parquet").is_file()
     docs = pd.read_parquet(out / "interim" / "documents.parquet").set_index("doc_id")
     assert docs.loc["gbk", "encoding"] == "gb18030" and docs.loc["trad_big5", "script"] == "traditional"
     again = subprocess.run(["make", "--no-print-directory", "-q", "prepare", f"CORPUS={corpus}", f"OUT={out}"],
-                           cwd=REPO, capture_output=True, text=True)
+                           cwd=repo_root, capture_output=True, text=True)
     assert again.returncode == 0, "make -q prepare should report up to date after a run"

@@ -15,8 +15,6 @@ import huayu.notebook.context  # noqa: F401 — applies the house style
 from huayu.plot import fonts
 from huayu.plot.labels import read_glossary
 
-REPO = ROOT
-
 
 @pytest.fixture(scope="module")
 def choice() -> fonts.FontChoice:
@@ -25,7 +23,7 @@ def choice() -> fonts.FontChoice:
 
 def corpus_text() -> str:
     """Characters of the bundled texts, without the emoji of a web advertisement that cleaning removes."""
-    text = "".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "data" / "raw").glob("*.txt")))
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "data" / "raw").glob("*.txt")))
     return "".join(c for c in set(text) if ord(c) < 0x1F000)
 
 

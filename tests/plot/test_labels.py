@@ -12,12 +12,10 @@ from huayu.paths import ROOT
 from huayu.plot import labels
 from huayu.plot.labels import Labeler, pinyin, read_glossary
 
-REPO = ROOT
-
 
 @pytest.fixture(scope="module")
 def documents() -> pd.DataFrame:
-    return pd.read_csv(REPO / "data" / "metadata.csv", dtype=str, keep_default_na=False)
+    return pd.read_csv(ROOT / "data" / "metadata.csv", dtype=str, keep_default_na=False)
 
 
 def test_glossary_file_is_well_formed():

@@ -12,11 +12,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from huayu.paths import ROOT
 import huayu.notebook.context  # noqa: F401 — house style
 from huayu.plot import save
 
-REPO = ROOT
 
 DRAW = """
 import sys
@@ -111,7 +109,7 @@ def test_context_writes_into_the_notebook_folder(tmp_path):
     assert ctx.written == [out / "keyness-bars.png", out / "keyness-bars.csv", out / "keyness.csv"]
 
 
-def test_context_validates_its_arguments(tmp_path):
+def test_context_validates_its_arguments(repo_root, tmp_path):
     NotebookContext = huayu.notebook.context.NotebookContext
     with pytest.raises(ValueError, match="lang='de'"):
         NotebookContext("01-x", figures_dir=tmp_path, lang="de")
@@ -123,7 +121,7 @@ def test_context_validates_its_arguments(tmp_path):
     with pytest.raises(ValueError, match="width='triple'.*'double', 'single'"):
         ctx.figure(width="triple")
     # relative folders resolve from the repository root, whatever the working directory
-    assert NotebookContext("01-x", interim_dir="data/interim").interim_dir == REPO / "data" / "interim"
+    assert NotebookContext("01-x", interim_dir="data/interim").interim_dir == repo_root / "data" / "interim"
 
 
 def test_documents_selection(tmp_path):

@@ -19,9 +19,8 @@ from huayu.paths import ROOT
 from huayu.pipeline.segment.formulas import (FormulaLexicon, FormulaSpan, formula_offsets, formula_spans,
                                              load_formula_lexicon, normalize_formula)
 
-REPO = ROOT
-GOLD = REPO / "tests" / "gold" / "formulas_gold.csv"
-HELDOUT = REPO / "tests" / "gold" / "formulas_heldout.csv"
+GOLD = ROOT / "tests" / "gold" / "formulas_gold.csv"
+HELDOUT = ROOT / "tests" / "gold" / "formulas_heldout.csv"
 
 
 def _gold() -> pd.DataFrame:
@@ -30,7 +29,7 @@ def _gold() -> pd.DataFrame:
 
 def _detected() -> Counter:
     found: Counter = Counter()
-    for f in sorted((REPO / "data" / "raw").glob("*.txt")):
+    for f in sorted((ROOT / "data" / "raw").glob("*.txt")):
         text = f.read_text(encoding="utf-8")
         for s in formula_spans(text, include_slogans=False):
             found[(f.name, s.surface)] += 1
@@ -43,13 +42,13 @@ def _precision_recall(found: Counter, gold: Counter) -> tuple[float, float, int,
     return tp / n_found, tp / n_gold, tp, n_found, n_gold
 
 
-def test_gold_list_covers_every_text_and_is_consistent():
+def test_gold_list_covers_every_text_and_is_consistent(repo_root):
     gold = _gold()
-    assert set(gold["doc_file"]) == {f.name for f in (REPO / "data" / "raw").glob("*.txt")}
+    assert set(gold["doc_file"]) == {f.name for f in (repo_root / "data" / "raw").glob("*.txt")}
     assert set(gold["kind"]) <= {"numbered", "coded"}
     assert not gold.duplicated(["doc_file", "surface"]).any()
     for row in gold.itertuples():
-        text = (REPO / "data" / "raw" / row.doc_file).read_text(encoding="utf-8")
+        text = (repo_root / "data" / "raw" / row.doc_file).read_text(encoding="utf-8")
         assert text.count(row.surface) >= row.count, row  # the labelled surface occurs as often as stated
 
 
@@ -284,8 +283,8 @@ def _spans_as_tuples(text: str, **options) -> list[tuple[int, int, str]]:
 
 @pytest.mark.parametrize("options", [{}, {"include_slogans": False}, {"max_slogan_chars": 2},
                                      {"max_slogan_chars": 20}])
-def test_same_spans_as_the_reference_on_the_texts_and_their_sentences(options):
-    for f in sorted((REPO / "data" / "raw").glob("*.txt")):
+def test_same_spans_as_the_reference_on_the_texts_and_their_sentences(repo_root, options):
+    for f in sorted((repo_root / "data" / "raw").glob("*.txt")):
         text = f.read_text(encoding="utf-8")
         assert _spans_as_tuples(text, **options) == _reference_formula_spans(text, **options), f.name
         for sentence in re.split(r"(?<=[。！？!?\n])", text):

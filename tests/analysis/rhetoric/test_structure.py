@@ -9,9 +9,7 @@ import pytest
 
 from huayu.pipeline.clean import clean_document
 from huayu.analysis.rhetoric.structure import find_markers, outline, outline_text, section_tokens
-from huayu.paths import ROOT
 
-REPO = ROOT
 
 TEXT = "\n".join([
     "同志们:",
@@ -86,8 +84,8 @@ def test_text_without_markers_and_outline_text():
     assert outline_text(both) == f"## d\n{text}\n\n## e\n一是 甲\n二是 乙"
 
 
-def test_template_speech_outline():
-    raw = (REPO / "data" / "raw" / "002_11807d7a74c58c6f.txt").read_text(encoding="utf-8")
+def test_template_speech_outline(repo_root):
+    raw = (repo_root / "data" / "raw" / "002_11807d7a74c58c6f.txt").read_text(encoding="utf-8")
     doc = clean_document(raw, "template_xx", genre="template")
     o = outline(_doc(doc.text, "template_xx"))
     top = o[o["level"] == 1]
