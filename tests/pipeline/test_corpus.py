@@ -119,3 +119,20 @@ def test_decode_rejects_non_text():
     with pytest.raises(DecodeError, match="binary"):
         decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert decode_bytes("文本".encode("utf-16"))[1] == "utf-16"
+
+
+
+def test_the_external_example_corpus_ships_as_published(repo_root):
+    """data/external/state-council-and-congress: the two JSON Lines files byte for byte as published, with
+    their README; 72 work reports and 16 congress reports, each with a text."""
+    import json
+
+    folder = repo_root / "data" / "external" / "state-council-and-congress"
+    published = {"government_work_reports.jsonl": ("1d4eb8102366f5645e2b423b9659ff83f95aaa01377c62be6177860e71f18023", 72),
+                 "cpc_congress_reports.jsonl": ("461cf818caac06b429de47a49f64504cec650b66001fc156d76f30844d7a5401", 16)}
+    for name, (sha256, n_records) in published.items():
+        data = (folder / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == sha256, name
+        records = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+        assert len(records) == n_records and all(r.get("content") for r in records), name
+    assert (folder / "README.md").is_file()
