@@ -136,3 +136,15 @@ def test_the_external_example_corpus_ships_as_published(repo_root):
         records = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
         assert len(records) == n_records and all(r.get("content") for r in records), name
     assert (folder / "README.md").is_file()
+
+
+def test_the_state_council_reports_make_a_valid_corpus(tmp_path):
+    """The 52 annual work reports of data/external/ as a corpus folder validate (admin_level `national`)."""
+    from _state_council import work_reports, write_corpus
+
+    reports = work_reports()
+    assert len(reports) == 52 and {r["year"] for r in reports} >= {1954, 1978, 2012, 2025}
+    corpus = load_corpus(write_corpus(tmp_path / "sc", limit=6), progress=False)
+    docs = corpus.documents_table
+    assert len(docs) == 6 and set(docs["admin_level"]) == {"national"} and set(docs["genre"]) == {"work_report"}
+    assert docs["doc_id"].is_unique
