@@ -14,7 +14,7 @@ STAMP      := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d'
 # cleaned tables in data/interim, tokens in data/processed, figures in figures/.
 CORPUS  ?= data
 OUT     ?=
-PARAMS  ?= params/default.yaml
+PARAMS  ?=
 JOBS    ?= 2
 ifeq ($(strip $(OUT)),)
   INTERIM   := data/interim
@@ -28,6 +28,18 @@ else
   FIGURES   := $(OUT)/figures
   EXECUTED  := $(OUT)/notebooks/executed
   PREP_OUT  := $(OUT)
+endif
+
+# The parameter file: PARAMS when given; else params/bundled.yaml for the bundled corpus, CORPUS/params.yaml
+# when that file exists, else params/default.yaml (rules for every corpus; see its header).
+ifeq ($(strip $(PARAMS)),)
+  ifeq ($(abspath $(CORPUS)),$(abspath data))
+    override PARAMS := params/bundled.yaml
+  else ifneq ($(wildcard $(CORPUS)/params.yaml),)
+    override PARAMS := $(CORPUS)/params.yaml
+  else
+    override PARAMS := params/default.yaml
+  endif
 endif
 
 LIB_SOURCES    := $(shell find lib -name '*.py' 2>/dev/null)
@@ -46,7 +58,7 @@ export HUAYU_CACHE_DIR ?= $(CURDIR)/.cache
 .PHONY: help all figures prepare test test-fast bench lab venv lock clean clean-outputs
 
 help: ## List every target with one line each
-	@echo "huayu — make targets (variables: CORPUS=dir OUT=dir PARAMS=file.yaml JOBS=n)"
+	@echo "huayu — make targets (variables: CORPUS=dir OUT=dir PARAMS=file.yaml JOBS=n; PARAMS default: see the Makefile)"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  %-14s %s\n", $$1, $$2}'
 
 all: figures ## Same as `make figures`

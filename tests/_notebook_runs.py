@@ -49,14 +49,20 @@ def check_structure(name: str, *, min_markdown: int, max_statements: int | None 
     assert nb.metadata["kernelspec"]["name"] == "huayu"
 
 
+BUNDLED = ROOT / "params" / "bundled.yaml"
+
+
 def check_parameters_agree_with_default_yaml(name: str) -> None:
-    """The notebook's own defaults equal what `make` gives it, so JupyterLab and papermill agree."""
+    """The notebook's own defaults equal what `make` gives it, so JupyterLab and papermill agree; and
+    params/bundled.yaml is a valid overlay: every key it sets is accepted and differs from the default."""
     from huayu.notebook.params import declared_parameters, resolve_parameters
 
     path = ROOT / "notebooks" / f"{name}.ipynb"
     declared = declared_parameters(path)
     for key, value in resolve_parameters(path, ROOT / "params" / "default.yaml").items():
         assert declared[key] == value, f"{name}: {key} = {declared[key]!r} in the notebook, {value!r} in default.yaml"
+    for key, value in resolve_parameters(path, BUNDLED).items():
+        assert declared[key] != value, f"{name}: bundled.yaml repeats the default {key} = {value!r}"
 
 
 def csv(folder: Path, name: str) -> pd.DataFrame:
@@ -65,13 +71,26 @@ def csv(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(folder / f"{name}.csv", encoding="utf-8-sig", keep_default_na=False, na_values=[""])
 
 
-def run(name: str, out: Path, figures: Path, **parameters) -> Path:
+def bundled_parameters(name: str) -> dict:
+    """The parameters `make` gives notebook ``name`` for the bundled corpus: its defaults, then bundled.yaml."""
+    from huayu.notebook.params import declared_parameters, resolve_parameters
+
+    path = ROOT / "notebooks" / f"{name}.ipynb"
+    return {**declared_parameters(path), **resolve_parameters(path, BUNDLED)}
+
+
+def run(name: str, out: Path, figures: Path, *, params_file: Path | None = None, **parameters) -> Path:
+    """Execute notebook ``name`` on the prepared tables of ``out``: its defaults, then ``params_file`` (as
+    run-notebook resolves it), then ``parameters``."""
     import papermill
+
+    from huayu.notebook.params import resolve_parameters
 
     executed = figures.parent / "executed" / f"{name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    params = {"interim_dir": str(out / "interim"), "processed_dir": str(out / "processed"),
-              "figures_dir": str(figures), "formats": ["png", "pdf"], "dpi": 72}
+    params = resolve_parameters(ROOT / "notebooks" / f"{name}.ipynb", params_file) if params_file else {}
+    params.update({"interim_dir": str(out / "interim"), "processed_dir": str(out / "processed"),
+                   "figures_dir": str(figures), "formats": ["png", "pdf"], "dpi": 72})
     params.update(parameters)
     papermill.execute_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"), str(executed), parameters=params,
                                kernel_name="huayu", cwd=str(ROOT / "notebooks"), progress_bar=False,

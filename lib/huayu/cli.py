@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                                "scores against the gold file (evaluate)"),
     "run-notebook": ("huayu.notebook.runner", "run analysis notebooks through papermill (--jobs at a time) and publish "
                                      "their figures"),
+    "params": ("huayu.notebook.params", "print (or --out: write) a starting parameter file for a corpus folder, "
+                                         "with its doc_ids and groups as comments"),
     "manifest": ("huayu.notebook.provenance", "merge the per-notebook provenance records into figures/MANIFEST.csv"),
 }
 

@@ -157,3 +157,18 @@ def test_dispersion_figure(tmp_path):
     # one row per term and document, documents without hits included (y has no 发展)
     assert len(fig.axes[0].get_yticks()) == 4
     plt.close(fig)
+
+
+def test_longest_document_rule():
+    from huayu.analysis.dispersion import choose_document, longest_document
+    from _token_tables import make_tokens
+
+    tokens = make_tokens({"a": [["发展", "，", "。", "。"]], "b": [["发展", "改革"]], "c": [["安全", "创新"]]})
+    assert longest_document(tokens) == "b"  # a has one word token; b and c tie: the first in corpus order
+    assert longest_document(tokens, drop_punct=False) == "a"
+    for empty in (None, ""):
+        doc_id, how = choose_document(tokens, empty)
+        assert doc_id == "b" and "longest document" in how and "2 word tokens" in how
+    assert choose_document(tokens, "c") == ("c", "given")
+    with pytest.raises(ParameterError, match="no word token"):
+        longest_document(tokens[tokens["is_punct"]])

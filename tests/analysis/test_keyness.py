@@ -280,3 +280,53 @@ def test_keyness_figures(tmp_path, lang):
     plt.close(fig)
     with pytest.raises(ParameterError, match="measure"):
         plot_keyness(ctx, kw, measure="size")
+
+
+# ------------------------------------------------------------------ the target rule (empty target or group_target)
+
+RULE_DOCS = {"short": [["改革", "发展", "。"]], "long": [["改革", "创新", "安全", "，", "发展"]],
+             "tie": [["发展", "改革", "创新", "安全"]], "other": [["项目", "。"]]}
+
+
+def _rule_tables(genres: dict[str, str]):
+    from huayu.analysis.keyness import choose_target, group_sizes, largest_group
+
+    tokens = make_tokens(RULE_DOCS)
+    documents = make_documents(RULE_DOCS).assign(genre=[genres[d] for d in RULE_DOCS])
+    return tokens, documents, choose_target, group_sizes, largest_group
+
+
+def test_empty_target_is_the_longest_document_ties_first_in_corpus_order():
+    tokens, documents, choose_target, group_sizes, largest_group = _rule_tables(
+        {"short": "speech", "long": "speech", "tie": "news_report", "other": "news_report"})
+    sizes = group_sizes(tokens, documents_table=documents)
+    assert sizes.to_dict() == {"short": 2, "long": 4, "tie": 4, "other": 1}  # word tokens, punctuation out
+    assert largest_group(tokens) == "long"  # 4 = 4: the first in corpus order
+    for empty in (None, "", []):
+        target, how = choose_target(tokens, empty, documents_table=documents)
+        assert target == "long" and "longest document" in how
+    assert choose_target(tokens, "short", documents_table=documents) == ("short", "given")
+    # a given reference is never chosen as the target
+    assert choose_target(tokens, "", reference=["long"], documents_table=documents)[0] == "tie"
+
+
+def test_empty_group_target_is_the_largest_group_and_a_single_group_skips():
+    tokens, documents, choose_target, group_sizes, _ = _rule_tables(
+        {"short": "speech", "long": "speech", "tie": "news_report", "other": "news_report"})
+    assert group_sizes(tokens, by="genre", documents_table=documents).to_dict() == {"speech": 6, "news_report": 5}
+    target, how = choose_target(tokens, "", by="genre", documents_table=documents)
+    assert target == "speech" and "largest group of by='genre'" in how
+    table = keyness(tokens, target, [], by="genre", documents_table=documents, min_freq=1)  # the rule's value works
+    assert len(table) > 0
+    one = documents.assign(genre="speech")
+    target, note = choose_target(tokens, "", by="genre", documents_table=one)
+    assert target is None and "single group" in note and "skipped" in note
+    assert choose_target(tokens, "speech", by="genre", documents_table=one)[0] is None
+
+
+def test_unknown_group_is_not_chosen_while_a_known_one_exists():
+    tokens, documents, choose_target, _, largest_group = _rule_tables(
+        {"short": "", "long": "", "tie": "", "other": "template"})
+    assert largest_group(tokens, by="genre", documents_table=documents) == "template"
+    with pytest.raises(ParameterError, match="documents_table"):
+        largest_group(tokens, by="genre")

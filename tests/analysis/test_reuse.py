@@ -176,3 +176,33 @@ def test_uncleaned_documents_put_the_boilerplate_back_and_the_abstract_reappears
     p = find_reuse(restored, n=8)
     assert alignment_table(p, internal=True).iloc[0]["n_chars"] >= 100
     assert alignment_table(p, internal=False).empty
+
+
+def test_baseline_rule_first_template_else_none():
+    from huayu.analysis.reuse import choose_baseline
+
+    docs = _docs(a="甲乙丙丁", t1="甲乙丙丁", t2="戊己").assign(genre=["speech", "template", "template"])
+    assert choose_baseline(docs, "") == ("t1", "the first document of genre 'template'")
+    assert choose_baseline(docs, None)[0] == "t1"
+    assert choose_baseline(docs, "a") == ("a", "given")
+    baseline, how = choose_baseline(docs.assign(genre="speech"), "")
+    assert baseline is None and "no baseline" in how
+    assert choose_baseline(docs.drop(columns="genre"), "")[0] is None
+
+
+def test_no_baseline_coverage_shares_and_figure(tmp_path):
+    from _stats_plots import make_context, written
+    from huayu.plot.reuse import plot_reuse_coverage
+
+    shared = ["坚持", "以人民为中心", "的", "发展", "思想"]
+    ctx = make_context(tmp_path, {"a": [shared + ["甲乙丙"]], "b": [["丁戊"] + shared], "c": [["完全", "不同"]]})
+    docs = ctx.documents_table
+    p = find_reuse(docs, n=4)
+    for baseline in (None, ""):
+        cov = coverage(p, docs, baseline=baseline)
+        assert list(cov.columns) == ["doc_id", "n_chars", "shared_any", "internal"]
+    base = baseline_shares(share_matrix(p, docs), None).set_index("doc_id")
+    assert list(base.columns) == ["max_with_other", "other"] and base.loc["a", "other"] == "b"
+    assert len(base) == 3
+    plot_reuse_coverage(ctx, coverage(p, docs))
+    assert "reuse-coverage.png" in written(ctx, "reuse-coverage")

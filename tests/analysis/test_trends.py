@@ -118,3 +118,15 @@ def test_keyword_that_never_occurs_is_named():
         keyword_hits(tokens, ["改革"], match="fuzzy")
     with pytest.raises(ParameterError, match="needs texts"):
         keyword_hits(tokens, ["改革"], match="text")
+
+
+def test_keywords_present_drops_missing_keywords_and_fails_only_when_none_occurs(tokens, documents):
+    from huayu.analysis.trends import keywords_present
+
+    present, missing = keywords_present(tokens, ["乡村振兴", "发展", "改革", "不存在"])
+    assert present == ["发展", "改革"] and missing == ["乡村振兴", "不存在"]
+    assert keyword_segments(tokens, present, n_segments=2) is not None  # the strict functions accept them
+    with pytest.raises(ParameterError, match="never occur"):
+        keywords_present(tokens, ["乡村振兴", "不存在"])
+    present, missing = keywords_present(tokens, ["高质量发展", "乡村振兴"], match="text", texts=documents)
+    assert present == ["高质量发展"] and missing == ["乡村振兴"]

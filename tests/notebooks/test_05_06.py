@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
+    BUNDLED, bundled_parameters, check_parameters_agree_with_default_yaml, check_structure, csv, run,
+    strict_kernel)
 
 from huayu.paths import ROOT
 
@@ -43,9 +44,8 @@ def test_parameters_agree_with_default_yaml(name):
 
 
 def parameter(name: str, key: str):
-    from huayu.notebook.params import declared_parameters
-
-    return declared_parameters(ROOT / "notebooks" / f"{name}.ipynb")[key]
+    """The value `make` gives the bundled corpus (notebook default, then params/bundled.yaml)."""
+    return bundled_parameters(name)[key]
 
 
 def assert_outputs(folder: Path, name: str) -> None:
@@ -160,7 +160,7 @@ def check_kwic_and_clusters(folder: Path, out: Path) -> None:
 
 @pytest.mark.slow
 def test_keyness_notebook_on_bundled_corpus(bundled_out, tmp_path):
-    folder = run("05-keyness", bundled_out, tmp_path / "figures")
+    folder = run("05-keyness", bundled_out, tmp_path / "figures", params_file=BUNDLED)
     assert_outputs(folder, "05-keyness")
     check_keyness(folder, bundled_out)
     check_dispersion(folder, bundled_out)
@@ -168,7 +168,7 @@ def test_keyness_notebook_on_bundled_corpus(bundled_out, tmp_path):
 
 @pytest.mark.slow
 def test_collocations_notebook_on_bundled_corpus(bundled_out, tmp_path):
-    folder = run("06-collocations-kwic", bundled_out, tmp_path / "figures", lang="en")
+    folder = run("06-collocations-kwic", bundled_out, tmp_path / "figures", params_file=BUNDLED, lang="en")
     assert_outputs(folder, "06-collocations-kwic")
     check_collocations(folder, bundled_out)
     check_kwic_and_clusters(folder, bundled_out)
@@ -193,4 +193,4 @@ def test_bad_target_stops_with_a_clear_message(bundled_out, tmp_path):
     import papermill
 
     with pytest.raises(papermill.PapermillExecutionError, match="valid values"):
-        run("05-keyness", bundled_out, tmp_path / "figures", target="beijing_2024")
+        run("05-keyness", bundled_out, tmp_path / "figures", params_file=BUNDLED, target="beijing_2024")

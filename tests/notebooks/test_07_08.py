@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
+    BUNDLED, check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
 
 
 NOTEBOOKS = ["07-rhetoric", "08-text-reuse"]
@@ -93,6 +93,6 @@ def test_notebooks_run_end_to_end(bundled_out, tmp_path, lang):
     rhetoric = run("07-rhetoric", bundled_out, figures, lang=lang, n_boot=300)
     assert_outputs(rhetoric, "07-rhetoric")
     check_rhetoric(rhetoric, bundled_out)
-    reuse = run("08-text-reuse", bundled_out, figures, lang=lang)
+    reuse = run("08-text-reuse", bundled_out, figures, params_file=BUNDLED, lang=lang)
     assert_outputs(reuse, "08-text-reuse")
     check_reuse(reuse)

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from huayu.checks import check_columns, check_int, check_string_list
+from huayu.checks import check_columns, check_int, check_string_list, is_none
 from huayu.errors import ParameterError
 from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
 
@@ -55,6 +55,8 @@ __all__ = [
     "frequency_list",
     "segment_tokens",
     "term_positions",
+    "longest_document",
+    "choose_document",
     "ParameterError",
 ]
 
@@ -240,3 +242,28 @@ def term_positions(tokens: pd.DataFrame, terms: Sequence[str], *, drop_punct: bo
     out["_d"] = pd.Series(codes[hit])
     out = out.sort_values(["_t", "_d", "token_index"], kind="mergesort").drop(columns=["_t", "_d"])
     return out.reset_index(drop=True)
+
+
+def longest_document(tokens: pd.DataFrame, *, drop_punct: bool = True) -> str:
+    """The doc_id with the most tokens (punctuation not counted when ``drop_punct``); ties: the first in
+    corpus order."""
+    check_columns("tokens", tokens, ["doc_id", "token"])
+    t = tokens
+    if drop_punct and "is_punct" in t.columns:
+        t = t[~t["is_punct"].to_numpy(dtype=bool)]
+    if t.empty:
+        raise ParameterError("tokens holds no word token: no document to choose")
+    sizes = t["doc_id"].astype("str").value_counts(sort=False)
+    order = [d for d in pd.unique(tokens["doc_id"].astype("str")) if d in sizes.index]
+    return str(sizes.reindex(order).idxmax())
+
+
+def choose_document(tokens: pd.DataFrame, doc_id: str | None) -> tuple[str, str]:
+    """``(doc_id, how)``: a given ``doc_id`` as it is (``how="given"``), an empty one (``None``, ``""``) the
+    :func:`longest_document`, for the notebook to print."""
+    if not is_none(doc_id):
+        return doc_id, "given"
+    chosen = longest_document(tokens)
+    words = tokens if "is_punct" not in tokens.columns else tokens[~tokens["is_punct"].to_numpy(dtype=bool)]
+    n = int((words["doc_id"].astype("str") == chosen).sum())
+    return chosen, f"the longest document: {n} word tokens"

@@ -81,6 +81,9 @@ __all__ = [
     "keyness_by_group",
     "group_labels",
     "describe_groups",
+    "group_sizes",
+    "largest_group",
+    "choose_target",
     "top_keywords",
     "ParameterError",
     "CORRECTIONS",
@@ -441,3 +444,63 @@ def describe_groups(documents_table: pd.DataFrame, by: str) -> Mapping[str, list
     """``{group: [doc_id, …]}`` for ``by`` (see :func:`group_labels`) — which documents form each group."""
     labels = group_labels(documents_table, by)
     return {g: list(labels.index[labels == g]) for g in dict.fromkeys(labels)}
+
+
+def group_sizes(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: pd.DataFrame | None = None,
+                drop_punct: bool = True) -> pd.Series:
+    """Word tokens per group of ``by`` (see :func:`group_labels`), groups in corpus order (the order of their
+    first document); ``documents_table`` is needed for any ``by`` other than ``doc_id``."""
+    check_columns("tokens", tokens, ["doc_id", "token"])
+    words = tokens
+    if drop_punct and "is_punct" in words.columns:
+        words = words[~words["is_punct"].to_numpy(dtype=bool)]
+    per_doc = words["doc_id"].astype("str").value_counts()
+    if documents_table is not None:
+        order = [str(d) for d in documents_table["doc_id"]]
+    else:
+        order = [str(d) for d in pd.unique(tokens["doc_id"].astype("str"))]
+    if by == "doc_id":
+        labels = pd.Series(order, index=pd.Index(order, name="doc_id"), dtype="str")
+    elif documents_table is None:
+        raise ParameterError(f"by={by!r} groups documents by metadata: pass documents_table= (the documents table)")
+    else:
+        labels = group_labels(documents_table, by)
+    counts = per_doc.reindex(labels.index).fillna(0).astype("int64")
+    sizes = counts.groupby(labels.to_numpy(), sort=False).sum().astype("int64")
+    sizes.index = pd.Index([str(g) for g in sizes.index], name=by)
+    return sizes.rename("n_tokens")
+
+
+def largest_group(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: pd.DataFrame | None = None,
+                  exclude: str | Sequence[str] | None = None) -> str:
+    """The group of ``by`` with the most word tokens (ties: the first in corpus order); with ``by="doc_id"``
+    the longest document. Groups in ``exclude`` are left out, and so is ``"unknown"`` (no value in the
+    metadata) unless it is the only group left."""
+    sizes = group_sizes(tokens, by=by, documents_table=documents_table)
+    sizes = sizes.drop(_as_values("exclude", exclude), errors="ignore")
+    known = sizes.drop("unknown", errors="ignore") if by != "doc_id" else sizes
+    if not known.empty and known.max() > 0:
+        sizes = known
+    if sizes.empty or sizes.max() <= 0:
+        raise ParameterError(f"by={by!r}: no group with word tokens to choose a target from")
+    return str(sizes.idxmax())
+
+
+def choose_target(tokens: pd.DataFrame, target: Any, *, by: str = "doc_id",
+                  documents_table: pd.DataFrame | None = None,
+                  reference: Any = None) -> tuple[Any, str]:
+    """``(target, how)``: the target of a keyness comparison and how it was chosen, for the notebook to print.
+
+    A given ``target`` is kept (``how="given"``); an empty one (``None``, ``""``, ``[]``) becomes the
+    :func:`largest_group` of ``by`` outside ``reference`` (with ``by="doc_id"``: the longest document). When
+    ``by`` has a single group in the corpus there is nothing to compare: ``(None, note)``.
+    """
+    sizes = group_sizes(tokens, by=by, documents_table=documents_table)
+    if len(sizes) < 2:
+        return None, (f"by={by!r} has a single group in this corpus ({', '.join(sizes.index)}): "
+                      "the comparison is skipped")
+    if not is_none(target):
+        return target, "given"
+    chosen = largest_group(tokens, by=by, documents_table=documents_table, exclude=reference)
+    rule = "the longest document" if by == "doc_id" else f"the largest group of by={by!r}"
+    return chosen, f"{rule}: {int(sizes[chosen])} word tokens"

@@ -44,7 +44,10 @@ from huayu.checks import is_none, check_columns, check_int
 from huayu.errors import ParameterError
 
 __all__ = ["strip_text", "ngram_hashes", "find_reuse", "share_matrix", "coverage", "alignment_table",
-           "baseline_shares", "uncleaned_documents"]
+           "baseline_shares", "choose_baseline", "uncleaned_documents", "BASELINE_GENRE"]
+
+#: the genre whose first document is the baseline when none is given (see :func:`choose_baseline`)
+BASELINE_GENRE = "template"
 
 _P = np.uint64(0x100000001B3)  # the 64-bit FNV prime, odd
 
@@ -283,6 +286,8 @@ def coverage(passages: pd.DataFrame, documents_table: pd.DataFrame, *, baseline:
     any other document except the baseline)."""
     check_columns("documents_table", documents_table, ["doc_id", "text"])
     ids = [str(d) for d in documents_table["doc_id"]]
+    if is_none(baseline):
+        baseline = None
     if baseline is not None and baseline not in ids:
         raise ParameterError(f"baseline={baseline!r} is not a doc_id of documents; valid values: {', '.join(ids)}")
     lengths = _stripped_lengths(documents_table, passages)
@@ -324,20 +329,39 @@ def alignment_table(passages: pd.DataFrame, *, top: int | None = None, internal:
     return out
 
 
-def baseline_shares(matrix: pd.DataFrame, baseline: str) -> pd.DataFrame:
+def baseline_shares(matrix: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
     """Each document's share shared with the ``baseline`` document (e.g. the template) next to its
-    largest share with any other document: ``doc_id, with_baseline, max_with_other, other``."""
-    if baseline not in matrix.columns:
+    largest share with any other document: ``doc_id, with_baseline, max_with_other, other``. Without a
+    baseline (``None`` or ``""``): ``doc_id, max_with_other, other``."""
+    if is_none(baseline):
+        baseline = None
+    elif baseline not in matrix.columns:
         raise ParameterError(f"baseline={baseline!r} is not a column of the matrix; valid values: "
                              f"{', '.join(map(str, matrix.columns))}")
     rows = []
     for r in matrix.index:
         if r == baseline:
             continue
-        others = matrix.loc[r].drop([baseline, r], errors="ignore")
+        others = matrix.loc[r].drop([c for c in (baseline, r) if c is not None], errors="ignore")
         best = others.idxmax() if len(others) else ""
-        rows.append((r, float(matrix.loc[r, baseline]), float(others.max()) if len(others) else 0.0, best))
-    return pd.DataFrame(rows, columns=["doc_id", "with_baseline", "max_with_other", "other"])
+        top = float(others.max()) if len(others) else 0.0
+        rows.append((r, float(matrix.loc[r, baseline]), top, best) if baseline is not None else (r, top, best))
+    columns = ["doc_id", "with_baseline", "max_with_other", "other"]
+    return pd.DataFrame(rows, columns=columns if baseline is not None else [c for c in columns if c != "with_baseline"])
+
+
+def choose_baseline(documents_table: pd.DataFrame, baseline: str | None) -> tuple[str | None, str]:
+    """``(baseline, how)``: a given baseline as it is (``how="given"``); for an empty one (``None``, ``""``)
+    the first document of genre ``template`` (:data:`BASELINE_GENRE`) in corpus order, or ``None`` (no
+    baseline: coverage without one) when the corpus has no such document. For the notebook to print."""
+    if not is_none(baseline):
+        return baseline, "given"
+    check_columns("documents_table", documents_table, ["doc_id"])
+    if "genre" in documents_table.columns:
+        templates = documents_table.loc[documents_table["genre"].astype("str") == BASELINE_GENRE, "doc_id"]
+        if len(templates):
+            return str(templates.iloc[0]), f"the first document of genre {BASELINE_GENRE!r}"
+    return None, f"no document of genre {BASELINE_GENRE!r} in this corpus: no baseline"
 
 
 def uncleaned_documents(paragraphs: pd.DataFrame, cleaning_log: pd.DataFrame) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from huayu.checks import check_choice, check_columns, check_int, check_string_li
 from huayu.errors import ParameterError
 from huayu.pipeline.metadata import date_sort_key
 
-__all__ = ["keyword_hits", "keyword_segments", "keyword_by_document", "dispersion_positions", "ParameterError"]
+__all__ = ["keyword_hits", "keywords_present", "keyword_segments", "keyword_by_document", "dispersion_positions", "ParameterError"]
 
 MATCH_MODES = ("token", "text")
 UNDATED = "undated"
@@ -73,7 +73,25 @@ def keyword_hits(tokens: pd.DataFrame, keywords: Iterable[str], *, doc_ids: Iter
     return _hits(_word_tokens(tokens, doc_ids), keywords, match, texts)
 
 
-def _hits(words: pd.DataFrame, keywords: list[str], match: str, texts: pd.DataFrame | None) -> pd.DataFrame:
+def keywords_present(tokens: pd.DataFrame, keywords: Iterable[str], *, doc_ids: Iterable[str] | None = None,
+                     match: str = "token", texts: pd.DataFrame | None = None) -> tuple[list[str], list[str]]:
+    """``(present, missing)``: the keywords that occur in the chosen documents and those that never do, each
+    in the given order, so a notebook can leave out (and name) the missing ones before counting.
+
+    Raises :class:`ParameterError` (as :func:`keyword_hits` does) only when none of them occurs.
+    """
+    keywords = check_string_list("keywords", keywords, allow_empty=False)
+    check_choice("match", match, MATCH_MODES)
+    words = _word_tokens(tokens, doc_ids)
+    found = set(_hits(words, keywords, match, texts, strict=False)["keyword"])
+    present = [k for k in keywords if k in found]
+    if not present:
+        _hits(words, keywords, match, texts)  # raises, naming the keywords (and a hint for match='text')
+    return present, [k for k in keywords if k not in found]
+
+
+def _hits(words: pd.DataFrame, keywords: list[str], match: str, texts: pd.DataFrame | None, *,
+          strict: bool = True) -> pd.DataFrame:
     if match == "token":
         hits = words.loc[words["token"].isin(keywords).to_numpy(),
                          ["doc_id", "token", "position", "length", "char_start"]]
@@ -86,7 +104,7 @@ def _hits(words: pd.DataFrame, keywords: list[str], match: str, texts: pd.DataFr
     hits = hits.assign(relative_position=hits["position"] / hits["length"])
     found = set(hits["keyword"])
     missing = [k for k in keywords if k not in found]
-    if missing:
+    if missing and strict:
         hint = ""
         if match == "token" and texts is not None:
             in_text = [k for k in missing

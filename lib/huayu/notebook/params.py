@@ -187,3 +187,134 @@ def resolve_parameters(notebook: str | os.PathLike[str], params_file: str | os.P
             raise ParameterFileError(f"{params_file}: parameter {key!r} of {name} expects a {_kind(declared[key])} "
                                  f"(default {declared[key]!r}), got {value!r}")
     return merged
+
+
+# ------------------------------------------------------------------ a starting parameter file for a corpus
+
+#: metadata columns whose groups (with their sizes) the starting file lists, besides any column whose name
+#: contains one of :data:`GROUP_COLUMN_PARTS`; ``year`` is derived from ``date``
+GROUP_COLUMNS = ("genre", "admin_level", "year", "province", "prefecture")
+GROUP_COLUMN_PARTS = ("province", "prefecture", "region", "state", "city", "county")
+N_DOC_IDS_SHOWN = 20
+
+
+def parameter_comments(path: str | os.PathLike[str]) -> dict[str, str]:
+    """``{name: comment}``: the comment at the end of each assignment line of a notebook's parameters cell."""
+    import io
+    import tokenize
+
+    _, source = parameters_cell(read_notebook_json(path))
+    by_line: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                by_line[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    comments = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            text = by_line.get(node.end_lineno or node.lineno) or by_line.get(node.lineno)
+            if text:
+                comments[node.targets[0].id] = text
+    return comments
+
+
+def _yaml_value(value: Any) -> str:
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
+    return text[:-4].strip() if text.endswith("\n...") else text
+
+
+def _line(key: str, value: Any, comment: str | None, indent: str = "") -> str:
+    line = f"{indent}{key}: {_yaml_value(value)}"
+    return f"{line:<36} # {comment}" if comment else line
+
+
+def _corpus_comments(corpus: Path) -> list[str]:
+    from huayu.pipeline.metadata import read_metadata
+
+    path = corpus / "metadata.csv"
+    if not path.is_file():
+        raise ParameterFileError(f"--corpus {corpus}: no metadata.csv in this folder")
+    table = read_metadata(path)
+    if "doc_id" not in table.columns:
+        raise ParameterFileError(f"{path}: no doc_id column")
+    ids = [d for d in table["doc_id"] if d]
+    shown = ", ".join(ids[:N_DOC_IDS_SHOWN]) + (", …" if len(ids) > N_DOC_IDS_SHOWN else "")
+    lines = [f"# The corpus {corpus}: {len(ids)} documents.",
+             f"# doc_ids (first {min(len(ids), N_DOC_IDS_SHOWN)} of {len(ids)}, corpus order): {shown}",
+             f"# metadata columns: {', '.join(table.columns)}",
+             "# groups of documents (values of `by` / `group_by`, with the number of documents):"]
+    table = table.copy()
+    if "date" in table.columns and "year" not in table.columns:
+        table["year"] = table["date"].str.slice(0, 4).where(table["date"].str.fullmatch(r"\d{4}.*"), "")
+    columns = [c for c in GROUP_COLUMNS if c in table.columns]
+    columns += [c for c in table.columns
+                if c not in columns and any(part in c.lower() for part in GROUP_COLUMN_PARTS)]
+    for column in columns:
+        values = table[column].mask(table[column] == "", "unknown")
+        sizes = values.value_counts(sort=False)
+        sizes = sizes.reindex(list(dict.fromkeys(values)))
+        lines.append(f"#   {column}: " + ", ".join(f"{v} ({n})" for v, n in sizes.items()))
+    return lines
+
+
+def starting_parameters(corpus: str | os.PathLike[str],
+                        notebooks: list[Path] | None = None) -> str:
+    """The text of a starting parameter file for the corpus folder ``corpus`` (its ``metadata.csv``).
+
+    Shared keys (declared by several notebooks with one same default) come first, then one section per
+    notebook with the defaults of its parameters cell and their comments; the corpus's doc_ids, metadata
+    columns and groups with their sizes are YAML comments, to fill in ``target``, ``reference`` …
+    """
+    from huayu.paths import NOTEBOOKS
+
+    corpus = Path(corpus)
+    if notebooks is None:
+        notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    declared = {notebook_name(nb): declared_parameters(nb) for nb in notebooks}
+    comments = {notebook_name(nb): parameter_comments(nb) for nb in notebooks}
+    seen: dict[str, list[Any]] = {}
+    for params in declared.values():
+        for key, value in params.items():
+            if key not in PATH_PARAMETERS:
+                seen.setdefault(key, []).append(value)
+    shared = [k for k, values in seen.items() if len(values) > 1 and all(v == values[0] for v in values)]
+    lines = [f"# Parameters for the corpus in {corpus} (written by `python -m huayu params --corpus {corpus}`).",
+             "# Every value is the notebooks' default; an empty value (\"\" or []) means \"use the rule\" and the",
+             "# notebook prints what it chose (see params/default.yaml). Save as CORPUS/params.yaml: `make figures",
+             "# CORPUS=dir` then uses it. Delete the keys you keep at their default.", "#",
+             *_corpus_comments(corpus), "", "# --- shared by all notebooks " + "-" * 70]
+    for key in shared:
+        owner = next(n for n, params in declared.items() if key in params)
+        lines.append(_line(key, declared[owner][key], comments[owner].get(key)))
+    lines += ["", "# --- one section per notebook " + "-" * 68]
+    for name, params in declared.items():
+        lines.append(f"{name}:")
+        keys = [k for k in params if k not in PATH_PARAMETERS and k not in shared]
+        lines += [_line(k, params[k], comments[name].get(k), "  ") for k in keys] or ["  {}"]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def add_arguments(parser) -> None:
+    parser.description = ("Print a starting parameter file for a corpus: every notebook's defaults, with the "
+                          "corpus's doc_ids, metadata columns and groups as comments.")
+    parser.add_argument("--corpus", required=True, help="corpus folder (with metadata.csv)")
+    parser.add_argument("--out", help="write the file here (atomically) instead of printing it")
+
+
+def run(args) -> int:
+    import sys
+
+    text = starting_parameters(args.corpus)
+    if args.out:
+        from huayu.outputs import write_text
+
+        write_text(text, Path(args.out))
+        print(f"params: wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

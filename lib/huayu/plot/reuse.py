@@ -83,20 +83,27 @@ def plot_reuse_map(ctx, passages: pd.DataFrame, documents_table: pd.DataFrame, *
 
 def plot_reuse_coverage(ctx, cov: pd.DataFrame, *, name: str = "reuse-coverage"):
     """Per document: the share of its text shared with the baseline (template), with the other
-    documents, and repeated within itself (:func:`huayu.analysis.reuse.coverage` with ``baseline``)."""
-    check_columns("cov", cov, ["doc_id", "shared_baseline", "shared_other", "internal"])
+    documents, and repeated within itself (:func:`huayu.analysis.reuse.coverage` with ``baseline``). Without
+    a baseline (no ``shared_baseline`` column): the share shared with any other document, and repeated within."""
+    if "shared_baseline" in cov.columns:
+        check_columns("cov", cov, ["doc_id", "shared_baseline", "shared_other", "internal"])
+        measures = [("shared_baseline", "与模板共享", "shared with the template", "0.35"),
+                    ("shared_other", "与其他地方共享", "shared with other places", "#4c72b0"),
+                    ("internal", "文本内部重复", "repeated within the text", "#dd8452")]
+    else:
+        check_columns("cov", cov, ["doc_id", "shared_any", "internal"])
+        measures = [("shared_any", "与其他文本共享", "shared with other documents", "#4c72b0"),
+                    ("internal", "文本内部重复", "repeated within the text", "#dd8452")]
     docs = doc_order(ctx, cov["doc_id"])
     t = cov.set_index("doc_id").reindex(docs)
-    measures = [("shared_baseline", "与模板共享", "shared with the template", "0.35"),
-                ("shared_other", "与其他地方共享", "shared with other places", "#4c72b0"),
-                ("internal", "文本内部重复", "repeated within the text", "#dd8452")]
     fig, ax = ctx.figure(width="double", height=0.9 + 0.55 * len(docs))
     y = np.arange(len(docs))
     h = 0.26
     for k, (col, zh, en, color) in enumerate(measures):
         vals = 100 * t[col].to_numpy(dtype=float)
-        ax.barh(y + (k - 1) * h, vals, height=h, color=color, label=ctx.label.text(zh=zh, en=en))
-        for yi, v in zip(y + (k - 1) * h, vals, strict=True):
+        offset = (k - (len(measures) - 1) / 2) * h
+        ax.barh(y + offset, vals, height=h, color=color, label=ctx.label.text(zh=zh, en=en))
+        for yi, v in zip(y + offset, vals, strict=True):
             ax.annotate(f"{v:.1f}", (v, yi), xytext=(2, 0), textcoords="offset points", va="center",
                         fontsize="xx-small")
     ax.set_yticks(y, [unit_label(ctx, d) for d in docs])
