@@ -81,7 +81,7 @@ def plot_cleaning(ctx, summary: pd.DataFrame, *, name: str = "cleaning", max_doc
                       for rc, rn in zip(chars.to_numpy(), counts.to_numpy(), strict=True)], "")
     totals = summary.groupby("doc_id", sort=False).agg(chars=("n_chars_removed", "sum"),
                                                         share=("share_of_raw", "sum")).reindex(docs)
-    fig, ax = ctx.figure(width="double", height=1.3 + 0.32 * len(rules))
+    fig, ax = ctx.figure(width="double", height=1.3 + 0.32 * len(rules) + (1.2 if len(docs) > 5 else 0))
     shown = chars.astype(float).where(chars > 0)
     shown.index = [r.replace("_", " ") for r in rules]
     shown.columns = [f"{unit_label(ctx, d)}\n{int(t):,} ({s:.1%})"
@@ -96,7 +96,7 @@ def plot_cleaning(ctx, summary: pd.DataFrame, *, name: str = "cleaning", max_doc
     note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="删除字符最多的", criterion_en="most characters removed")
     if note:
         ax.set_title(note, fontsize="small")
-    ax.tick_params(axis="x", rotation=0, labelsize="small" if len(docs) <= 6 else "x-small")
+    ax.tick_params(axis="x", rotation=0 if len(docs) <= 5 else 90, labelsize="small" if len(docs) <= 5 else "x-small")
     ax.tick_params(axis="y", rotation=0, labelsize="small")
     for tick, doc_id in zip(ax.get_xticklabels(), docs, strict=False):
         tick.set_color(doc_color(ctx, doc_id))

@@ -43,7 +43,7 @@ def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_
     shown = counts.loc[order.index[:max_rows]]
     shown_full = full.loc[shown.index]
     n_rows = len(shown)
-    fig, ax = ctx.figure(width="double", height=1.2 + 0.2 * n_rows)
+    fig, ax = ctx.figure(width="double", height=1.2 + 0.2 * n_rows + (1.2 if len(docs) > 12 else 0))
     ys, xs = np.nonzero(shown.to_numpy() > 0)
     vals = shown.to_numpy()[ys, xs]
     colors = [doc_color(ctx, docs[x]) for x in xs]
