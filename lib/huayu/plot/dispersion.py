@@ -28,8 +28,13 @@ def plot_dispersion(ctx, positions: pd.DataFrame, *, doc_ids: list[str] | None =
     check_columns("positions", positions, ["doc_id", "term", "position"])
     if positions.empty:
         raise ParameterError("positions is empty: none of the terms occurs")
+    from huayu.plot.panels import MAX_DOCUMENT_PANELS, MAX_LABELS, longest, shown_note
+
     terms = list(dict.fromkeys(positions["term"]))
-    docs = list(doc_ids) if doc_ids is not None else list(dict.fromkeys(positions["doc_id"]))
+    all_docs = list(doc_ids) if doc_ids is not None else list(dict.fromkeys(positions["doc_id"]))
+    # one line per term and document: at most MAX_LABELS lines, of at most MAX_DOCUMENT_PANELS documents (the longest)
+    per_term = max(1, min(MAX_DOCUMENT_PANELS, MAX_LABELS // max(len(terms), 1)))
+    docs = longest(ctx, all_docs, per_term)
     n_rows = len(terms) * len(docs)
     fig, ax = ctx.figure(width="double", height=0.8 + 0.16 * n_rows + 0.1 * len(terms))
     colors = getattr(ctx, "doc_colors", {}) or {}
@@ -67,8 +72,9 @@ def plot_dispersion(ctx, positions: pd.DataFrame, *, doc_ids: list[str] | None =
                 fontsize="small", fontweight="bold")
     ax.set_xlabel(ctx.label.text(zh="在文中的相对位置（0 = 开头，1 = 结尾）",
                                  en="Relative position in the document (0 = start, 1 = end)"))
-    ax.set_title(ctx.label.text(zh="离散图：每条竖线是一次出现，右侧为次数",
-                                en="Dispersion plot: one tick per occurrence, count at the right"),
-                 fontsize="medium")
+    title = ctx.label.text(zh="离散图：每条竖线是一次出现，右侧为次数",
+                           en="Dispersion plot: one tick per occurrence, count at the right")
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="最长的", criterion_en="the longest")
+    ax.set_title(f"{title}\n{note}" if note else title, fontsize="medium")
     ctx.save(fig, name, table=positions)
     return fig

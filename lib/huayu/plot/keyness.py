@@ -148,13 +148,17 @@ def plot_keyness_by_group(ctx, table: pd.DataFrame, *, n: int = 10, measure: str
     n = check_int("n", n, minimum=1, maximum=40)
     ncols = check_int("ncols", ncols, minimum=1, maximum=6)
     check_columns("table", table, ["group", "term", measure, "significant"])
-    groups = list(dict.fromkeys(table["group"]))
-    if not groups:
+    all_groups = list(dict.fromkeys(table["group"]))
+    if not all_groups:
         raise ParameterError("the table holds no keyword (every group is empty after min_freq)")
+    from huayu.plot.panels import MAX_PANELS, fit_height, longest, shown_note
+
+    # small multiples: at most MAX_PANELS groups (documents: the longest; other groups: the first)
+    groups = longest(ctx, all_groups, MAX_PANELS)
     by = table.attrs.get("by", "doc_id")
     rows = math.ceil(len(groups) / ncols)
     ncols = min(ncols, len(groups))
-    fig, axes = ctx.figure(width="double", height=0.6 + rows * (0.45 + 0.17 * n), nrows=rows, ncols=ncols,
+    fig, axes = ctx.figure(width="double", height=fit_height(0.6 + rows * (0.45 + 0.17 * n)), nrows=rows, ncols=ncols,
                            squeeze=False)
     flat = list(np.asarray(axes).ravel())
     colors = getattr(ctx, "doc_colors", {}) or {}
@@ -180,5 +184,11 @@ def plot_keyness_by_group(ctx, table: pd.DataFrame, *, n: int = 10, measure: str
     fig.supxlabel(ctx.label.text(zh=f"{zh}，对比其余文本（斜线 = Bonferroni 校正后不显著）",
                                  en=f"{en} against the rest of the corpus (hatched = not significant, Bonferroni)"),
                   fontsize="small")
-    ctx.save(fig, name, table=pd.concat(shown, ignore_index=True))
+    note = shown_note(ctx, len(groups), len(all_groups), criterion_zh="最长的", criterion_en="the longest",
+                      what_zh="个组", what_en="groups")
+    if note:
+        fig.suptitle(note, fontsize="small")
+    rest = [table[table["group"] == g].sort_values([measure, "term"], ascending=[False, True], kind="mergesort").head(n)
+            for g in all_groups if g not in set(groups)]
+    ctx.save(fig, name, table=pd.concat(shown + rest, ignore_index=True))
     return fig

@@ -12,7 +12,8 @@ import pandas as pd
 
 from huayu.checks import check_columns
 from huayu.errors import ParameterError
-from huayu.plot.panels import doc_color, doc_order, facet_axes, unit_label
+from huayu.plot.panels import (MAX_DOCUMENT_PANELS, MAX_LABELS, NEUTRAL, doc_color, doc_order, facet_axes,
+                               label_every, longest, shown_note, top_by, unit_label)
 
 __all__ = ["plot_share_matrix", "plot_reuse_map", "plot_reuse_coverage"]
 
@@ -26,15 +27,25 @@ def plot_share_matrix(ctx, matrix: pd.DataFrame, *, name: str = "reuse-matrix"):
         raise ParameterError("matrix is empty: compute it with huayu.analysis.reuse.share_matrix first")
     docs = doc_order(ctx, matrix.index)
     m = matrix.reindex(index=docs, columns=docs)
+    n = len(docs)
+    step = label_every(n)
     labels = [unit_label(ctx, d) for d in docs]
-    fig, ax = ctx.figure(width="single", height=0.9 + 0.5 * len(docs))
-    sns.heatmap(100 * m.to_numpy(dtype=float), ax=ax, annot=True, fmt=".1f", cmap="rocket_r", vmin=0,
+    small = n <= 12
+    fig, ax = ctx.figure(width="single" if small else "double", height=0.9 + 0.5 * n if small else 8.0)
+    sns.heatmap(100 * m.to_numpy(dtype=float), ax=ax, annot=small, fmt=".1f", cmap="rocket_r", vmin=0,
                 cbar_kws={"label": ctx.label.text(zh="共享字数占行文本的百分比", en="% of the row text in shared passages")},
-                xticklabels=labels, yticklabels=labels, linewidths=0.5, linecolor="white", annot_kws={"fontsize": 7},
-                square=True)
+                xticklabels=labels[::step] if step > 1 else labels, yticklabels=labels[::step] if step > 1 else labels,
+                linewidths=0.5 if n <= 40 else 0, linecolor="white", annot_kws={"fontsize": 7}, square=True)
+    if step > 1:
+        ax.set_xticks(np.arange(0, n, step) + 0.5, labels[::step])
+        ax.set_yticks(np.arange(0, n, step) + 0.5, labels[::step])
+        ax.tick_params(labelsize="x-small")
+        ax.set_title(ctx.label.text(zh=f"（{n} 个文本全部绘出，每 {step} 个标注一个；表格含全部）",
+                                    en=f"(all {n} documents drawn, every {step}th labelled; all in the table)"),
+                     fontsize="small")
     ax.set_xlabel(ctx.label.text(zh="与之共享的文本", en="Shared with"))
     ax.set_ylabel(ctx.label.text(zh="文本", en="Text"))
-    ax.tick_params(axis="x", rotation=35)
+    ax.tick_params(axis="x", rotation=35 if small else 90)
     for t in ax.get_xticklabels():
         t.set_ha("right")
     ax.tick_params(axis="y", rotation=0)
@@ -46,10 +57,16 @@ def plot_share_matrix(ctx, matrix: pd.DataFrame, *, name: str = "reuse-matrix"):
 
 def plot_reuse_map(ctx, passages: pd.DataFrame, documents_table: pd.DataFrame, *, name: str = "reuse-map"):
     """Where the shared passages lie: one panel per document (x = position in its text, 0–1), one row
-    per partner document (itself for internal reuse); a bar marks each passage, coloured by the partner."""
+    per partner document (itself for internal reuse); a bar marks each passage, coloured by the partner.
+
+    At most :data:`~huayu.plot.panels.MAX_DOCUMENT_PANELS` panels (of more documents: the longest), their rows the
+    shown documents and one row for all other partners, as the title says; the saved table holds every passage."""
     check_columns("passages", passages, ["doc_a", "doc_b", "start_a", "end_a", "start_b", "end_b"])
     check_columns("documents_table", documents_table, ["doc_id", "text"])
-    docs = doc_order(ctx, documents_table["doc_id"])
+    all_docs = doc_order(ctx, documents_table["doc_id"])
+    docs = longest(ctx, all_docs, MAX_DOCUMENT_PANELS)
+    others = len(docs) < len(all_docs)
+    rows = docs + (["…"] if others else [])
     lengths = dict(zip(documents_table["doc_id"].astype(str), documents_table["text"].astype(str).str.len()))
     sides = pd.concat([
         pd.DataFrame({"doc": passages["doc_a"], "partner": passages["doc_b"], "start": passages["start_a"],
@@ -57,26 +74,30 @@ def plot_reuse_map(ctx, passages: pd.DataFrame, documents_table: pd.DataFrame, *
         pd.DataFrame({"doc": passages["doc_b"], "partner": passages["doc_a"], "start": passages["start_b"],
                       "end": passages["end_b"]}),
     ], ignore_index=True)
-    fig, axes = facet_axes(ctx, len(docs), ncols=1, width="double", height=0.6 + len(docs) * (0.25 + 0.16 * len(docs)),
+    fig, axes = facet_axes(ctx, len(docs), ncols=1, width="double", height=0.6 + len(docs) * (0.25 + 0.16 * len(rows)),
                            sharex=True)
     for ax, doc in zip(axes, docs, strict=False):
         sub = sides[sides["doc"] == doc]
         total = max(lengths.get(doc, 1), 1)
-        for row, partner in enumerate(docs):
-            part = sub[sub["partner"] == partner]
+        for row, partner in enumerate(rows):
+            part = sub[~sub["partner"].isin(docs)] if partner == "…" else sub[sub["partner"] == partner]
             if len(part):
                 x0 = part["start"].to_numpy() / total
                 w = (part["end"].to_numpy() - part["start"].to_numpy()) / total
                 ax.barh(np.full(len(part), row), np.maximum(w, 0.002), left=x0, height=0.75,
-                        color=doc_color(ctx, partner), hatch="////" if partner == doc else None,
+                        color=NEUTRAL if partner == "…" else doc_color(ctx, partner), hatch="////" if partner == doc else None,
                         edgecolor="0.3" if partner == doc else "none", linewidth=0.3)
-        ax.set_yticks(range(len(docs)), [unit_label(ctx, p) for p in docs], fontsize="xx-small")
-        ax.set_ylim(len(docs) - 0.5, -0.5)
+        other = ctx.label.text(zh="其他文本", en="other documents")
+        ax.set_yticks(range(len(rows)), [other if p == "…" else unit_label(ctx, p) for p in rows], fontsize="xx-small")
+        ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlim(0, 1)
         ax.set_title(unit_label(ctx, doc), fontsize="small", loc="left")
     axes[min(len(docs), len(axes)) - 1].set_xlabel(
         ctx.label.text(zh="在文本中的位置（字数占比）；行 = 共享对象，斜线 = 文本内部重复",
                        en="Position in the text (share of characters); rows = partner, hatched = repeated within"))
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="最长的", criterion_en="the longest")
+    if note:
+        fig.suptitle(note, fontsize="small")
     ctx.save(fig, name, table=sides.sort_values(["doc", "partner", "start"]).reset_index(drop=True))
     return fig
 
@@ -94,9 +115,14 @@ def plot_reuse_coverage(ctx, cov: pd.DataFrame, *, name: str = "reuse-coverage")
         check_columns("cov", cov, ["doc_id", "shared_any", "internal"])
         measures = [("shared_any", "与其他文本共享", "shared with other documents", "#4c72b0"),
                     ("internal", "文本内部重复", "repeated within the text", "#dd8452")]
-    docs = doc_order(ctx, cov["doc_id"])
-    t = cov.set_index("doc_id").reindex(docs)
+    all_docs = doc_order(ctx, cov["doc_id"])
+    full = cov.set_index("doc_id").reindex(all_docs)
+    docs = top_by(all_docs, full[[m[0] for m in measures]].sum(axis=1).to_numpy(), MAX_LABELS // 2)
+    t = full.loc[docs]
     fig, ax = ctx.figure(width="double", height=0.9 + 0.55 * len(docs))
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="共享比例最高的", criterion_en="most reuse")
+    if note:
+        ax.set_title(note, fontsize="small")
     y = np.arange(len(docs))
     h = 0.26
     for k, (col, zh, en, color) in enumerate(measures):
@@ -111,5 +137,5 @@ def plot_reuse_coverage(ctx, cov: pd.DataFrame, *, name: str = "reuse-coverage")
     ax.margins(x=0.15)
     ax.set_xlabel(ctx.label.text(zh="占文本字数的百分比（不计标点）", en="% of the text's characters (punctuation excluded)"))
     ax.legend(fontsize="x-small", frameon=False, loc="lower right")
-    ctx.save(fig, name, table=t.reset_index())
+    ctx.save(fig, name, table=full.reset_index())
     return fig

@@ -38,6 +38,9 @@ DIVERGING_CMAP = "vlag"
 
 #: Figure widths in inches: one column / full page width of a typical journal (89 mm / 183 mm).
 WIDTHS = {"single": 3.5, "double": 7.2}
+#: The largest figure that fits a journal page (double column): 7.2 × 9.5 in. ``figure_size`` caps at these.
+MAX_WIDTH = 7.2
+MAX_HEIGHT = 9.5
 
 #: Values of ``place_zh``/``place_en`` that mean "no place".
 UNKNOWN_PLACE = frozenset({"", "unknown", "未知", "nan", "none", "n/a"})
@@ -126,7 +129,10 @@ def place_colors(documents_table: pd.DataFrame) -> dict[str, str]:
 
 
 def figure_size(width: str | float = "single", height: float | None = None, *, aspect: float = 0.75) -> tuple[float, float]:
-    """``(width, height)`` in inches: ``width`` is ``"single"``, ``"double"`` or inches."""
+    """``(width, height)`` in inches: ``width`` is ``"single"``, ``"double"`` or inches.
+
+    Both are capped at the page (:data:`MAX_WIDTH` × :data:`MAX_HEIGHT`): a figure that would be larger is drawn
+    at the page size, so figure functions select what they show (see :mod:`huayu.plot.panels`)."""
     if isinstance(width, str):
         if width not in WIDTHS:
             raise ValueError(f"width={width!r} is not a known figure width; use one of "
@@ -142,7 +148,7 @@ def figure_size(width: str | float = "single", height: float | None = None, *, a
         h = float(height)
     else:
         raise ValueError(f"height={height!r}: give a positive number of inches (or None for the default)")
-    return (w, h)
+    return (min(w, MAX_WIDTH), min(h, MAX_HEIGHT))
 
 
 def ordered(doc_ids: Iterable[str], documents_table: pd.DataFrame) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from huayu.plot.panels import doc_color, facet_axes, term_label, unit_label
+from huayu.plot.panels import (MAX_LABELS, MAX_PANELS, doc_color, facet_axes, longest, place_handles, shown_note,
+                               term_label, unit_label)
 
 __all__ = ["topic_palette", "plot_topic_terms", "plot_topic_shares", "plot_silhouette", "plot_paragraph_map"]
 
@@ -22,8 +23,9 @@ def topic_palette(topics: list[str]) -> dict[str, tuple]:
 
 def plot_topic_terms(ctx, terms: pd.DataFrame, *, model: str = "", ncols: int = 3, name: str = "topic-terms"):
     """Faceted bars: each topic's heaviest terms and their share of the topic's weight."""
-    topics = list(pd.unique(terms["topic"]))
-    palette = topic_palette(topics)
+    all_topics = list(pd.unique(terms["topic"]))
+    topics = all_topics[:MAX_PANELS]  # small multiples: at most MAX_PANELS topics (the first ones)
+    palette = topic_palette(all_topics)
     n_terms = int(terms["rank"].max())
     nrows = -(-len(topics) // min(ncols, len(topics)))
     fig, axes = facet_axes(ctx, len(topics), ncols=ncols, width="double",
@@ -37,6 +39,10 @@ def plot_topic_terms(ctx, terms: pd.DataFrame, *, model: str = "", ncols: int = 
         ax.set_title(f"{model.upper()} {topic}".strip())
         ax.tick_params(axis="y", labelsize="small")
     fig.supxlabel(ctx.label.text(zh="占主题权重的比例", en="Share of the topic's weight"), fontsize="medium")
+    note = shown_note(ctx, len(topics), len(all_topics), criterion_zh="前几个", criterion_en="the first",
+                      what_zh="个主题", what_en="topics")
+    if note:
+        fig.suptitle(note, fontsize="small")
     ctx.save(fig, name, table=terms)
     return fig
 
@@ -47,8 +53,15 @@ def plot_topic_shares(ctx, shares: pd.DataFrame, terms: pd.DataFrame, *, model: 
     topics = list(shares.columns)
     palette = topic_palette(topics)
     labels = terms.drop_duplicates("topic").set_index("topic")["label"]
-    docs = list(shares.index)
-    fig, ax = ctx.figure(width="double", height=1.4 + 0.45 * len(docs) + 0.18 * len(topics))
+    docs = longest(ctx, shares.index, MAX_LABELS)
+    table = shares.reset_index()
+    n_all = len(shares)
+    shares = shares.loc[docs]
+    fig, ax = ctx.figure(width="double", height=1.4 + (0.45 if len(docs) <= MAX_PANELS else 0.17) * len(docs)
+                         + 0.18 * len(topics))
+    note = shown_note(ctx, len(docs), n_all, criterion_zh="最长的", criterion_en="the longest")
+    if note:
+        ax.set_title(note, fontsize="small")
     y = np.arange(len(docs))
     left = np.zeros(len(docs))
     for topic in topics:
@@ -65,7 +78,6 @@ def plot_topic_shares(ctx, shares: pd.DataFrame, terms: pd.DataFrame, *, model: 
     ax.set_xlabel(ctx.label.text(zh=f"主题比例（{model.upper()}，按词数加权的段落平均）",
                                  en=f"Topic share ({model.upper()}, token-weighted mean of paragraphs)"))
     fig.legend(loc="outside lower center", ncols=2, fontsize="x-small", frameon=False)
-    table = shares.reset_index()
     ctx.save(fig, name, table=table)
     return fig
 
@@ -101,8 +113,7 @@ def plot_paragraph_map(ctx, points: pd.DataFrame, *, name: str = "paragraph-map"
                        color=doc_color(ctx, doc_id), alpha=0.8, edgecolors="white", linewidths=0.4)
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], ls="", marker="o", color=doc_color(ctx, d), label=unit_label(ctx, d))
-               for d in pd.unique(points["doc_id"])]
+    handles = place_handles(ctx, pd.unique(points["doc_id"]), marker="o")
     if clusters != [None]:
         handles += [Line2D([], [], ls="", marker=markers[c], color="0.3", label=c) for c in clusters]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)

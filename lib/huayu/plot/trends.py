@@ -7,16 +7,21 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import document_ids
-from huayu.plot.panels import doc_color, facet_axes, term_label, unit_label
+from huayu.plot.panels import (MAX_DOCUMENT_PANELS, MAX_PANELS, doc_color, facet_axes, longest, place_handles,
+                               shown_note, term_label, unit_label)
 
 __all__ = ["plot_segment_trends", "plot_document_trends", "plot_dispersion"]
 
 
 def plot_segment_trends(ctx, segments: pd.DataFrame, *, ncols: int = 2, name: str = "segment-trends"):
     """One panel per keyword: relative frequency (per 1,000 tokens) in each of the N segments of each
-    document, one line per document (narrative time, like Voyant's Trends)."""
-    keywords = list(pd.unique(segments["keyword"]))
-    docs = list(pd.unique(segments["doc_id"]))
+    document, one line per document (narrative time, like Voyant's Trends). At most
+    :data:`~huayu.plot.panels.MAX_PANELS` keywords and lines for at most :data:`~huayu.plot.panels.MAX_DOCUMENT_PANELS`
+    documents (the longest), as the title says; the saved table holds all."""
+    all_keywords = list(pd.unique(segments["keyword"]))
+    keywords = all_keywords[:MAX_PANELS]
+    all_docs = list(pd.unique(segments["doc_id"]))
+    docs = longest(ctx, all_docs, MAX_DOCUMENT_PANELS)
     n_segments = int(segments["segment"].max())
     nrows = -(-len(keywords) // min(ncols, len(keywords)))
     fig, axes = facet_axes(ctx, len(keywords), ncols=ncols, width="double", height=0.9 + 1.9 * nrows)
@@ -36,6 +41,11 @@ def plot_segment_trends(ctx, segments: pd.DataFrame, *, ncols: int = 2, name: st
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=min(len(docs), 5), fontsize="small",
                frameon=False)
+    notes = [shown_note(ctx, len(docs), len(all_docs), criterion_zh="最长的", criterion_en="the longest"),
+             shown_note(ctx, len(keywords), len(all_keywords), criterion_zh="前几个", criterion_en="the first",
+                        what_zh="个关键词", what_en="keywords")]
+    if any(notes):
+        fig.suptitle(" ".join(n for n in notes if n), fontsize="small")
     ctx.save(fig, name, table=segments)
     return fig
 
@@ -49,6 +59,8 @@ def plot_document_trends(ctx, by_document: pd.DataFrame, *, name: str = "documen
     keywords = list(pd.unique(by_document["keyword"]))
     palette = dict(zip(keywords, sns.color_palette("colorblind", n_colors=len(keywords)), strict=False))
     markers = ("o", "s", "^", "D", "v", "P", "X", "*")
+    if len(docs) > MAX_PANELS:
+        return _plot_document_trends_dated(ctx, by_document, docs, keywords, palette, markers, name=name)
     fig, ax = ctx.figure(width="double", height=3.4)
     x_of = dict(zip(docs["doc_id"], range(len(docs)), strict=True))
     for i, keyword in enumerate(keywords):
@@ -75,12 +87,45 @@ def plot_document_trends(ctx, by_document: pd.DataFrame, *, name: str = "documen
     return fig
 
 
+def _plot_document_trends_dated(ctx, by_document, docs, keywords, palette, markers, *, name):
+    """Many documents: a real time axis (one point per dated document at its date); undated documents are
+    left out of the figure (the title says how many), not of the table."""
+    import matplotlib.dates as mdates
+
+    dates = pd.to_datetime(docs["date"].astype(str), errors="coerce", format="mixed")
+    when = dict(zip(docs["doc_id"], dates, strict=True))
+    fig, ax = ctx.figure(width="double", height=3.4)
+    for i, keyword in enumerate(keywords):
+        part = by_document[by_document["keyword"] == keyword]
+        part = part.assign(when=part["doc_id"].map(when)).dropna(subset=["when"]).sort_values("when")
+        ax.plot(part["when"], part["per_1000"], color=palette[keyword], lw=0.8, alpha=0.8,
+                marker=markers[i % len(markers)], ms=2.5, label=term_label(ctx, keyword))
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_ylabel(ctx.label.text(zh="每千词频次", en="Per 1,000 tokens"))
+    ax.set_xlabel(ctx.label.text(zh="日期", en="Date"))
+    ax.set_ylim(bottom=0)
+    n_undated = int(dates.isna().sum())
+    note = ctx.label.text(zh=f"（{len(docs)} 个文本按日期绘出" + (f"，{n_undated} 个无日期的未绘出" if n_undated else "")
+                          + "；表格含全部）",
+                          en=f"({len(docs)} documents at their dates" + (f"; {n_undated} undated not drawn" if n_undated
+                                                                         else "") + "; all in the table)")
+    ax.set_title(note, fontsize="small")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
+    ctx.save(fig, name, table=by_document)
+    return fig
+
+
 def plot_dispersion(ctx, hits: pd.DataFrame, keywords: list[str], doc_ids: list[str] | str | None = None, *,
                     name: str = "dispersion"):
     """Lexical dispersion: one panel per document, one row per keyword, a tick at every occurrence
     (x = relative position in the document, 0 = opening, 1 = close). ``doc_ids`` ``"all"``, empty or
-    ``None`` = every document of the corpus, in corpus order (a document without any hit keeps its empty panel)."""
-    docs = document_ids(ctx.documents_table, doc_ids)
+    ``None`` = every document of the corpus, in corpus order (a document without any hit keeps its empty panel).
+    At most :data:`~huayu.plot.panels.MAX_DOCUMENT_PANELS` panels: of more documents, the longest, as the title
+    says; the saved table holds every hit."""
+    all_docs = document_ids(ctx.documents_table, doc_ids)
+    docs = longest(ctx, all_docs, MAX_DOCUMENT_PANELS)
     keywords = list(keywords)
     fig, axes = facet_axes(ctx, len(docs), ncols=1, width="double",
                            height=0.5 + len(docs) * (0.35 + 0.2 * len(keywords)), sharex=True)
@@ -96,5 +141,8 @@ def plot_dispersion(ctx, hits: pd.DataFrame, keywords: list[str], doc_ids: list[
         ax.grid(axis="x", alpha=0.4)
     axes[len(docs) - 1].set_xlabel(ctx.label.text(zh="在文中的相对位置（0 = 开头，1 = 结尾）",
                                                        en="Relative position in the text (0 = start, 1 = end)"))
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="最长的", criterion_en="the longest")
+    if note:
+        fig.suptitle(note, fontsize="small")
     ctx.save(fig, name, table=hits)
     return fig

@@ -12,7 +12,7 @@ import pandas as pd
 
 from huayu.checks import check_int
 from huayu.errors import ParameterError
-from huayu.plot.panels import doc_color, doc_order, unit_label
+from huayu.plot.panels import MAX_LABELS, doc_color, doc_order, shown_note, top_by, unit_label
 
 __all__ = ["plot_presence"]
 
@@ -30,7 +30,10 @@ def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_
     if not isinstance(counts, pd.DataFrame) or counts.empty:
         raise ParameterError("counts is empty: there is nothing to draw (no formula or slogan was found)")
     counts = counts.astype("int64")
-    docs = doc_order(ctx, counts.columns)
+    all_docs = doc_order(ctx, counts.columns)
+    # columns: at most MAX_LABELS documents, those using the most distinct items (the table keeps every document)
+    docs = top_by(all_docs, (counts[all_docs] > 0).sum(axis=0).to_numpy(), MAX_LABELS)
+    full = counts[all_docs]
     counts = counts[docs]
     present = counts.to_numpy() > 0
     order = pd.DataFrame({"n_docs": present.sum(axis=1), "total": counts.sum(axis=1).to_numpy(),
@@ -38,8 +41,9 @@ def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_
     order = order.sort_values(["n_docs", "first_doc", "total", "item"], ascending=[False, True, False, True],
                               kind="mergesort")
     shown = counts.loc[order.index[:max_rows]]
+    shown_full = full.loc[shown.index]
     n_rows = len(shown)
-    fig, ax = ctx.figure(width="double", height=1.2 + 0.2 * n_rows)
+    fig, ax = ctx.figure(width="double", height=1.2 + 0.2 * n_rows + (1.2 if len(docs) > 12 else 0))
     ys, xs = np.nonzero(shown.to_numpy() > 0)
     vals = shown.to_numpy()[ys, xs]
     colors = [doc_color(ctx, docs[x]) for x in xs]
@@ -47,13 +51,17 @@ def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_
     for x, y, v in zip(xs, ys, vals, strict=True):
         if v > 1:
             ax.annotate(str(v), (x, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize="x-small")
-    ax.set_xticks(range(len(docs)), [unit_label(ctx, d) for d in docs], rotation=30, ha="right")
+    many = len(docs) > 12
+    ax.set_xticks(range(len(docs)), [unit_label(ctx, d) for d in docs], rotation=90 if many else 30,
+                  ha="center" if many else "right", fontsize="x-small" if many else None)
     ax.set_yticks(range(n_rows), [ctx.label.term(str(t)) for t in shown.index], fontsize="small")
     ax.set_xlim(-0.6, len(docs) - 0.4)
     ax.set_ylim(n_rows - 0.5, -0.5)
     ax.grid(True, axis="both", color="0.9", lw=0.5)
-    ax.set_title(ctx.label.text(zh=title_zh, en=title_en), fontsize="medium")
-    table = shown.copy()
+    title = ctx.label.text(zh=title_zh, en=title_en)
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="用到条目最多的", criterion_en="most items used")
+    ax.set_title(f"{title}\n{note}" if note else title, fontsize="medium")
+    table = shown_full.copy()
     table.insert(0, "n_docs", order.loc[shown.index, "n_docs"].to_numpy())
     table.index.name = counts.index.name or "item"
     ctx.save(fig, name, table=table.reset_index())

@@ -14,7 +14,7 @@ import pandas as pd
 from huayu.analysis.rhetoric.modality import CATEGORIES
 from huayu.checks import check_columns
 from huayu.errors import ParameterError
-from huayu.plot.panels import doc_color, doc_order, facet_axes, unit_label
+from huayu.plot.panels import MAX_LABELS, MAX_PANELS, doc_color, doc_order, facet_axes, longest, shown_note, unit_label
 
 __all__ = ["CATEGORY_LABELS", "plot_modality"]
 
@@ -33,9 +33,15 @@ def plot_modality(ctx, rates: pd.DataFrame, *, name: str = "modality"):
     cats = [c for c in CATEGORIES if c in set(rates["category"])]
     if not cats:
         raise ParameterError(f"rates holds no known category; expected some of {', '.join(CATEGORIES)}")
-    docs = doc_order(ctx, rates["doc_id"])
-    fig, axes = facet_axes(ctx, len(cats), ncols=2, width="double", height=0.8 + 1.6 * ((len(cats) + 1) // 2),
+    all_docs = doc_order(ctx, rates["doc_id"])
+    docs = longest(ctx, all_docs, MAX_LABELS)
+    wide = len(docs) > MAX_PANELS  # many documents: one row of panels, each the page's height
+    fig, axes = facet_axes(ctx, len(cats), ncols=len(cats) if wide else 2, width="double",
+                           height=(1.2 + 0.2 * len(docs)) if wide else 0.8 + 1.6 * ((len(cats) + 1) // 2),
                            sharey=True)
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="最长的", criterion_en="the longest")
+    if note:
+        fig.suptitle(note, fontsize="small")
     y = np.arange(len(docs))
     level = float(rates["ci"].iloc[0]) if "ci" in rates else 0.95
     for ax, cat in zip(axes, cats, strict=False):
@@ -44,7 +50,7 @@ def plot_modality(ctx, rates: pd.DataFrame, *, name: str = "modality"):
             r = sub.loc[doc]
             c = doc_color(ctx, doc)
             ax.plot([r["ci_low"], r["ci_high"]], [yi, yi], color=c, lw=2.2, solid_capstyle="round", alpha=0.8)
-            ax.plot(r["rate"], yi, "o", color=c, markeredgecolor="0.2", markeredgewidth=0.5, ms=6)
+            ax.plot(r["rate"], yi, "o", color=c, markeredgecolor="0.2", markeredgewidth=0.5, ms=4 if wide else 6)
         ax.set_yticks(y, [unit_label(ctx, d) for d in docs])
         ax.set_ylim(len(docs) - 0.5, -0.5)
         ax.set_xlim(left=0)

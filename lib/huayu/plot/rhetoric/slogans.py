@@ -12,7 +12,7 @@ import pandas as pd
 
 from huayu.checks import check_columns
 from huayu.errors import ParameterError
-from huayu.plot.panels import doc_color, doc_order, unit_label
+from huayu.plot.panels import doc_color, doc_order, place_handles, unit_label
 
 __all__ = ["plot_slogan_lengths"]
 
@@ -33,6 +33,9 @@ def plot_slogan_lengths(ctx, slogans: pd.DataFrame, *, name: str = "slogan-lengt
     ax.set_xticks(table.index)
     ax.set_xlabel(ctx.label.text(zh="引号内字数", en="Characters inside the quotation marks"))
     ax.set_ylabel(ctx.label.text(zh="口号数", en="Slogans"))
-    ax.legend(fontsize="x-small", frameon=False)
+    if len(docs) <= 12:
+        ax.legend(fontsize="x-small", frameon=False)
+    else:  # one entry per place (colours are places), at most 12
+        ax.legend(handles=place_handles(ctx, docs), fontsize="x-small", frameon=False, ncols=2)
     ctx.save(fig, name, table=table.reset_index())
     return fig

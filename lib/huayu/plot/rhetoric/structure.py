@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from huayu.checks import check_columns
-from huayu.plot.panels import doc_color, doc_order, facet_axes, is_zh, unit_label
+from huayu.plot.panels import MAX_DOCUMENT_PANELS, doc_color, doc_order, facet_axes, is_zh, longest, shown_note, unit_label
 
 __all__ = ["plot_outline"]
 
@@ -21,11 +21,14 @@ def plot_outline(ctx, outline: pd.DataFrame, documents_table: pd.DataFrame, *, n
     (scaled 0–1), one row per outline level; every section is a bar from its marker to its end, labelled
     with its marker (Chinese) or outline number (English) when the bar is wide enough.
 
-    A document without ordinal markers is shown with an empty panel and a note.
+    A document without ordinal markers is shown with an empty panel and a note. At most
+    :data:`~huayu.plot.panels.MAX_DOCUMENT_PANELS` panels: of more documents, the longest, as the title says; the
+    saved table holds every document's outline.
     """
     check_columns("outline", outline, ["doc_id", "level", "marker", "number", "char_start", "char_end"])
     check_columns("documents_table", documents_table, ["doc_id", "text"])
-    docs = doc_order(ctx, documents_table["doc_id"])
+    all_docs = doc_order(ctx, documents_table["doc_id"])
+    docs = longest(ctx, all_docs, MAX_DOCUMENT_PANELS)
     lengths = dict(zip(documents_table["doc_id"].astype(str), documents_table["text"].astype(str).str.len()))
     max_level = int(outline["level"].max()) if len(outline) else 1
     fig, axes = facet_axes(ctx, len(docs), ncols=1, width="double", height=0.5 + len(docs) * (0.35 + 0.28 * max_level),
@@ -51,7 +54,8 @@ def plot_outline(ctx, outline: pd.DataFrame, documents_table: pd.DataFrame, *, n
         ax.set_ylabel(unit_label(ctx, doc), rotation=0, ha="right", va="center", fontsize="small")
     axes[min(len(docs), len(axes)) - 1].set_xlabel(ctx.label.text(zh="在讲话中的位置（字数占比）",
                                                                   en="Position in the speech (share of characters)"))
-    fig.suptitle(ctx.label.text(zh="讲话提纲：各层级的序号段落", en="Speech outlines: enumerated sections by level"),
-                 fontsize="medium")
+    title = ctx.label.text(zh="讲话提纲：各层级的序号段落", en="Speech outlines: enumerated sections by level")
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="最长的", criterion_en="the longest")
+    fig.suptitle(f"{title}\n{note}" if note else title, fontsize="medium")
     ctx.save(fig, name, table=outline)
     return fig

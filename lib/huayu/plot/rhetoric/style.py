@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import check_columns
-from huayu.plot.panels import doc_color, doc_order, facet_axes, unit_label
+from huayu.plot.panels import MAX_LABELS, doc_color, doc_order, facet_axes, longest, shown_note, unit_label
 
 __all__ = ["plot_sentence_lengths", "plot_style_measures"]
 
@@ -20,7 +20,8 @@ def plot_sentence_lengths(ctx, lengths: pd.DataFrame, *, column: str = "n_chars"
     """Sentence-length distribution per document: a box plot (quartiles, whiskers at 1.5 IQR) over the
     individual sentences (dots), coloured by place."""
     check_columns("lengths", lengths, ["doc_id", column])
-    docs = doc_order(ctx, lengths["doc_id"])
+    all_docs = doc_order(ctx, lengths["doc_id"])
+    docs = longest(ctx, all_docs, MAX_LABELS)
     fig, ax = ctx.figure(width="double", height=0.8 + 0.5 * len(docs))
     data = [lengths.loc[lengths["doc_id"] == d, column].to_numpy(dtype=float) for d in docs]
     bp = ax.boxplot(data, orientation="horizontal", positions=range(len(docs)), widths=0.55, patch_artist=True,
@@ -36,7 +37,9 @@ def plot_sentence_lengths(ctx, lengths: pd.DataFrame, *, column: str = "n_chars"
     ax.set_ylim(len(docs) - 0.5, -0.5)
     unit = {"n_chars": ("字", "characters"), "n_tokens": ("词", "word tokens")}.get(column, (column, column))
     ax.set_xlabel(ctx.label.text(zh=f"句长（{unit[0]}，不计标点）", en=f"Sentence length ({unit[1]}, punctuation excluded)"))
-    ax.set_title(ctx.label.text(zh="句长分布", en="Sentence-length distribution"), fontsize="medium")
+    title = ctx.label.text(zh="句长分布", en="Sentence-length distribution")
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="最长的", criterion_en="the longest")
+    ax.set_title(f"{title}\n{note}" if note else title, fontsize="medium")
     ctx.save(fig, name, table=lengths)
     return fig
 
@@ -47,8 +50,10 @@ def plot_style_measures(ctx, four: pd.DataFrame, parallelism: pd.DataFrame, *, n
     check_columns("four", four, ["doc_id", "share_4char_segments"])
     check_columns("parallelism", parallelism, ["doc_id", "runs_per_100_clauses"])
     table = four.merge(parallelism, on="doc_id", how="outer")
-    docs = doc_order(ctx, table["doc_id"])
-    table = table.set_index("doc_id").reindex(docs)
+    all_docs = doc_order(ctx, table["doc_id"])
+    docs = longest(ctx, all_docs, MAX_LABELS)
+    full = table.set_index("doc_id").reindex(all_docs)
+    table = full.loc[docs]
     panels = []
     if "share_4char_tokens" in table:
         panels.append(("share_4char_tokens", "四字词占词数比例", "Four-character word tokens (share)", True))
@@ -67,5 +72,8 @@ def plot_style_measures(ctx, four: pd.DataFrame, parallelism: pd.DataFrame, *, n
         ax.set_ylim(len(docs) - 0.5, -0.5)
         ax.margins(x=0.25)
         ax.set_title(ctx.label.text(zh=zh, en=en), fontsize="small")
-    ctx.save(fig, name, table=table.reset_index())
+    note = shown_note(ctx, len(docs), len(all_docs), criterion_zh="最长的", criterion_en="the longest")
+    if note:
+        fig.suptitle(note, fontsize="small")
+    ctx.save(fig, name, table=full.reset_index())
     return fig
