@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.plot.panels import (MAX_LABELS, MAX_PANELS, doc_color, facet_axes, longest, shown_note, top_by,
-                               unit_label, with_note)
+                               unit_label)
 
 __all__ = ["plot_lengths", "plot_cleaning", "plot_diversity"]
 

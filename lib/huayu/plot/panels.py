@@ -10,7 +10,7 @@ import math
 
 from huayu.analysis.dfm import UNIT_SEPARATOR
 
-__all__ = ["facet_axes", "unit_label", "doc_color", "doc_order", "is_zh", "unit_document", "term_label", "NEUTRAL",
+__all__ = ["facet_axes", "unit_label", "doc_color", "doc_order", "is_zh", "unit_document", "term_label", "term_bars", "NEUTRAL",
            "MAX_PANELS", "MAX_LABELS", "MAX_DOCUMENT_PANELS", "longest", "top_by", "shown_note", "with_note",
            "place_handles", "label_every", "fit_height"]
 
@@ -165,3 +165,16 @@ def doc_order(ctx, doc_ids) -> list[str]:
     known = list(getattr(ctx, "doc_colors", {}) or {})
     docs = list(dict.fromkeys(str(d) for d in doc_ids))
     return sorted(docs, key=lambda d: known.index(d) if d in known else len(known))
+
+
+def term_bars(ctx, ax, part, value: str, *, color, n_terms: int, title: str) -> None:
+    """One panel of ranked terms: a horizontal bar per row of ``part`` (``term`` and ``value`` columns, in rank
+    order, top first), room for ``n_terms`` rows so panels line up, term labels in the context's language."""
+    import numpy as np
+
+    y = np.arange(len(part))
+    ax.barh(y, part[value], color=color)
+    ax.set_yticks(y, [term_label(ctx, t) for t in part["term"]])
+    ax.set_ylim(n_terms - 0.5, -0.5)
+    ax.set_title(title)
+    ax.tick_params(axis="y", labelsize="small")

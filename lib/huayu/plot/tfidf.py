@@ -8,7 +8,7 @@ import seaborn as sns
 from scipy.cluster import hierarchy
 
 from huayu.plot.panels import (MAX_LABELS, MAX_PANELS, doc_color, facet_axes, label_every, longest, shown_note,
-                               term_label, top_by, unit_label)
+                               term_bars, term_label, top_by, unit_label)
 from huayu.analysis.tfidf import Clustering
 
 __all__ = ["plot_top_terms", "plot_term_heatmap", "plot_similarity"]
@@ -27,13 +27,8 @@ def plot_top_terms(ctx, top: pd.DataFrame, *, ncols: int = 3, name: str = "top-t
     fig, axes = facet_axes(ctx, len(units), ncols=ncols, width="double", height=0.6 + nrows * (0.6 + 0.2 * n_terms))
     xmax = float(top["tfidf"].max()) * 1.05
     for ax, unit in zip(axes, units, strict=False):
-        part = top[top["unit"] == unit].sort_values("rank")
-        y = np.arange(len(part))
-        ax.barh(y, part["tfidf"], color=doc_color(ctx, unit))
-        ax.set_yticks(y, [term_label(ctx, t) for t in part["term"]])
-        ax.set_ylim(n_terms - 0.5, -0.5)
-        ax.set_title(unit_label(ctx, unit))
-        ax.tick_params(axis="y", labelsize="small")
+        term_bars(ctx, ax, top[top["unit"] == unit].sort_values("rank"), "tfidf", color=doc_color(ctx, unit),
+                  n_terms=n_terms, title=unit_label(ctx, unit))
         ax.set_xlim(0, xmax)
     fig.supxlabel(ctx.label.text(zh="TF-IDF 权重", en="TF-IDF weight"), fontsize="medium")
     note = shown_note(ctx, len(units), len(all_units), criterion_zh="最长的", criterion_en="the longest",

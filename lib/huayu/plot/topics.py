@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.plot.panels import (MAX_LABELS, MAX_PANELS, doc_color, facet_axes, longest, place_handles, shown_note,
-                               term_label, unit_label)
+                               term_bars, term_label, unit_label)
 
 __all__ = ["topic_palette", "plot_topic_terms", "plot_topic_shares", "plot_silhouette", "plot_paragraph_map"]
 
@@ -31,13 +31,8 @@ def plot_topic_terms(ctx, terms: pd.DataFrame, *, model: str = "", ncols: int = 
     fig, axes = facet_axes(ctx, len(topics), ncols=ncols, width="double",
                            height=0.6 + nrows * (0.5 + 0.2 * n_terms))
     for ax, topic in zip(axes, topics, strict=False):
-        part = terms[terms["topic"] == topic].sort_values("rank")
-        y = np.arange(len(part))
-        ax.barh(y, part["weight"], color=palette[topic])
-        ax.set_yticks(y, [term_label(ctx, t) for t in part["term"]])
-        ax.set_ylim(n_terms - 0.5, -0.5)
-        ax.set_title(f"{model.upper()} {topic}".strip())
-        ax.tick_params(axis="y", labelsize="small")
+        term_bars(ctx, ax, terms[terms["topic"] == topic].sort_values("rank"), "weight", color=palette[topic],
+                  n_terms=n_terms, title=f"{model.upper()} {topic}".strip())
     fig.supxlabel(ctx.label.text(zh="占主题权重的比例", en="Share of the topic's weight"), fontsize="medium")
     note = shown_note(ctx, len(topics), len(all_topics), criterion_zh="前几个", criterion_en="the first",
                       what_zh="个主题", what_en="topics")
