@@ -103,3 +103,16 @@ def strict_kernel(monkeypatch):
     monkeypatch.setenv("HUAYU_STRICT_GLYPHS", "1")
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+
+
+def check_outputs(folder: Path, figures: list[str], tables: list[str] = ()) -> None:
+    """Every figure was written as PNG, PDF and its CSV table (non-empty, real PNG and PDF files), and every
+    extra table as CSV."""
+    for fig in figures:
+        for ext in ("png", "pdf", "csv"):
+            path = folder / f"{fig}.{ext}"
+            assert path.is_file() and path.stat().st_size > 0, path
+        assert (folder / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (folder / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+    for table in tables:
+        assert (folder / f"{table}.csv").is_file(), table

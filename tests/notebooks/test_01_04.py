@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
+    check_outputs, check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
 
 from huayu.paths import ROOT
 
@@ -39,15 +39,6 @@ def test_parameters_agree_with_default_yaml(name):
 
 
 # ------------------------------------------------------------------------------------------------ running
-
-
-def assert_figures(folder: Path, name: str) -> None:
-    for fig in FIGURES[name]:
-        for ext in ("png", "pdf", "csv"):
-            path = folder / f"{fig}.{ext}"
-            assert path.is_file() and path.stat().st_size > 0, path
-        assert (folder / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert (folder / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def word_tokens(out: Path) -> pd.DataFrame:
@@ -141,7 +132,7 @@ TINY_PARAMS = {
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_on_tiny_corpus(name, tiny_out, tmp_path):
     folder = run(name, tiny_out, tmp_path / "figures", lang="en", **TINY_PARAMS.get(name, {}))
-    assert_figures(folder, name)
+    check_outputs(folder, FIGURES[name])
     if name == "01-corpus-overview":
         check_overview(folder, tiny_out)
         removed = csv(folder, "cleaning").set_index("doc_id")
@@ -165,7 +156,7 @@ def test_notebook_on_tiny_corpus(name, tiny_out, tmp_path):
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_on_bundled_corpus(name, bundled_out, tmp_path):
     folder = run(name, bundled_out, tmp_path / "figures")
-    assert_figures(folder, name)
+    check_outputs(folder, FIGURES[name])
     documents = pd.read_parquet(bundled_out / "interim" / "documents.parquet")
     if name == "01-corpus-overview":
         check_overview(folder, bundled_out)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    BUNDLED, bundled_parameters, check_parameters_agree_with_default_yaml, check_structure, csv, run,
+    BUNDLED, bundled_parameters, check_outputs, check_parameters_agree_with_default_yaml, check_structure, csv, run,
     strict_kernel)
 
 from huayu.paths import ROOT
@@ -46,16 +46,6 @@ def test_parameters_agree_with_default_yaml(name):
 def parameter(name: str, key: str):
     """The value `make` gives the bundled corpus (notebook default, then params/bundled.yaml)."""
     return bundled_parameters(name)[key]
-
-
-def assert_outputs(folder: Path, name: str) -> None:
-    for fig in FIGURES[name]:
-        for ext in ("png", "pdf", "csv"):
-            path = folder / f"{fig}.{ext}"
-            assert path.is_file() and path.stat().st_size > 0, path
-        assert (folder / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for table in TABLES[name]:
-        assert (folder / f"{table}.csv").is_file(), table
 
 
 def check_keyness(folder: Path, out: Path) -> None:
@@ -161,7 +151,7 @@ def check_kwic_and_clusters(folder: Path, out: Path) -> None:
 @pytest.mark.slow
 def test_keyness_notebook_on_bundled_corpus(bundled_out, tmp_path):
     folder = run("05-keyness", bundled_out, tmp_path / "figures", params_file=BUNDLED)
-    assert_outputs(folder, "05-keyness")
+    check_outputs(folder, FIGURES["05-keyness"], TABLES["05-keyness"])
     check_keyness(folder, bundled_out)
     check_dispersion(folder, bundled_out)
 
@@ -169,7 +159,7 @@ def test_keyness_notebook_on_bundled_corpus(bundled_out, tmp_path):
 @pytest.mark.slow
 def test_collocations_notebook_on_bundled_corpus(bundled_out, tmp_path):
     folder = run("06-collocations-kwic", bundled_out, tmp_path / "figures", params_file=BUNDLED, lang="en")
-    assert_outputs(folder, "06-collocations-kwic")
+    check_outputs(folder, FIGURES["06-collocations-kwic"], TABLES["06-collocations-kwic"])
     check_collocations(folder, bundled_out)
     check_kwic_and_clusters(folder, bundled_out)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
-    BUNDLED, check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
+    BUNDLED, check_outputs, check_parameters_agree_with_default_yaml, check_structure, csv, run, strict_kernel)
 
 
 NOTEBOOKS = ["07-rhetoric", "08-text-reuse"]
@@ -39,16 +39,6 @@ def test_parameters_agree_with_default_yaml(name):
 
 
 # ------------------------------------------------------------------------------------------------ running
-
-
-def assert_outputs(folder: Path, name: str) -> None:
-    for fig in FIGURES[name]:
-        for ext in ("png", "pdf", "csv"):
-            path = folder / f"{fig}.{ext}"
-            assert path.is_file() and path.stat().st_size > 0, path
-        assert (folder / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for table in TABLES[name]:
-        assert (folder / f"{table}.csv").is_file(), table
 
 
 def check_rhetoric(folder: Path, out: Path) -> None:
@@ -91,8 +81,8 @@ def check_reuse(folder: Path) -> None:
 def test_notebooks_run_end_to_end(bundled_out, tmp_path, lang):
     figures = tmp_path / "figures"
     rhetoric = run("07-rhetoric", bundled_out, figures, lang=lang, n_boot=300)
-    assert_outputs(rhetoric, "07-rhetoric")
+    check_outputs(rhetoric, FIGURES["07-rhetoric"], TABLES["07-rhetoric"])
     check_rhetoric(rhetoric, bundled_out)
     reuse = run("08-text-reuse", bundled_out, figures, params_file=BUNDLED, lang=lang)
-    assert_outputs(reuse, "08-text-reuse")
+    check_outputs(reuse, FIGURES["08-text-reuse"], TABLES["08-text-reuse"])
     check_reuse(reuse)
