@@ -23,9 +23,10 @@ The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rul
     ``caption`` — like ``paragraph``, but never the document's first paragraph (its title);
     ``inline`` — remove every match *inside* a paragraph (a watermark URL, an ``&nbsp;`` escape, a tag);
     ``span`` — remove every match in the document's text, across line breaks (an HTML comment);
-    ``after`` / ``before`` — remove the paragraph right after / before one the pattern matches as a whole,
-    when that neighbour is short and has no sentence punctuation (:data:`NEIGHBOUR`): the caption under an
-    image placeholder ``[图片]``; the placeholder itself is removed by a ``paragraph`` rule further down;
+    ``after`` / ``before`` — remove a paragraph the pattern matches as a whole together with the paragraph
+    right after / before it, when that neighbour is short and has no sentence punctuation (:data:`NEIGHBOUR`):
+    an image placeholder ``[图片]`` and the caption under it (both in one pass, so the paragraph after the caption
+    is never taken for one); a placeholder without a caption is left to a ``paragraph`` rule;
     ``tail`` — a footer: the first paragraph the pattern matches as a whole among the last ``max_paragraph``
     paragraphs, *and every paragraph after it* (a related-links list, a site footer, a licence notice);
     ``repeated`` — a paragraph the pattern matches as a whole that the evidence table lists as repeated across
@@ -33,7 +34,7 @@ The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rul
     paragraph ends with an opening bracket or quote, or the next starts with punctuation: a hyperlink that
     the page broke out of its sentence);
     ``duplicate`` — among paragraphs the pattern matches, those sharing the named group ``key`` are one
-    repeated title: keep one copy (the first whose whole text *is* the key, else the first) and remove
+    repeated title when one of them is the document's first paragraph: keep one copy (the first whose whole text *is* the key, else the first) and remove
     the others;
     ``abstract`` — remove a paragraph whose named group ``body`` repeats text found elsewhere in the
     document (whitespace ignored), such as a site's ``【摘要】`` that copies a body paragraph;
@@ -291,7 +292,8 @@ def _neighbour_of(rule: Rule, paragraphs: list[_Paragraph], candidates, step: in
         if 0 <= j < len(paragraphs) and rule.pattern.fullmatch(p.text) and NEIGHBOUR.fullmatch(paragraphs[j].text) \
                 and not rule.pattern.fullmatch(paragraphs[j].text):
             q = paragraphs[j]
-            spans.append((q.start, q.end, q.text))
+            # the evidence goes with the neighbour, so the next pass cannot take the following paragraph too
+            spans += [(p.start, p.end, p.text), (q.start, q.end, q.text)]
     return spans
 
 
@@ -348,7 +350,7 @@ def _find(rule: Rule, paragraphs: list[_Paragraph], work: str, genre: str | None
             if m and m.group("key"):
                 groups.setdefault(m.group("key"), []).append(p)
         for key, members in groups.items():
-            if len(members) < 2:
+            if len(members) < 2 or members[0] is not paragraphs[0]:  # a title: one copy is the first paragraph
                 continue
             keep = next((p for p in members if p.text == key), members[0])
             spans.extend((p.start, p.end, p.text) for p in members if p is not keep)
