@@ -37,15 +37,15 @@ def run(quick: bool = False) -> dict:
     overall = score_cleaning(docs, rules, evidence=evidence)
     metrics: dict = {"clean_precision": overall.precision, "clean_recall": overall.recall, "clean_f1": overall.f1,
                      "clean_gold_documents": len(docs),
-                     "clean_gold_boilerplate_chars": int(overall.documents["n_boilerplate"].sum())}
+                     "clean_gold_boilerplate_chars": int(overall.per_document["n_boilerplate"].sum())}
     by_group = {}
     for split in ("dev", "heldout"):
         part = score_cleaning([d for d in docs if d.split == split], rules, evidence=evidence)
         metrics[f"clean_precision_{split}"] = part.precision
         metrics[f"clean_recall_{split}"] = part.recall
-        by_group[split] = {"documents": len(part.documents), "precision": part.precision, "recall": part.recall,
+        by_group[split] = {"documents": len(part.per_document), "precision": part.precision, "recall": part.recall,
                            "tp": part.tp, "fp": part.fp, "fn": part.fn}
-    table = overall.documents
+    table = overall.per_document
     for (split, kind), group in table.groupby(["split", "source_kind"]):
         tp, fp, fn = int(group.tp.sum()), int(group.fp.sum()), int(group.fn.sum())
         by_group[f"{split}/{kind}"] = {"documents": len(group), "precision": tp / (tp + fp) if tp + fp else 1.0,

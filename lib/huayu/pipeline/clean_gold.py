@@ -113,24 +113,24 @@ class CleaningScore:
     tp: int
     fp: int
     fn: int
-    documents: pd.DataFrame  # per document: gold_id, split, source_kind, n_chars, tp, fp, fn, precision, recall
+    per_document: pd.DataFrame  # per document: gold_id, split, source_kind, n_chars, tp, fp, fn, precision, recall
 
 
 def _ratio(a: int, b: int, empty: float) -> float:
     return a / b if b else empty
 
 
-def score_cleaning(documents: Sequence[GoldDocument], rules: Sequence[Rule] | None = None, *,
+def score_cleaning(gold: Sequence[GoldDocument], rules: Sequence[Rule] | None = None, *,
                    evidence: RepeatedLines | None = None) -> CleaningScore:
     """Clean every gold document and score the removals against the annotation (see the module docstring).
 
-    ``evidence``: the repeated-line table; by default computed over ``documents`` themselves.
+    ``evidence``: the repeated-line table; by default computed over the ``gold`` documents themselves.
     """
     rules = load_rules() if rules is None else list(rules)
     if evidence is None:
-        evidence = gather_evidence((d.gold_id, d.raw, d.source) for d in documents)
+        evidence = gather_evidence((d.gold_id, d.raw, d.source) for d in gold)
     rows = []
-    for d in documents:
+    for d in gold:
         doc = clean_document(d.raw, d.gold_id, d.genre or None, rules, source=d.source or None, evidence=evidence)
         counted = _counted(d.raw)
         removed = removed_mask(d.raw, doc) & counted
@@ -147,15 +147,15 @@ def score_cleaning(documents: Sequence[GoldDocument], rules: Sequence[Rule] | No
     return CleaningScore(precision, recall, f1, tp, fp, fn, table)
 
 
-def errors(documents: Sequence[GoldDocument], rules: Sequence[Rule] | None = None, *,
+def errors(gold: Sequence[GoldDocument], rules: Sequence[Rule] | None = None, *,
            evidence: RepeatedLines | None = None) -> pd.DataFrame:
     """Every wrongly removed or wrongly kept run of characters: ``gold_id, error, text`` (``error``: ``removed``
     real text, or ``kept`` boilerplate) — what to read when a score drops."""
     rules = load_rules() if rules is None else list(rules)
     if evidence is None:
-        evidence = gather_evidence((d.gold_id, d.raw, d.source) for d in documents)
+        evidence = gather_evidence((d.gold_id, d.raw, d.source) for d in gold)
     out = []
-    for d in documents:
+    for d in gold:
         doc = clean_document(d.raw, d.gold_id, d.genre or None, rules, source=d.source or None, evidence=evidence)
         counted = _counted(d.raw)
         removed = removed_mask(d.raw, doc)

@@ -5,7 +5,7 @@ page, in exactly the same words; a speaker seldom repeats a whole line verbatim 
 short formulaic ones (各位代表：, 同志们：, which end in punctuation and are never counted as furniture by the
 ``repeated`` rules' pattern). This module is the first of cleaning's two passes:
 
-1. :func:`count_lines` reads a batch of documents ``(doc_id, raw text, source)`` and returns a
+1. :func:`count_lines` reads a batch of documents, ``(doc_id, raw text, source)`` each, and returns a
    :class:`LineCounts`: for every distinct document text (copies of one text count once), its source key and
    the 64-bit hashes of its distinct paragraphs. Batches are independent and merge with ``+`` (or
    :meth:`LineCounts.merge`), so the pass runs per batch or in parallel workers; time and memory are linear
@@ -69,34 +69,34 @@ def line_hash(line: str) -> int:
 class LineCounts:
     """Per distinct document text: its source key and the hashes of its distinct paragraphs."""
 
-    documents: dict[int, tuple[str, np.ndarray]] = field(default_factory=dict)
+    texts: dict[int, tuple[str, np.ndarray]] = field(default_factory=dict)
 
     def merge(self, other: LineCounts) -> LineCounts:
         """The counts of both batches (a text in both counts once)."""
-        merged = LineCounts(dict(self.documents))
-        merged.documents.update(other.documents)
+        merged = LineCounts(dict(self.texts))
+        merged.texts.update(other.texts)
         return merged
 
     __add__ = merge
 
     def __len__(self) -> int:
-        return len(self.documents)
+        return len(self.texts)
 
 
-def count_lines(documents: Iterable[tuple[str, str, str | None]]) -> LineCounts:
-    """Line hashes of a batch of documents ``(doc_id, raw text, source)`` — the first pass of cleaning."""
+def count_lines(texts: Iterable[tuple[str, str, str | None]]) -> LineCounts:
+    """Line hashes of a batch of ``texts``: ``(doc_id, raw text, source)`` per document — the first pass of cleaning."""
     from huayu.pipeline.clean import paragraph_texts
 
     counts = LineCounts()
-    for _doc_id, raw, source in documents:
+    for _doc_id, raw, source in texts:
         key = source_key(source)
         if key is None:
             continue
         text_id = line_hash(raw) ^ line_hash(key)
-        if text_id in counts.documents:
+        if text_id in counts.texts:
             continue
         hashes = {line_hash(p) for p in paragraph_texts(raw) if len(p) <= MAX_LINE_CHARS}
-        counts.documents[text_id] = (key, np.fromiter(hashes, dtype=np.int64, count=len(hashes)))
+        counts.texts[text_id] = (key, np.fromiter(hashes, dtype=np.int64, count=len(hashes)))
     return counts
 
 
@@ -125,7 +125,7 @@ def repeated_lines(counts: LineCounts, *, min_docs: int = DEFAULT_MIN_DOCS,
     if not 0 < min_share <= 1:
         raise ValueError(f"min_share={min_share}: give a share in (0, 1]")
     per_source: dict[str, list[np.ndarray]] = {}
-    for key, hashes in counts.documents.values():
+    for key, hashes in counts.texts.values():
         per_source.setdefault(key, []).append(hashes)
     lines: dict[str, frozenset[int]] = {}
     sizes: dict[str, int] = {}
@@ -141,10 +141,10 @@ def repeated_lines(counts: LineCounts, *, min_docs: int = DEFAULT_MIN_DOCS,
     return RepeatedLines(lines, sizes, min_docs, min_share)
 
 
-def gather_evidence(documents: Iterable[tuple[str, str, str | None]], *, min_docs: int = DEFAULT_MIN_DOCS,
+def gather_evidence(texts: Iterable[tuple[str, str, str | None]], *, min_docs: int = DEFAULT_MIN_DOCS,
                     min_share: float = DEFAULT_MIN_SHARE) -> RepeatedLines:
-    """Both steps at once, for a corpus that fits one batch: ``repeated_lines(count_lines(documents))``."""
-    return repeated_lines(count_lines(documents), min_docs=min_docs, min_share=min_share)
+    """Both steps at once, for a corpus that fits one batch: ``repeated_lines(count_lines(texts))``."""
+    return repeated_lines(count_lines(texts), min_docs=min_docs, min_share=min_share)
 
 
 def describe(evidence: RepeatedLines) -> Counter:
