@@ -34,7 +34,8 @@ The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rul
     paragraph ends with an opening bracket or quote, or the next starts with punctuation: a hyperlink that
     the page broke out of its sentence);
     ``duplicate`` — among paragraphs the pattern matches, those sharing the named group ``key`` are one
-    repeated title when one of them is the document's first paragraph: keep one copy (the first whose whole text *is* the key, else the first) and remove
+    repeated title when one of them is the document's first paragraph: keep one copy (the first whose whole
+    text *is* the key, else the first) and remove
     the others;
     ``abstract`` — remove a paragraph whose named group ``body`` repeats text found elsewhere in the
     document (whitespace ignored), such as a site's ``【摘要】`` that copies a body paragraph;

@@ -159,7 +159,8 @@ def errors(gold: Sequence[GoldDocument], rules: Sequence[Rule] | None = None, *,
         doc = clean_document(d.raw, d.gold_id, d.genre or None, rules, source=d.source or None, evidence=evidence)
         counted = _counted(d.raw)
         removed = removed_mask(d.raw, doc)
-        for label, wrong in (("removed", removed & ~d.boilerplate & counted), ("kept", ~removed & d.boilerplate & counted)):
+        wrongs = (("removed", removed & ~d.boilerplate & counted), ("kept", ~removed & d.boilerplate & counted))
+        for label, wrong in wrongs:
             edges = np.flatnonzero(np.diff(np.concatenate(([0], wrong.astype(np.int8), [0]))))
             for start, end in zip(edges[0::2], edges[1::2]):
                 out.append({"gold_id": d.gold_id, "error": label, "raw_char_start": int(start),

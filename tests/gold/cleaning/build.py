@@ -54,7 +54,8 @@ def mark_strings(raw: str, pieces: list[tuple[str, int]]) -> str:
 
 # ------------------------------------------------------------------ bundled texts (collection notes)
 BUNDLED = {
-    "000_9d4fa8580e58e8e8": ("changan_2023", "news_report", "长安区人民政府网站 (district government website); published 2023-01-05 10:30",
+    "000_9d4fa8580e58e8e8": ("changan_2023", "news_report",
+                             "长安区人民政府网站 (district government website); published 2023-01-05 10:30",
                              [("网站首页 > 资讯频道 > 正文阅读", 0), ("长安区人民政府2023-01-05 10:30", 0), ("分享:", 0),
                               ("栏目排行", 0), ("全站排行", 0)]),
     "001_9e70d2a127fe3adb": ("xifeng_2021", "speech", "Third-party site, category 理论教育, reposted 2023-10-11",
@@ -363,7 +364,7 @@ def document_site(p: Pages, i: int):
     blocks += with_body(p, 4)
     blocks += [("本文仅供参考，如需使用请自行修改。", True), ("下载本文", True), ("相关推荐", True), (p.link(), True),
                (p.link(), True)]
-    return page(blocks), f"https://www.fanwen{i % 2}.net/jianghua/{i}.html".replace(f"fanwen{i % 2}", "fanwendaquan"), "speech"
+    return page(blocks), f"https://www.fanwendaquan.net/jianghua/{i}.html", "speech"
 
 
 # held-out, third round (written after the rules were revised on the second round's held-out sites)
@@ -378,7 +379,8 @@ def policy_interpretation(p: Pages, i: int):
     blocks += [(f"原文链接：兰州市人民政府关于印发{p.heading()}实施方案的通知", True), ("【打印本页】 【关闭窗口】", True),
                ("政府网站找错", True), ("兰州市人民政府办公厅 主办", True),
                ("甘ICP备05000362号 甘公网安备 62010202000789号", True)]
-    return page(blocks), f"https://www.lanzhou.gov.cn/art/{day[:4]}/{int(day[5:7])}/{i}/art_{4000 + i}.html", "news_report"
+    url = f"https://www.lanzhou.gov.cn/art/{day[:4]}/{int(day[5:7])}/{i}/art_{4000 + i}.html"
+    return page(blocks), url, "news_report"
 
 
 def tv_station(p: Pages, i: int):
