@@ -1,4 +1,4 @@
-"""The cleaning gold set (tests/gold/cleaning): its shape, its anchoring in the shipped texts, its scorer, its scores."""
+"""The cleaning gold set (tests/gold/cleaning): its shape, its anchoring in the shipped texts, scorer and scores."""
 
 from __future__ import annotations
 
