@@ -44,7 +44,12 @@ endif
 
 LIB_SOURCES    := $(shell find lib -name '*.py' 2>/dev/null)
 DICTIONARIES   := $(wildcard data/dictionaries/*)
-CORPUS_FILES   := $(shell $(PYTHON_SYS) -c "import csv,os,sys;d=sys.argv[1];m=os.path.join(d,'metadata.csv');print(m, ' '.join(os.path.join(d,r['file']) for r in csv.DictReader(open(m,encoding='utf-8-sig')) if r.get('file')) if os.path.exists(m) else '')" $(CORPUS) 2>/dev/null)
+# The corpus files are prerequisites of `prepare` only when they exist: a metadata.csv that names a missing file
+# (or no metadata.csv at all) makes `prepare` run anyway (FORCE), so `huayu prepare` reports every problem itself.
+CORPUS_META    := $(wildcard $(CORPUS)/metadata.csv)
+CORPUS_NAMED   := $(if $(CORPUS_META),$(shell $(PYTHON_SYS) -c "import csv,os,sys;d=sys.argv[1];print(' '.join(os.path.join(d,r.get('file') or '') for r in csv.DictReader(open(os.path.join(d,'metadata.csv'),encoding='utf-8-sig',errors='replace')) if (r.get('file') or '').strip()))" $(CORPUS) 2>/dev/null))
+CORPUS_FILES   := $(CORPUS_META) $(wildcard $(CORPUS_NAMED))
+CORPUS_CHECK   := $(if $(CORPUS_META),$(if $(filter-out $(CORPUS_FILES),$(CORPUS_NAMED)),FORCE),FORCE)
 NOTEBOOKS      := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 NOTEBOOK_NAMES := $(notdir $(basename $(NOTEBOOKS)))
 NOTEBOOK_DONE  := $(foreach n,$(NOTEBOOK_NAMES),$(FIGURES)/$(n)/.done)
@@ -55,7 +60,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND     := Agg
 export HUAYU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: help all figures prepare test test-fast bench lab venv lock clean clean-outputs
+.PHONY: help all figures prepare test test-fast bench lab venv lock clean clean-outputs FORCE
 
 help: ## List every target with one line each
 	@echo "huayu — make targets (variables: CORPUS=dir OUT=dir PARAMS=file.yaml JOBS=n; PARAMS default: see the Makefile)"
@@ -82,8 +87,10 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the package in
 
 prepare: $(PREPARED) ## Load, validate, clean and segment CORPUS (default: data/) into OUT (default: data/interim, data/processed)
 
-$(PREPARED): $(STAMP) $(CORPUS_FILES) $(LIB_SOURCES) $(DICTIONARIES)
+$(PREPARED): $(STAMP) $(CORPUS_FILES) $(LIB_SOURCES) $(DICTIONARIES) $(CORPUS_CHECK)
 	$(PY) -m huayu prepare --corpus $(CORPUS) --out $(PREP_OUT)
+
+FORCE:
 
 figures: $(FIGURES)/MANIFEST.csv ## Prepare the corpus if needed and run every notebook (papermill) into FIGURES
 

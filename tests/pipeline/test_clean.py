@@ -17,6 +17,7 @@ from huayu.pipeline.clean import (clean_document, document_tables, load_rules, n
 
 META = pd.read_csv(ROOT / "data" / "metadata.csv", dtype=str, keep_default_na=False)
 RULES = load_rules()
+INLINE_RULES = {r.name for r in RULES if r.kind in ("inline", "span")}
 
 
 def _raw(doc_id: str) -> str:
@@ -25,8 +26,8 @@ def _raw(doc_id: str) -> str:
 
 
 def _clean(doc_id: str):
-    genre = META.set_index("doc_id").loc[doc_id, "genre"]
-    return clean_document(_raw(doc_id), doc_id, genre, RULES)
+    row = META.set_index("doc_id").loc[doc_id]
+    return clean_document(_raw(doc_id), doc_id, row["genre"], RULES, source=row["source"])
 
 
 # doc_id: (paragraphs, first sentence, last sentence)
@@ -59,7 +60,7 @@ EXPECTED_RULES = {
     "xifeng_2021": {"repeated_title": 2, "metadata_line": 1, "abstract_repeat": 1, "watermark_url": 1,
                     "disclaimer": 1, "feedback_link": 1},
     "template_xx": {"advertisement": 2},
-    "laixi_2023": {"publish_time_line": 1, "byline": 1, "photo_caption": 3},
+    "laixi_2023": {"publish_time_line": 1, "byline": 1, "caption_credit": 1, "caption_site_bandao": 2},
     "anyuan_2022": {"stray_separator": 1},
 }
 
@@ -166,7 +167,7 @@ def test_bad_rules_file_names_file_and_line(tmp_path):
         load_rules(bad)
     message = str(err.value)
     assert f"{bad} line 3 (rule 'broken')" in message and "bad regular expression" in message
-    assert "line 4" in message and "valid kinds: paragraph, inline, caption, duplicate, abstract" in message
+    assert "line 4" in message and "valid kinds: paragraph, caption, inline, span, after, before, tail, repeated" in message
 
 
 # ---------------------------------------------------------------- property-based invariants
@@ -195,7 +196,7 @@ def test_cleaning_is_idempotent(raw, genre):
 def test_cleaning_never_invents_text(raw, genre):
     doc = clean_document(raw, "d", genre, RULES)
     normalised = normalise_text(raw)
-    inline_hit = any(r.rule == "watermark_url" for r in doc.removals)
+    inline_hit = any(r.rule in INLINE_RULES for r in doc.removals)
     for paragraph, raw_start in zip(doc.paragraphs, doc.paragraph_raw_starts):
         if not inline_hit:
             assert paragraph in normalised

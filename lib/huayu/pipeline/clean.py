@@ -1,4 +1,18 @@
-"""Cleaning: remove web boilerplate (every removal logged), normalise, split paragraphs and sentences.
+"""Cleaning: remove web boilerplate on evidence (every removal logged), normalise, split paragraphs and sentences.
+
+A rule removes text only on *evidence* that it is boilerplate — the vocabulary of site furniture (navigation,
+share and print widgets, bylines 来源/作者/责任编辑, footers 主办单位/ICP备, licence notices, related links), a
+caption marker (摄, 图为, （图）, 资料图, 效果图), the position right after an image placeholder, a line repeated
+across many documents of one source, markup (HTML comments, tags, ``&nbsp;``/``<U+00A0>`` escapes), a title
+printed twice, an abstract that copies the body — never on the shape of a line alone: a short line without
+punctuation is a subheading (坚持稳中求进 推动高质量发展) as often as a caption. A rule may be limited to genres
+and to sources (the metadata ``source`` of a document), so a site's own layout is a row of the rules file.
+
+:func:`clean_document` is a pure function of one document: ``(raw text, doc_id, genre, source, rules,
+evidence) -> CleanDocument`` (kept paragraphs with their raw offsets, and the removals for the audit log). The
+only corpus-level input, the repeated lines, is computed by a separate first pass
+(:mod:`huayu.pipeline.evidence`: hash counts, linear in the corpus, mergeable across batches) and passed in as
+``evidence``; without it the ``repeated`` rules do nothing.
 
 The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rule with columns
 
@@ -6,10 +20,22 @@ The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rul
     what the audit log calls it;
 ``kind``
     ``paragraph`` — remove a paragraph the pattern matches *as a whole* (``re.fullmatch``);
-    ``inline`` — remove every match *inside* a paragraph (e.g. a watermark URL);
     ``caption`` — like ``paragraph``, but never the document's first paragraph (its title);
+    ``inline`` — remove every match *inside* a paragraph (a watermark URL, an ``&nbsp;`` escape, a tag);
+    ``span`` — remove every match in the document's text, across line breaks (an HTML comment);
+    ``after`` / ``before`` — remove a paragraph the pattern matches as a whole together with the paragraph
+    right after / before it, when that neighbour is short and has no sentence punctuation (:data:`NEIGHBOUR`):
+    an image placeholder ``[图片]`` and the caption under it (both in one pass, so the paragraph after the caption
+    is never taken for one); a placeholder without a caption is left to a ``paragraph`` rule;
+    ``tail`` — a footer: the first paragraph the pattern matches as a whole among the last ``max_paragraph``
+    paragraphs, *and every paragraph after it* (a related-links list, a site footer, a licence notice);
+    ``repeated`` — a paragraph the pattern matches as a whole that the evidence table lists as repeated across
+    documents of the document's source, unless it is glued into a sentence of its neighbours (the previous
+    paragraph ends with an opening bracket or quote, or the next starts with punctuation: a hyperlink that
+    the page broke out of its sentence);
     ``duplicate`` — among paragraphs the pattern matches, those sharing the named group ``key`` are one
-    repeated title: keep one copy (the first whose whole text *is* the key, else the first) and remove
+    repeated title when one of them is the document's first paragraph: keep one copy (the first whose whole
+    text *is* the key, else the first) and remove
     the others;
     ``abstract`` — remove a paragraph whose named group ``body`` repeats text found elsewhere in the
     document (whitespace ignored), such as a site's ``【摘要】`` that copies a body paragraph;
@@ -17,8 +43,12 @@ The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rul
     a Python regular expression;
 ``genres``
     ``;``-separated genres the rule applies to (empty: all);
+``sources``
+    ``;``-separated pieces of text, one of which the document's ``source`` metadata must contain
+    (case-insensitive) for the rule to apply (empty: all sources); optional column;
 ``max_paragraph``
-    only paragraphs at index < this are candidates (empty: all);
+    only paragraphs at index < this are candidates (``tail``: the footer starts among the last this many
+    paragraphs); empty: all;
 ``description``
     why the rule exists, with an example.
 
@@ -27,7 +57,9 @@ start over, until none fires. The result is therefore a fixed point, which makes
 
 Normalisation, before any rule: full-width ASCII (U+FF01–FF5E) to half-width, every Unicode space
 (U+3000, NBSP, tabs …) to a plain space, ``\\r`` to a line break, zero-width and other format characters
-(Unicode category Cf, e.g. U+200B, U+FEFF) dropped; runs of spaces inside a paragraph collapse to one.
+(Unicode category Cf, e.g. U+200B, U+FEFF) dropped; runs of spaces inside a paragraph collapse to one;
+letter-spaced words — single Chinese characters separated by spaces, as titles and names are typeset
+(政 府 工 作 报 告, 习　近　平, 李　强) — lose their spaces (政府工作报告): the text is kept, never removed.
 Each character keeps its offset in the raw (decoded) text, so the log can point into it.
 
 Paragraphs are lines; a line is also split where a space follows sentence-final punctuation
@@ -41,6 +73,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -49,19 +82,36 @@ from huayu import schema
 from huayu.errors import RuleError
 from huayu.paths import DICTIONARIES
 
+if TYPE_CHECKING:  # pragma: no cover
+    from huayu.pipeline.evidence import RepeatedLines
+
 DEFAULT_RULES = DICTIONARIES / "boilerplate_rules.csv"
-RULE_KINDS = ("paragraph", "inline", "caption", "duplicate", "abstract")
+RULE_KINDS = ("paragraph", "caption", "inline", "span", "after", "before", "tail", "repeated", "duplicate",
+              "abstract")
 MAX_PASSES = 50
+REQUIRED_COLUMNS = ("name", "kind", "pattern", "genres", "max_paragraph", "description")
+OPTIONAL_COLUMNS = ("sources",)
 
 _CHAR_MAP = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _CHAR_MAP.update({0x3000: 0x20, 0x00A0: 0x20, 0x2007: 0x20, 0x202F: 0x20, 0x09: 0x20, 0x0B: 0x20, 0x0C: 0x20,
                   0x0D: 0x0A, 0x2028: 0x0A, 0x2029: 0x0A, 0x85: 0x0A})
 _CHAR_MAP.update({c: 0x20 for c in range(0x2000, 0x200B)})
 _FORMAT_CHARS = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+#: Letter spacing: two or more single Chinese characters, each standing alone between spaces (or line ends).
+_LETTER_SPACED = re.compile(rf"(?<![^ \n]){_HAN}(?: {{1,3}}{_HAN})+(?![^ \n])")
 _CLOSERS = "”’\"')\\]」』》〉】"
 _PARAGRAPH_BREAK = re.compile(rf"\n|([。!?:;…][{_CLOSERS}]*) +")
 _SENTENCE_END = re.compile(rf"[。!?;…]+[{_CLOSERS}]*")
 _SPACES = re.compile(r" {2,}")
+#: The paragraph an ``after``/``before`` rule removes next to its evidence: at most 40 characters, no
+#: sentence punctuation, not a numbered heading (一、 (一) 第一 1.).
+NEIGHBOUR = re.compile(r"(?![一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|第[一二三四五六七八九十]+|\d+[.、])"
+                       r"[^。!?;！？；]{2,40}")
+#: A repeated paragraph is glued into a sentence when the previous paragraph ends with an opener or the next
+#: starts with punctuation (a hyperlink broken out of its sentence, as Wikisource pages are exported).
+_GLUED_BEFORE = re.compile(r"[《“‘「『(（\[【]$")
+_GLUED_AFTER = re.compile(r"^[。,，、;；:：!！?？)）》”’」』\]】.]")
 
 
 @dataclass(frozen=True)
@@ -74,23 +124,40 @@ class Rule:
     genres: frozenset[str] = frozenset()
     max_paragraph: int | None = None
     description: str = ""
+    sources: tuple[str, ...] = ()
 
-    def applies_to(self, genre: str | None) -> bool:
-        return not self.genres or genre in self.genres
+    def applies_to(self, genre: str | None, source: str | None = None) -> bool:
+        """Whether the rule is for this genre and this source (``sources``: any piece, case-insensitive)."""
+        if self.genres and genre not in self.genres:
+            return False
+        if self.sources:
+            text = (source or "").casefold()
+            return any(piece in text for piece in self.sources)
+        return True
 
 
 def load_rules(path: str | Path = DEFAULT_RULES) -> list[Rule]:
     """Read and check a rules CSV; every bad row is reported with its line number."""
     path = Path(path)
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment=None)
-    required = ["name", "kind", "pattern", "genres", "max_paragraph", "description"]
-    missing = [c for c in required if c not in table.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
-        raise RuleError(f"{path}: missing column(s) {', '.join(missing)}; required: {', '.join(required)}")
+        raise RuleError(f"{path}: missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED_COLUMNS)}"
+                        f" (optional: {', '.join(OPTIONAL_COLUMNS)})")
+    if "sources" not in table.columns:
+        table["sources"] = ""
     rules: list[Rule] = []
     errors: list[str] = []
+    names: dict[str, int] = {}
     for i, row in enumerate(table.to_dict("records")):
         where = f"{path} line {i + 2} (rule {row['name']!r})"
+        if not row["name"].strip():
+            errors.append(f"{where}: empty name")
+            continue
+        if row["name"] in names:
+            errors.append(f"{where}: duplicate name (first used on line {names[row['name']]})")
+            continue
+        names[row["name"]] = i + 2
         if row["kind"] not in RULE_KINDS:
             errors.append(f"{where}: unknown kind {row['kind']!r}; valid kinds: {', '.join(RULE_KINDS)}")
             continue
@@ -101,6 +168,9 @@ def load_rules(path: str | Path = DEFAULT_RULES) -> list[Rule]:
             continue
         if not row["pattern"]:
             errors.append(f"{where}: empty pattern")
+            continue
+        if pattern.fullmatch(""):
+            errors.append(f"{where}: the pattern matches the empty text; it must require at least one character")
             continue
         if row["kind"] == "duplicate" and "key" not in pattern.groupindex:
             errors.append(f"{where}: a 'duplicate' rule needs a named group (?P<key>...)")
@@ -115,7 +185,8 @@ def load_rules(path: str | Path = DEFAULT_RULES) -> list[Rule]:
                 continue
             max_paragraph = int(row["max_paragraph"])
         genres = frozenset(g.strip() for g in row["genres"].split(";") if g.strip())
-        rules.append(Rule(row["name"], row["kind"], pattern, genres, max_paragraph, row["description"]))
+        sources = tuple(s.strip().casefold() for s in row["sources"].split(";") if s.strip())
+        rules.append(Rule(row["name"], row["kind"], pattern, genres, max_paragraph, row["description"], sources))
     if errors:
         raise RuleError("\n".join(errors))
     return rules
@@ -124,13 +195,21 @@ def load_rules(path: str | Path = DEFAULT_RULES) -> list[Rule]:
 def normalise(raw: str) -> tuple[str, np.ndarray]:
     """Character-level normalisation; returns ``(text, raw_offsets)`` with one raw offset per character."""
     text = raw.translate(_CHAR_MAP)
-    offsets = np.arange(len(text), dtype=np.int64)
-    drops = [m.start() for m in _FORMAT_CHARS.finditer(text)]
-    if drops:
+    keep = np.ones(len(text), dtype=bool)
+    for m in _FORMAT_CHARS.finditer(text):
+        keep[m.start()] = False
+    if not keep.all():
+        text, offsets = _delete_spans(text, keep), np.flatnonzero(keep).astype(np.int64)
+    else:
+        offsets = np.arange(len(text), dtype=np.int64)
+    spaced = [m.span() for m in _LETTER_SPACED.finditer(text)]
+    if spaced:
         keep = np.ones(len(text), dtype=bool)
-        keep[drops] = False
-        text = _FORMAT_CHARS.sub("", text)
-        offsets = offsets[keep]
+        for start, end in spaced:
+            for i in range(start, end):
+                if text[i] == " ":
+                    keep[i] = False
+        text, offsets = _delete_spans(text, keep), offsets[keep]
     return text, offsets
 
 
@@ -198,14 +277,46 @@ class CleanDocument:
         return "\n".join(self.paragraphs)
 
 
-def _find(rule: Rule, paragraphs: list[_Paragraph], genre: str | None) -> list[tuple[int, int, str]]:
+def paragraph_texts(raw: str) -> list[str]:
+    """The paragraphs of a raw text after normalisation (spaces collapsed), before any rule: what the
+    evidence pass counts and what the ``repeated`` rules look up."""
+    return [p.text for p in _split_paragraphs(normalise(raw)[0])]
+
+
+Span = tuple[int, int, str]  # working-text start, end, the text the log records
+
+
+def _neighbour_of(rule: Rule, paragraphs: list[_Paragraph], candidates, step: int) -> list[Span]:
+    spans = []
+    for i, p in candidates:
+        j = i + step
+        if 0 <= j < len(paragraphs) and rule.pattern.fullmatch(p.text) and NEIGHBOUR.fullmatch(paragraphs[j].text) \
+                and not rule.pattern.fullmatch(paragraphs[j].text):
+            q = paragraphs[j]
+            # the evidence goes with the neighbour, so the next pass cannot take the following paragraph too
+            spans += [(p.start, p.end, p.text), (q.start, q.end, q.text)]
+    return spans
+
+
+def _glued(paragraphs: list[_Paragraph], i: int, repeated: set[int]) -> bool:
+    """A repeated paragraph that is part of a sentence of its (not repeated) neighbours."""
+    before = i > 0 and i - 1 not in repeated and _GLUED_BEFORE.search(paragraphs[i - 1].text)
+    after = i + 1 < len(paragraphs) and i + 1 not in repeated and _GLUED_AFTER.search(paragraphs[i + 1].text)
+    return bool(before or after)
+
+
+def _find(rule: Rule, paragraphs: list[_Paragraph], work: str, genre: str | None, source: str | None,
+          evidence: RepeatedLines | None) -> list[Span]:
     """Working-text spans ``(start, end, text)`` that ``rule`` removes from ``paragraphs``."""
-    if not rule.applies_to(genre):
+    if not rule.applies_to(genre, source):
         return []
     candidates = list(enumerate(paragraphs))
     if rule.max_paragraph is not None:
-        candidates = candidates[: rule.max_paragraph]
-    spans: list[tuple[int, int, str]] = []
+        if rule.kind == "tail":
+            candidates = candidates[max(0, len(candidates) - rule.max_paragraph):]
+        else:
+            candidates = candidates[: rule.max_paragraph]
+    spans: list[Span] = []
     if rule.kind in ("paragraph", "caption"):
         for i, p in candidates:
             if rule.kind == "caption" and i == 0:
@@ -217,6 +328,22 @@ def _find(rule: Rule, paragraphs: list[_Paragraph], genre: str | None) -> list[t
             for m in rule.pattern.finditer(p.text):
                 if m.end() > m.start():
                     spans.append((int(p.positions[m.start()]), int(p.positions[m.end() - 1]) + 1, m.group(0)))
+    elif rule.kind == "span":
+        for m in rule.pattern.finditer(work):
+            if m.end() > m.start():
+                spans.append((m.start(), m.end(), _SPACES.sub(" ", m.group(0)).strip()))
+    elif rule.kind in ("after", "before"):
+        spans = _neighbour_of(rule, paragraphs, candidates, 1 if rule.kind == "after" else -1)
+    elif rule.kind == "tail":
+        first = next((i for i, p in candidates if rule.pattern.fullmatch(p.text)), None)
+        if first is not None:
+            spans = [(p.start, p.end, p.text) for p in paragraphs[first:]]
+    elif rule.kind == "repeated":
+        if evidence is None:
+            return []
+        repeated = {i for i, p in candidates if rule.pattern.fullmatch(p.text) and evidence.is_repeated(source, p.text)}
+        spans = [(paragraphs[i].start, paragraphs[i].end, paragraphs[i].text) for i in sorted(repeated)
+                 if not _glued(paragraphs, i, repeated)]
     elif rule.kind == "duplicate":
         groups: dict[str, list[_Paragraph]] = {}
         for _, p in candidates:
@@ -224,7 +351,7 @@ def _find(rule: Rule, paragraphs: list[_Paragraph], genre: str | None) -> list[t
             if m and m.group("key"):
                 groups.setdefault(m.group("key"), []).append(p)
         for key, members in groups.items():
-            if len(members) < 2:
+            if len(members) < 2 or members[0] is not paragraphs[0]:  # a title: one copy is the first paragraph
                 continue
             keep = next((p for p in members if p.text == key), members[0])
             spans.extend((p.start, p.end, p.text) for p in members if p is not keep)
@@ -241,15 +368,22 @@ def _find(rule: Rule, paragraphs: list[_Paragraph], genre: str | None) -> list[t
 
 
 def clean_document(raw: str, doc_id: str = "doc", genre: str | None = None,
-                   rules: Sequence[Rule] | None = None) -> CleanDocument:
-    """Clean one raw text with ``rules`` (default: the project's rules file; ``[]`` switches removal off)."""
+                   rules: Sequence[Rule] | None = None, *, source: str | None = None,
+                   evidence: RepeatedLines | None = None) -> CleanDocument:
+    """Clean one raw text with ``rules`` (default: the project's rules file; ``[]`` switches removal off).
+
+    A pure function of its arguments, so documents can be cleaned in any order, in batches or in parallel
+    workers: ``genre`` and ``source`` (the document's metadata) select the rules that apply; ``evidence`` is
+    the table of lines repeated across documents of a source (:func:`huayu.pipeline.evidence.repeated_lines`,
+    computed by a first pass over the corpus), used by the ``repeated`` rules only.
+    """
     rules = load_rules() if rules is None else list(rules)
     work, offsets = normalise(raw)
     removals: list[Removal] = []
     for _ in range(MAX_PASSES):
         paragraphs = _split_paragraphs(work)
         for rule in rules:
-            spans = _find(rule, paragraphs, genre)
+            spans = _find(rule, paragraphs, work, genre, source, evidence)
             if spans:
                 break
         else:
@@ -268,6 +402,23 @@ def clean_document(raw: str, doc_id: str = "doc", genre: str | None = None,
     return CleanDocument(doc_id=doc_id, paragraphs=[p.text for p in paragraphs],
                          paragraph_raw_starts=[int(offsets[p.start]) for p in paragraphs],
                          removals=sorted(removals, key=lambda r: r.raw_char_start))
+
+
+def clean(raw: str, *, doc_id: str = "doc", genre: str | None = None, source: str | None = None,
+          rules: Sequence[Rule] | None = None,
+          evidence: RepeatedLines | None = None) -> tuple[str, list[tuple[str, str, str, int, int]]]:
+    """``(cleaned text, cleaning-log rows)`` of one document: :func:`clean_document` in table form
+    (rows ``doc_id, rule, removed_text, raw_char_start, raw_char_end``, as ``schema.CLEANING_LOG``)."""
+    doc = clean_document(raw, doc_id, genre, rules, source=source, evidence=evidence)
+    return doc.text, [(doc_id, r.rule, r.removed_text, r.raw_char_start, r.raw_char_end) for r in doc.removals]
+
+
+def removed_mask(raw: str, doc: CleanDocument) -> np.ndarray:
+    """Per raw character: ``True`` where a logged removal took it out (the cleaning scorer's prediction)."""
+    mask = np.zeros(len(raw), dtype=bool)
+    for r in doc.removals:
+        mask[r.raw_char_start:r.raw_char_end] = True
+    return mask
 
 
 def _delete_spans(work: str, keep: np.ndarray) -> str:

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from huayu import schema
 from huayu.pipeline import clean as clean_stage
+from huayu.pipeline.evidence import gather_evidence
 from huayu.pipeline.corpus import Corpus, load_corpus
 from huayu.outputs import write_all, write_csv, write_json, write_parquet, write_text
 
@@ -64,10 +65,14 @@ def clean_corpus(corpus: Corpus, *, rules: list[clean_stage.Rule] | None = None,
     paragraphs, sentences, removals, texts = [], [], [], []
     stats = []
     docs = corpus.documents_table
-    bar = tqdm(docs.itertuples(index=False), total=len(docs), desc="cleaning", unit="doc",
+    sources = docs["source"] if "source" in docs.columns else pd.Series([None] * len(docs), index=docs.index)
+    # first pass: lines repeated across documents of one source (the evidence of the `repeated` rules)
+    evidence = gather_evidence(zip(docs["doc_id"], docs["raw_text"], sources))
+    bar = tqdm(zip(docs.itertuples(index=False), sources), total=len(docs), desc="cleaning", unit="doc",
                disable=not progress or len(docs) < 20)
-    for doc in bar:
-        cleaned = clean_stage.clean_document(doc.raw_text, doc.doc_id, doc.genre, rules)
+    for doc, source in bar:
+        cleaned = clean_stage.clean_document(doc.raw_text, doc.doc_id, doc.genre, rules, source=source,
+                                             evidence=evidence)
         p_rows, s_rows, l_rows = clean_stage.document_tables(cleaned)
         paragraphs += p_rows
         sentences += s_rows

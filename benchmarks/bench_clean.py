@@ -1,0 +1,66 @@
+"""Cleaning quality on the gold set (tests/gold/cleaning) and the cost of the repeated-line evidence pass.
+
+* ``clean_precision``, ``clean_recall``, ``clean_f1``: character-level scores of boilerplate removal over all
+  gold documents (positive class: boilerplate removed; whitespace not counted; definitions in
+  :mod:`huayu.pipeline.clean_gold`). Targets: precision ≥ 0.99 (real text kept), recall ≥ 0.95.
+* ``clean_precision_dev`` / ``clean_recall_dev``: the documents the rules were written with;
+  ``clean_precision_heldout`` / ``clean_recall_heldout``: documents never used to tune them.
+* ``clean_gold_documents``, ``clean_gold_boilerplate_chars``: the size of the set.
+* ``clean_evidence_docs_per_s`` and ``clean_evidence_scaling_2x_docs``: the evidence pass
+  (:func:`huayu.pipeline.evidence.count_lines` + :func:`repeated_lines`) on the gold documents replicated to N
+  and 2N distinct documents; linear time gives a ratio near 2.
+
+``details`` lists the scores per split and kind of source and every wrongly removed or wrongly kept run of
+characters. Run alone with ``python benchmarks/bench_clean.py``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from huayu.pipeline.clean import load_rules
+from huayu.pipeline.clean_gold import errors, read_gold, score_cleaning
+from huayu.pipeline.evidence import count_lines, gather_evidence, repeated_lines
+
+
+def _evidence_time(docs, n: int) -> float:
+    batch = [(f"{d.gold_id}_{i}", f"{d.raw}\n第{i}份", d.source) for i in range(n // len(docs) + 1) for d in docs][:n]
+    started = time.perf_counter()
+    repeated_lines(count_lines(batch))
+    return time.perf_counter() - started
+
+
+def run(quick: bool = False) -> dict:
+    docs = read_gold()
+    rules = load_rules()
+    evidence = gather_evidence((d.gold_id, d.raw, d.source) for d in docs)
+    overall = score_cleaning(docs, rules, evidence=evidence)
+    metrics: dict = {"clean_precision": overall.precision, "clean_recall": overall.recall, "clean_f1": overall.f1,
+                     "clean_gold_documents": len(docs),
+                     "clean_gold_boilerplate_chars": int(overall.per_document["n_boilerplate"].sum())}
+    by_group = {}
+    for split in ("dev", "heldout"):
+        part = score_cleaning([d for d in docs if d.split == split], rules, evidence=evidence)
+        metrics[f"clean_precision_{split}"] = part.precision
+        metrics[f"clean_recall_{split}"] = part.recall
+        by_group[split] = {"documents": len(part.per_document), "precision": part.precision, "recall": part.recall,
+                           "tp": part.tp, "fp": part.fp, "fn": part.fn}
+    table = overall.per_document
+    for (split, kind), group in table.groupby(["split", "source_kind"]):
+        tp, fp, fn = int(group.tp.sum()), int(group.fp.sum()), int(group.fn.sum())
+        by_group[f"{split}/{kind}"] = {"documents": len(group), "precision": tp / (tp + fp) if tp + fp else 1.0,
+                                       "recall": tp / (tp + fn) if tp + fn else 1.0, "tp": tp, "fp": fp, "fn": fn}
+    n = 500 if quick else 5000
+    t1, t2 = _evidence_time(docs, n), _evidence_time(docs, 2 * n)
+    metrics["clean_evidence_docs_per_s"] = n / t1
+    metrics["clean_evidence_scaling_2x_docs"] = t2 / t1
+    wrong = errors(docs, rules, evidence=evidence)
+    metrics["details"] = {"by_split_and_source": by_group,
+                          "errors": wrong.to_dict("records"),
+                          "evidence_lines_per_source": {k: len(v) for k, v in evidence.lines.items()}}
+    return metrics
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key}: {value}")

@@ -1,0 +1,54 @@
+"""`make prepare` hands a broken corpus to the validator: every problem is reported by `huayu prepare`, not by make."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from huayu.paths import ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _make(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "lib")}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True, env=env)
+
+
+def test_missing_file_reaches_the_validator_with_every_problem(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURES / "bad_corpus", corpus)
+    assert not (corpus / "texts" / "missing.txt").exists()
+    out = tmp_path / "out"
+    result = _make("prepare", f"CORPUS={corpus}", f"OUT={out}")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "No rule to make target" not in output
+    assert "problem(s); nothing was written" in result.stderr
+    for message in ("texts/missing.txt (metadata row 3): listed file is missing",
+                    "duplicate doc_id 'ok_doc'", "unsafe doc_id '../escape'", "text is empty or whitespace only",
+                    "looks like a binary file", "unknown genre 'sermon'"):
+        assert message in result.stderr, message
+    assert not (out / "interim").exists() and not (out / "processed").exists()  # make itself creates OUT/figures
+
+
+def test_a_file_deleted_after_a_run_is_reported_even_when_the_outputs_look_up_to_date(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "texts").mkdir(parents=True)
+    shutil.copy(FIXTURES / "bad_corpus" / "texts" / "ok.txt", corpus / "texts" / "ok.txt")
+    header = (FIXTURES / "bad_corpus" / "metadata.csv").read_text(encoding="utf-8").splitlines()[:3]
+    (corpus / "metadata.csv").write_text("\n".join(header) + "\n", encoding="utf-8")  # ok_doc + missing_doc
+    out = tmp_path / "out"
+    tokens = out / "processed" / "tokens.parquet"
+    tokens.parent.mkdir(parents=True)
+    tokens.write_bytes(b"stand-in for an earlier run")
+    future = time.time() + 3600  # newer than every prerequisite: only the missing file can make it out of date
+    os.utime(tokens, (future, future))
+    assert _make("-q", "prepare", f"CORPUS={corpus}", f"OUT={out}").returncode != 0
+    result = _make("prepare", f"CORPUS={corpus}", f"OUT={out}")
+    assert result.returncode != 0
+    assert "texts/missing.txt (metadata row 3): listed file is missing" in result.stderr
+    assert tokens.read_bytes() == b"stand-in for an earlier run"
