@@ -375,14 +375,16 @@ def concordance(index: CorpusIndex, hits: Hits, *, context: int = 20, sort_by: s
         "char_start": s.astype(np.int64),
         "char_end": e.astype(np.int64),
     })
-    order_keys = {"position": None,
-                  "left": [table["left"].str[::-1], table["keyword"]],
-                  "right": [table["right"], table["keyword"]],
-                  "keyword": [table["keyword"]],
-                  "date": [pd.Series(date_sort_key(table["date"])).fillna(pd.Timestamp.max)]}
-    keys = order_keys[sort_by]
-    if keys is not None:
-        frame = pd.DataFrame({f"k{i}": k.to_numpy() for i, k in enumerate(keys)})
+    if sort_by != "position":
+        if sort_by == "date":  # undated last
+            dates = date_sort_key(table["date"])
+            keys = [np.where(dates.isna().to_numpy(), np.iinfo(np.int64).max,
+                             dates.to_numpy().astype("datetime64[D]").astype(np.int64))]
+        else:
+            keys = {"left": lambda: [table["left"].str[::-1].to_numpy(), table["keyword"].to_numpy()],
+                    "right": lambda: [table["right"].to_numpy(), table["keyword"].to_numpy()],
+                    "keyword": lambda: [table["keyword"].to_numpy()]}[sort_by]()
+        frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
         frame["pos"] = np.arange(len(table))
         order = frame.sort_values(list(frame.columns), kind="mergesort").index.to_numpy()
         table = table.iloc[order].reset_index(drop=True)

@@ -185,6 +185,8 @@ class Explorer:
 
     def _restale(self, panels: set[str]) -> None:
         self._stale |= panels
+        for key in panels:  # a stale table is dropped, never shown as if current
+            self.tables.pop(key, None)
         if self.panel in self._stale:
             self.render(self.panel)
 
