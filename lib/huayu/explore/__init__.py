@@ -5,7 +5,7 @@ place, province, administrative level, year range — whatever columns the docum
 six panels: a sortable KWIC table with the source document and the full paragraph, the term's frequency
 per unit, over time, its dispersion, its collocates and its keyness against the rest of the corpus.
 
-The per-corpus arrays are built once (:class:`huayu.explore.index.CorpusIndex`, under a second for
+The per-corpus arrays are built once (:class:`huayu.explore.index.CorpusIndex`, a few seconds for
 1,000 documents); each panel is then a fast function of :mod:`huayu.explore.index` (benchmarked in
 ``benchmarks/bench_explore.py``) drawn by :class:`huayu.explore.widgets.Explorer`.
 """

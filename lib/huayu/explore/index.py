@@ -76,6 +76,12 @@ def _years(documents_table: pd.DataFrame) -> np.ndarray:
     return years
 
 
+def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Position of every value in ``index`` (-1 when absent): factorize first (few distinct ids, many rows)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return index.get_indexer(pd.Index(np.asarray(uniques, dtype=object)).astype("str"))[codes].astype(np.int64)
+
+
 class CorpusIndex:
     """The arrays every explorer query runs on, built once per corpus (see the module docstring).
 
@@ -103,7 +109,7 @@ class CorpusIndex:
         # one global character axis: document d's offsets start at base[d] (a gap of 1 between documents)
         self.base = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
 
-        t_doc = doc_code.get_indexer(tokens["doc_id"].astype("str"))
+        t_doc = _codes(doc_code, tokens["doc_id"])
         if (t_doc < 0).any():
             missing = pd.unique(tokens["doc_id"].astype("str")[t_doc < 0])[:5]
             raise ParameterError(f"tokens: doc_id(s) {list(missing)} are not in the documents table")
@@ -137,7 +143,7 @@ class CorpusIndex:
         self.doc_words = np.bincount(self.w_doc, minlength=self.n_docs).astype(np.int64)
         self.w_doc_start = np.concatenate([[0], np.cumsum(self.doc_words)[:-1]]).astype(np.int64)
         # paragraphs on the global axis
-        p = paragraphs.assign(_d=doc_code.get_indexer(paragraphs["doc_id"].astype("str")))
+        p = paragraphs.assign(_d=_codes(doc_code, paragraphs["doc_id"]))
         p = p[p["_d"] >= 0].sort_values(["_d", "char_start"], kind="mergesort")
         self.p_doc = p["_d"].to_numpy(dtype=np.int64)
         self.p_para = p["para_id"].to_numpy(dtype=np.int64)

@@ -317,10 +317,14 @@ class Explorer:
                                 f'<p lang="zh" style="max-width:46em">{self._marked_paragraph(r)}</p></div>')
         return self.paragraph.value
 
-    def _figure(self, height: float = 2.8):
+    def _figure(self, height: float = 2.8, left: float = 1.6):
+        """A figure with fixed margins (``left`` inches for the labels): a constrained or tight layout would
+        draw it twice, the larger part of a panel's response time."""
         from matplotlib.figure import Figure
 
-        return Figure(figsize=(7.0, height), layout="constrained")
+        fig = Figure(figsize=(7.0, height))
+        fig.subplots_adjust(left=left / 7.0, right=0.97, bottom=0.5 / height, top=1 - 0.35 / height)
+        return fig
 
     def _render_frequency(self) -> None:
         by = self.by.value
@@ -341,7 +345,7 @@ class Explorer:
         table = ix.over_time(self.index, self.hits, self.doc_ids)
         self.tables["time"] = table
         dated = table[table["year"] != ix.UNDATED]
-        fig = self._figure(2.6)
+        fig = self._figure(2.6, left=0.8)
         ax = fig.subplots()
         if len(dated):
             years = dated["year"].astype(int).to_numpy()
