@@ -360,7 +360,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interim", default="data/interim", help="prepared documents and paragraphs (default data/interim)")
     parser.add_argument("--executed", default="notebooks/executed",
                         help="the executed notebooks, for captions and parameters (default notebooks/executed)")
-    parser.add_argument("--processed", default=None, help=argparse.SUPPRESS)  # accepted for symmetry with make
     parser.add_argument("--title", default=None, help="the report's title (default: huayu report)")
     parser.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of document labels (default zh)")
     parser.add_argument("--group-by", default="genre",

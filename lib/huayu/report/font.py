@@ -23,22 +23,36 @@ __all__ = ["FAMILY", "subset_woff", "font_css"]
 
 #: The CSS family name of the embedded subset.
 FAMILY = "Huayu CJK"
+#: Bump when the subsetting changes (part of the cache key).
+_VERSION = 1
 
 
 def subset_woff(characters: str) -> bytes:
-    """WOFF bytes of the bundled face subset to ``characters`` (those the face has)."""
+    """WOFF bytes of the bundled face subset to ``characters`` (those the face has).
+
+    Cached in ``<cache>/fonts/report-<digest>.woff`` by the font file and the character set, so rebuilding
+    a report of the same corpus does not subset again.
+    """
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
+    from huayu.outputs import atomic_write, sha256_text
+    from huayu.paths import cache_dir
     from huayu.plot import fonts
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # its INFO lines list every glyph
     path = fonts.bundled_font_path()
     if path is None:
         raise FontError("the bundled CJK font (package noto-cjk-sans-otc) is not installed; run `make venv`")
+    chars = "".join(sorted(set(characters) | {" "}))
+    stat = path.stat()
+    key = sha256_text(f"{path.name}:{stat.st_size}:{fonts.BUNDLED_FACE_INDEX}:{_VERSION}:{chars}")[:20]
+    cached = cache_dir() / "fonts" / f"report-{key}.woff"
+    if cached.is_file():
+        return cached.read_bytes()
     font = TTFont(str(path), fontNumber=fonts.BUNDLED_FACE_INDEX, lazy=True, recalcTimestamp=False)
     cmap = font.getBestCmap()
-    wanted = sorted({ord(c) for c in characters if ord(c) in cmap} | {0x20})
+    wanted = sorted({ord(c) for c in chars if ord(c) in cmap})
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
@@ -53,7 +67,10 @@ def subset_woff(characters: str) -> bytes:
     font.save(buf)
     font.close()
     log.info("report font: %d characters, %.0f kB (WOFF)", len(wanted), buf.tell() / 1024)
-    return buf.getvalue()
+    data = buf.getvalue()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(cached, lambda tmp: tmp.write_bytes(data))
+    return data
 
 
 def font_css(characters: str) -> str:
