@@ -33,6 +33,11 @@ def test_huayu_explore_opens_the_explorer(bundled_out):
     assert "Chang" in e.kwic.value  # English document labels
 
 
+def test_the_bundled_font_is_embedded(explorer):
+    assert "@font-face" in explorer.fontface.value and "data:font/woff;base64," in explorer.fontface.value
+    assert "huayu-explorer" in explorer.widget._dom_classes
+
+
 def test_query_fills_the_kwic_table_with_paragraph_expanders(explorer, index):
     n = len(ix.search(index, "发展", "word"))
     assert f"<b>{n}</b> hit(s)" in explorer.status.value

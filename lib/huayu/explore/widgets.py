@@ -114,7 +114,7 @@ class Explorer:
         groupings = ["doc_id", "year", *index.filter_columns()]
         self.query = widgets.Combobox(value=query, options=index.top_terms(300), ensure_option=False,
                                       continuous_update=False, description="Search",
-                                      placeholder="发展 · 高质量 发展 · 发展.* · 两个维护",
+                                      placeholder="word, phrase, regex or formula",
                                       layout=widgets.Layout(width="24em"))
         self.match = widgets.ToggleButtons(options=[(t, k) for k, t in _MATCH_OPTIONS], value=match,
                                            style={"button_width": "8.5em"})
@@ -149,11 +149,13 @@ class Explorer:
         for i, (_, title) in enumerate(PANELS):
             self.tabs.set_title(i, title)
         filter_items = [*self.filters.values()] + ([self.years] if self.years else []) + [self.undated]
+        self.fontface = widgets.HTML(self._font_css(), layout=widgets.Layout(display="none"))
         self.widget = widgets.VBox([
-            widgets.HBox([self.query, self.by]), self.match,
+            self.fontface, widgets.HBox([self.query, self.by]), self.match,
             widgets.HBox([widgets.VBox(filter_items, layout=widgets.Layout(min_width="19em")),
                           widgets.VBox([self.status, self.tabs], layout=widgets.Layout(flex="1"))]),
         ])
+        self.widget.add_class("huayu-explorer")
         for w in (self.query, self.match, self.undated, *self.filters.values(), *([self.years] if self.years else [])):
             w.observe(self._on_change, names="value")
         for w in (self.context, self.sort_by):
@@ -163,6 +165,24 @@ class Explorer:
         self.tabs.observe(self._on_tab, names="selected_index")
         self.row.observe(lambda _c: self.show_paragraph(self.row.value), names="value")
         self.update()
+
+    def _font_css(self) -> str:
+        """A ``<style>`` embedding the bundled CJK font, subset to the corpus's characters (cached), so the
+        tables and menus show Chinese on a machine without a Chinese system font (as figures do)."""
+        from huayu.errors import FontError
+        from huayu.report.font import FAMILY, font_css
+
+        meta = self.index.documents_table.drop(columns=["text"], errors="ignore").astype("str")
+        chars = set("".join(self.index.texts)) | set("".join(meta.to_numpy().ravel().tolist())) | set("¶·、…")
+        chars |= set("".join(self.label.doc(d) for d in self.index.doc_ids))
+        try:
+            face = font_css("".join(sorted(chars)))
+        except (FontError, OSError) as exc:
+            log.warning("explorer: no embedded CJK font (%s); the browser's own fonts are used", exc)
+            return ""
+        stack = f'system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,"{FAMILY}",sans-serif'
+        return (f"<style>{face}.huayu-explorer,.huayu-explorer select,.huayu-explorer input,"
+                f".huayu-explorer button,.huayu-x{{font-family:{stack}}}</style>")
 
     # ------------------------------------------------------------------ display
     def _ipython_display_(self):
