@@ -22,12 +22,14 @@ ifeq ($(strip $(OUT)),)
   FIGURES   := figures
   EXECUTED  := notebooks/executed
   PREP_OUT  := data
+  REPORT    := report
 else
   INTERIM   := $(OUT)/interim
   PROCESSED := $(OUT)/processed
   FIGURES   := $(OUT)/figures
   EXECUTED  := $(OUT)/notebooks/executed
   PREP_OUT  := $(OUT)
+  REPORT    := $(OUT)/report
 endif
 
 # The parameter file: PARAMS when given; else params/bundled.yaml for the bundled corpus, CORPUS/params.yaml
@@ -50,7 +52,10 @@ CORPUS_META    := $(wildcard $(CORPUS)/metadata.csv)
 CORPUS_NAMED   := $(if $(CORPUS_META),$(shell $(PYTHON_SYS) -c "import csv,os,sys;d=sys.argv[1];print(' '.join(os.path.join(d,r.get('file') or '') for r in csv.DictReader(open(os.path.join(d,'metadata.csv'),encoding='utf-8-sig',errors='replace')) if (r.get('file') or '').strip()))" $(CORPUS) 2>/dev/null))
 CORPUS_FILES   := $(CORPUS_META) $(wildcard $(CORPUS_NAMED))
 CORPUS_CHECK   := $(if $(CORPUS_META),$(if $(filter-out $(CORPUS_FILES),$(CORPUS_NAMED)),FORCE),FORCE)
-NOTEBOOKS      := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+# 00-explore is the interactive explorer (`make lab`): it writes no figure, so `make figures` leaves it out
+# (tests/explore runs it headless).
+INTERACTIVE    := notebooks/00-explore.ipynb
+NOTEBOOKS      := $(filter-out $(INTERACTIVE),$(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb)))
 NOTEBOOK_NAMES := $(notdir $(basename $(NOTEBOOKS)))
 NOTEBOOK_DONE  := $(foreach n,$(NOTEBOOK_NAMES),$(FIGURES)/$(n)/.done)
 PREPARED       := $(PROCESSED)/tokens.parquet
@@ -60,7 +65,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND     := Agg
 export HUAYU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: help all figures prepare test test-fast bench lab venv lock clean clean-outputs FORCE
+.PHONY: help all figures prepare report test test-fast bench lab browser venv lock clean clean-outputs FORCE
 
 help: ## List every target with one line each
 	@echo "huayu — make targets (variables: CORPUS=dir OUT=dir PARAMS=file.yaml JOBS=n; PARAMS default: see the Makefile)"
@@ -119,20 +124,34 @@ $(NOTEBOOK_DONE): ;
 $(FIGURES)/MANIFEST.csv: $(SUITE_STAMP)
 	$(PY) -m huayu manifest --figures $(FIGURES)
 
-test: $(STAMP) ## Run the whole test suite (unit, property-based, notebooks end to end)
+report: $(FIGURES)/MANIFEST.csv ## Write the offline HTML report (figures, sortable tables, KWIC search) to REPORT (default report/)
+	$(PY) -m huayu report --figures $(FIGURES) --interim $(INTERIM) --executed $(EXECUTED) --out $(REPORT)
+
+# The browser test of the report (tests/report) drives Debian's chromium with chromium-driver. Installed here
+# when missing and we are root (as CI is); otherwise the test is skipped and says why.
+browser: ## Install chromium and chromium-driver (Debian packages) for the report's browser test, if missing and root
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium and chromium-driver for the browser test"; \
+	    { apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null 2>&1 || \
+	      { apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null; }; } || \
+	    echo "could not install chromium: the browser test will be skipped"; \
+	else echo "chromium/chromedriver missing and not root: the browser test will be skipped"; fi
+
+test: $(STAMP) browser ## Run the whole test suite (unit, property-based, notebooks end to end, the report in Chromium)
 	$(PY) -m pytest -n $(JOBS) --dist loadfile
 
-test-fast: $(STAMP) ## Run the tests that do not execute notebooks
+test-fast: $(STAMP) browser ## Run the tests that do not execute notebooks
 	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not slow"
 
 bench: $(STAMP) $(PREPARED) ## Run the benchmarks; writes benchmarks/results.json and prints a table
 	$(PY) benchmarks/run.py --out benchmarks/results.json
 
-lab: $(STAMP) ## Start JupyterLab on localhost with the project's kernel ("Python (huayu)")
+lab: $(STAMP) $(PREPARED) ## Prepare the corpus if needed, start JupyterLab on localhost (kernel "Python (huayu)"); notebooks/00-explore.ipynb explores it
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
-clean-outputs: ## Remove generated data and figures (data/interim, data/processed, figures/, executed notebooks)
-	rm -rf data/interim data/processed notebooks/executed
+clean-outputs: ## Remove generated data, figures and the report (data/interim, data/processed, figures/, executed notebooks, report/)
+	rm -rf data/interim data/processed notebooks/executed report
 	find figures -mindepth 1 ! -name README.md -exec rm -rf {} +
 
 clean: clean-outputs ## Also remove .venv and caches

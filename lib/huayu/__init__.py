@@ -5,3 +5,12 @@ The stages are modules: :mod:`huayu.pipeline.corpus` → :mod:`huayu.pipeline.cl
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``huayu.explore(...)``: the interactive explorer, imported only when asked for (it needs ipywidgets)."""
+    if name == "explore":
+        import importlib
+
+        return importlib.import_module("huayu.explore")
+    raise AttributeError(f"module 'huayu' has no attribute {name!r}")

@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "params": ("huayu.notebook.params", "print (or --out: write) a starting parameter file for a corpus folder, "
                                          "with its doc_ids and groups as comments"),
     "manifest": ("huayu.notebook.provenance", "merge the per-notebook provenance records into figures/MANIFEST.csv"),
+    "report": ("huayu.report.build", "write a self-contained offline HTML report: figures with captions, sortable "
+                                     "tables, a KWIC search"),
 }
 
 
