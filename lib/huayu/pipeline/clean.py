@@ -52,8 +52,9 @@ The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rul
 ``description``
     why the rule exists, with an example.
 
-Rules run in file order; whenever one removes something the paragraphs are split again and the rules
-start over, until none fires. The result is therefore a fixed point, which makes cleaning idempotent.
+Rules run in file order; whenever one removes something the paragraphs are split again before the next rule,
+and the passes over the rules repeat until a whole pass removes nothing. The result is therefore a fixed
+point, which makes cleaning idempotent.
 
 Normalisation, before any rule: full-width ASCII (U+FF01–FF5E) to half-width, every Unicode space
 (U+3000, NBSP, tabs …) to a plain space, ``\\r`` to a line break, zero-width and other format characters
@@ -72,6 +73,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -286,12 +288,18 @@ def paragraph_texts(raw: str) -> list[str]:
 Span = tuple[int, int, str]  # working-text start, end, the text the log records
 
 
+@lru_cache(maxsize=1 << 16)
+def _whole(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern`` matches all of ``text`` (memoised: rules re-run on unchanged paragraphs after each removal)."""
+    return pattern.fullmatch(text) is not None
+
+
 def _neighbour_of(rule: Rule, paragraphs: list[_Paragraph], candidates, step: int) -> list[Span]:
     spans = []
     for i, p in candidates:
         j = i + step
-        if 0 <= j < len(paragraphs) and rule.pattern.fullmatch(p.text) and NEIGHBOUR.fullmatch(paragraphs[j].text) \
-                and not rule.pattern.fullmatch(paragraphs[j].text):
+        if 0 <= j < len(paragraphs) and _whole(rule.pattern, p.text) and _whole(NEIGHBOUR, paragraphs[j].text) \
+                and not _whole(rule.pattern, paragraphs[j].text):
             q = paragraphs[j]
             # the evidence goes with the neighbour, so the next pass cannot take the following paragraph too
             spans += [(p.start, p.end, p.text), (q.start, q.end, q.text)]
@@ -321,7 +329,7 @@ def _find(rule: Rule, paragraphs: list[_Paragraph], work: str, genre: str | None
         for i, p in candidates:
             if rule.kind == "caption" and i == 0:
                 continue
-            if rule.pattern.fullmatch(p.text):
+            if _whole(rule.pattern, p.text):
                 spans.append((p.start, p.end, p.text))
     elif rule.kind == "inline":
         for _, p in candidates:
@@ -335,13 +343,13 @@ def _find(rule: Rule, paragraphs: list[_Paragraph], work: str, genre: str | None
     elif rule.kind in ("after", "before"):
         spans = _neighbour_of(rule, paragraphs, candidates, 1 if rule.kind == "after" else -1)
     elif rule.kind == "tail":
-        first = next((i for i, p in candidates if rule.pattern.fullmatch(p.text)), None)
+        first = next((i for i, p in candidates if _whole(rule.pattern, p.text)), None)
         if first is not None:
             spans = [(p.start, p.end, p.text) for p in paragraphs[first:]]
     elif rule.kind == "repeated":
         if evidence is None:
             return []
-        repeated = {i for i, p in candidates if rule.pattern.fullmatch(p.text) and evidence.is_repeated(source, p.text)}
+        repeated = {i for i, p in candidates if _whole(rule.pattern, p.text) and evidence.is_repeated(source, p.text)}
         spans = [(paragraphs[i].start, paragraphs[i].end, paragraphs[i].text) for i in sorted(repeated)
                  if not _glued(paragraphs, i, repeated)]
     elif rule.kind == "duplicate":
@@ -378,24 +386,29 @@ def clean_document(raw: str, doc_id: str = "doc", genre: str | None = None,
     computed by a first pass over the corpus), used by the ``repeated`` rules only.
     """
     rules = load_rules() if rules is None else list(rules)
+    active = [r for r in rules if r.applies_to(genre, source)
+              and (r.kind != "repeated" or (evidence is not None and evidence.has_source(source)))]
     work, offsets = normalise(raw)
     removals: list[Removal] = []
     for _ in range(MAX_PASSES):
+        fired = False
         paragraphs = _split_paragraphs(work)
-        for rule in rules:
+        for rule in active:
             spans = _find(rule, paragraphs, work, genre, source, evidence)
-            if spans:
-                break
-        else:
-            break
-        keep = np.ones(len(work), dtype=bool)
-        for start, end, text in sorted(set(spans)):
-            if not keep[start:end].any():
+            if not spans:
                 continue
-            keep[start:end] = False
-            removals.append(Removal(rule.name, text, int(offsets[start]), int(offsets[end - 1]) + 1))
-        work = _delete_spans(work, keep)
-        offsets = offsets[keep]
+            fired = True
+            keep = np.ones(len(work), dtype=bool)
+            for start, end, text in sorted(set(spans)):
+                if not keep[start:end].any():
+                    continue
+                keep[start:end] = False
+                removals.append(Removal(rule.name, text, int(offsets[start]), int(offsets[end - 1]) + 1))
+            work = _delete_spans(work, keep)
+            offsets = offsets[keep]
+            paragraphs = _split_paragraphs(work)
+        if not fired:
+            break
     else:  # pragma: no cover - a rule set that keeps firing is a bug in the rules
         raise RuleError(f"{doc_id}: cleaning did not settle after {MAX_PASSES} passes; check the rules")
     paragraphs = _split_paragraphs(work)

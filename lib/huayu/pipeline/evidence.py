@@ -109,6 +109,11 @@ class RepeatedLines:
     min_docs: int = DEFAULT_MIN_DOCS
     min_share: float = DEFAULT_MIN_SHARE
 
+    def has_source(self, source: str | None) -> bool:
+        """Whether any line of this document's source is repeated (else the ``repeated`` rules can be skipped)."""
+        key = source_key(source)
+        return key is not None and key in self.lines
+
     def is_repeated(self, source: str | None, line: str) -> bool:
         key = source_key(source)
         return key is not None and line_hash(line) in self.lines.get(key, frozenset())
