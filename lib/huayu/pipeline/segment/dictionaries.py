@@ -18,7 +18,7 @@ import pyarrow as pa
 from huayu.errors import DictionaryError, ParameterError
 from huayu.paths import resolve
 
-__all__ = ["JIEBA_TAGS", "DictionaryError", "read_user_dict", "read_stopwords"]
+__all__ = ["JIEBA_TAGS", "DictionaryError", "read_user_dict", "read_stopwords", "cut_phrases", "FUNCTION_WORDS"]
 
 #: Part-of-speech tags a dictionary entry may carry: every tag in jieba's dict.txt, plus ``eng`` and
 #: ``x`` (the tags jieba.posseg gives ASCII words and punctuation).
@@ -32,6 +32,11 @@ _JOINABLE = "\u4e00-\u9fd5a-zA-Z0-9+#&._%\\-"
 _JOINABLE_WORD = re.compile(f"[{_JOINABLE}]+")
 _NOT_JOINABLE = re.compile(f"[^{_JOINABLE}]")
 _MIN_FLOAT = -3.14e100  # jieba's "impossible" log-probability
+
+#: One-character words a cut phrase may leave as a part (:func:`cut_phrases`): the function words the PKU
+#: guideline always writes apart — structural and aspect particles (的 了 着 地 得), conjunctions (和 与),
+#: prepositions (在 把 对 将 为) and the verbs 是 and 有.
+FUNCTION_WORDS = frozenset("的了着地得和与在把对将为是有")
 
 
 
@@ -197,3 +202,48 @@ def _hmm_word_tag(word: str) -> str | None:
             best, best_key = tag, key
     return best
 
+
+
+def cut_phrases(max_freq: int) -> tuple[str, ...]:
+    """jieba's ``dict.txt`` phrase entries the segmenter cuts (``phrase_max_freq``): entries of four or more
+    characters with a frequency of at most ``max_freq`` that jieba, with all of them left out, cuts into
+    two or more words each of two or more characters or a :data:`FUNCTION_WORDS` word.
+
+    jieba's dictionary holds tens of thousands of such low-frequency entries harvested from phrase lists —
+    adverb + verb (深入研究, 大力发展), noun + noun (环境质量, 污水处理), phrases with 的 (党的建设) —
+    that the PKU guideline segments as two or more words; because the dynamic programme scores a word by
+    its own frequency against the product of its parts', a rare phrase entry still wins over common
+    parts. Entries whose cut leaves a single content character (most idioms: 因地制宜) are kept. The
+    list depends only on dict.txt and ``max_freq``; it is computed once and kept in the project's cache
+    folder (keyed by dict.txt's SHA-256).
+    """
+    if max_freq <= 0:
+        return ()
+    return _cut_phrases(int(max_freq))
+
+
+@lru_cache(maxsize=4)
+def _cut_phrases(max_freq: int) -> tuple[str, ...]:
+    import hashlib
+
+    import rjieba
+
+    from huayu.outputs import atomic_write
+    from huayu.paths import cache_dir
+
+    digest = hashlib.sha256(_jieba_dict_path().read_bytes()).hexdigest()[:16]
+    path = cache_dir() / f"jieba-phrases-cut-{digest}-{max_freq}.txt"
+    if path.is_file():
+        return tuple(path.read_text(encoding="utf-8").split())
+    base = _base_dictionary()
+    candidates = [w for w, (freq, _) in base.items() if freq <= max_freq and len(w) >= 4]
+    cutter = rjieba.Jieba()
+    for word in candidates:
+        cutter.add_word(word, 0, None)
+    words = []
+    for word in candidates:
+        parts = cutter.cut(word, False)
+        if len(parts) > 1 and all(len(p) > 1 or p in FUNCTION_WORDS for p in parts):
+            words.append(word)
+    atomic_write(path, lambda tmp: tmp.write_text("\n".join(words) + "\n", encoding="utf-8"))
+    return tuple(words)

@@ -22,10 +22,16 @@ def _silence_jieba() -> None:
     jieba.setLogLevel(logging.WARNING)
 
 
-def jieba_reference_tokenizer(user_dict: str | os.PathLike[str] | None = DICTIONARIES / "domain_dict.txt"):
+def jieba_reference_tokenizer(user_dict: str | os.PathLike[str] | None = DICTIONARIES / "domain_dict.txt",
+                              phrase_max_freq: int = 0):
     """A private ``jieba.Tokenizer`` (never the global ``jieba.dt``) with jieba's dictionary by absolute
     path, its cache in the project's cache folder, its logging silenced, and ``user_dict``'s entries
     added with the frequencies the segmenter resolved (so both see exactly the same words).
+
+    ``phrase_max_freq`` leaves out the dict.txt phrase entries the segmenter leaves out with the same
+    setting (:func:`huayu.pipeline.segment.dictionaries.cut_phrases`; 0, the default here, keeps jieba's
+    dictionary as it is). They are given frequency 0, as ``Tokenizer.del_word`` does, but without its
+    global side effect on jieba's HMM.
     """
     import jieba
 
@@ -33,9 +39,12 @@ def jieba_reference_tokenizer(user_dict: str | os.PathLike[str] | None = DICTION
     tokenizer = jieba.Tokenizer(dictionary=str(_jieba_dict_path()))
     tokenizer.tmp_dir = str(cache_dir())
     tokenizer.initialize()
-    if user_dict is not None:
-        settings = SegmentSettings(user_dict=user_dict, stopwords=None)
-        for word, freq, tag in get_segmenter(settings).entries[["word", "freq", "tag"]].itertuples(index=False):
+    if user_dict is not None or phrase_max_freq:
+        settings = SegmentSettings(user_dict=user_dict, stopwords=None, phrase_max_freq=phrase_max_freq)
+        segmenter = get_segmenter(settings)
+        for word in segmenter.cut_phrases:
+            tokenizer.FREQ[word] = 0
+        for word, freq, tag in segmenter.entries[["word", "freq", "tag"]].itertuples(index=False):
             tokenizer.add_word(word, int(freq), None if pd.isna(tag) else tag)
     return tokenizer
 
