@@ -14,7 +14,7 @@ import pandas as pd
 
 from huayu.pipeline.segment.dictionaries import (
     _JOINABLE_WORD, _NOT_JOINABLE, _base_dictionary, _hmm_word_tag, _load_base_dictionary, cut_phrases,
-    read_stopwords, read_user_dict)
+    pku_split_words, read_stopwords, read_user_dict)
 from huayu.pipeline.segment.formulas import formula_offsets
 from huayu.pipeline.segment.settings import SegmentSettings
 
@@ -33,6 +33,7 @@ _HAN_WORD = re.compile(r"[\u4e00-\u9fd5]+")
 # run touching a letter (5G, G20) or another digit or point is left to jieba.
 _D = "0-9\uff10-\uff19"
 _NUM = f"[{_D}]+(?:[.\uff0e][{_D}]+)?"
+_CN = "\u3007\u25cb零一二三四五六七八九十百千两万亿"  # Chinese numerals (〇 and ○ for zero), 万 and 亿 last
 _NUMBER = re.compile(
     f"(?<![{_D}A-Za-z.\uff0e])(?:"
     f"[{_D}]{{2,4}}年代"
@@ -44,6 +45,8 @@ _NUMBER = re.compile(
     f"|{_NUM}[%\uff05]"
     f"|{_NUM}[多余](?=[\u4e00-\u9fd5])"
     f"|[{_D}]+[.\uff0e][{_D}]+(?![{_D}A-Za-z])"
+    f"|(?<![{_CN}])[\u3007\u25cb零一二三四五六七八九]{{4}}年(?![底初末内中间度])"
+    f"|(?<![{_CN}])(?:[{_CN[:-2]}]+[万亿]+)+[多余]?(?![{_CN}])"
     f"|[\uff10-\uff19]+(?![{_D}A-Za-z.\uff0e])"
     ")")
 _TIME_UNITS = frozenset("年月日时份代")
@@ -68,8 +71,11 @@ class Segmenter:
         base, carried = _load_base_dictionary()
         self._jieba = rjieba.Jieba()
         entry_words = set(entries["word"])
-        #: dict.txt phrase entries left out (``phrase_max_freq``; never a domain-dictionary word).
-        self.cut_phrases = tuple(w for w in cut_phrases(settings.phrase_max_freq) if w not in entry_words)
+        #: dict.txt entries left out (``phrase_max_freq``, ``pku_splits``; never a domain-dictionary word).
+        left_out = dict.fromkeys(cut_phrases(settings.phrase_max_freq))
+        if settings.pku_splits:
+            left_out.update(dict.fromkeys(pku_split_words()))
+        self.cut_phrases = tuple(w for w in left_out if w not in entry_words)
         for word in self.cut_phrases:
             self._jieba.add_word(word, 0, None)
             carried += base[word][0]
