@@ -137,15 +137,22 @@ _EXPORTS = {
     "read_gold": "evaluation",
     "segmentation_scores": "evaluation",
     "compare_segmentations": "evaluation",
+    "GRANULARITIES": "parts",
+    "token_parts": "parts",
+    "fine_tokens": "parts",
+    "pku_split_words": "dictionaries",
+    "cut_phrases": "dictionaries",
 }
 
 __all__ = list(_EXPORTS)
 
 if TYPE_CHECKING:
     from huayu.pipeline.segment.cache import SEGMENTER_VERSION, tokens_manifest, write_tokens
-    from huayu.pipeline.segment.dictionaries import JIEBA_TAGS, DictionaryError, read_stopwords, read_user_dict
+    from huayu.pipeline.segment.dictionaries import (JIEBA_TAGS, DictionaryError, cut_phrases, pku_split_words,
+                                                     read_stopwords, read_user_dict)
     from huayu.pipeline.segment.engine import SENTENCE_COLUMNS, TOKEN_COLUMNS, segment_sentences, segment_texts
     from huayu.pipeline.segment.evaluation import compare_segmentations, read_gold, segmentation_scores
+    from huayu.pipeline.segment.parts import GRANULARITIES, fine_tokens, token_parts
     from huayu.pipeline.segment.reference import jieba_reference_tokenizer, suggest_frequency
     from huayu.pipeline.segment.segmenter import Segmenter, get_segmenter
     from huayu.pipeline.segment.settings import SegmentSettings

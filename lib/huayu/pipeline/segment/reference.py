@@ -23,15 +23,15 @@ def _silence_jieba() -> None:
 
 
 def jieba_reference_tokenizer(user_dict: str | os.PathLike[str] | None = DICTIONARIES / "domain_dict.txt",
-                              phrase_max_freq: int = 0):
+                              settings: SegmentSettings | None = None):
     """A private ``jieba.Tokenizer`` (never the global ``jieba.dt``) with jieba's dictionary by absolute
     path, its cache in the project's cache folder, its logging silenced, and ``user_dict``'s entries
     added with the frequencies the segmenter resolved (so both see exactly the same words).
 
-    ``phrase_max_freq`` leaves out the dict.txt phrase entries the segmenter leaves out with the same
-    setting (:func:`huayu.pipeline.segment.dictionaries.cut_phrases`; 0, the default here, keeps jieba's
-    dictionary as it is). They are given frequency 0, as ``Tokenizer.del_word`` does, but without its
-    global side effect on jieba's HMM.
+    ``settings``: also leave out the dict.txt entries the segmenter leaves out with them
+    (``phrase_max_freq``, ``pku_splits``; ``user_dict`` is then ``settings.user_dict``). By default
+    jieba's dictionary is kept as it is. A left-out word gets frequency 0, as ``Tokenizer.del_word`` gives
+    it, without that method's global side effect on jieba's HMM.
     """
     import jieba
 
@@ -39,8 +39,9 @@ def jieba_reference_tokenizer(user_dict: str | os.PathLike[str] | None = DICTION
     tokenizer = jieba.Tokenizer(dictionary=str(_jieba_dict_path()))
     tokenizer.tmp_dir = str(cache_dir())
     tokenizer.initialize()
-    if user_dict is not None or phrase_max_freq:
-        settings = SegmentSettings(user_dict=user_dict, stopwords=None, phrase_max_freq=phrase_max_freq)
+    if settings is None:
+        settings = SegmentSettings(user_dict=user_dict, stopwords=None, phrase_max_freq=0, pku_splits=False)
+    if settings.user_dict is not None or settings.cut_phrases_any():
         segmenter = get_segmenter(settings)
         for word in segmenter.cut_phrases:
             tokenizer.FREQ[word] = 0

@@ -28,6 +28,8 @@ _ASCII_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 _ASCII_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?%?")
 _ASCII_WORD = re.compile(r"[a-zA-Z0-9]+")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fd5]+")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")
+_SCRIPT_RUN = re.compile(r"[\u4e00-\u9fd5]+|[^\u4e00-\u9fd5]+")
 # Numbers and time words as the PKU guideline writes them (``join_numbers``): ASCII or full-width digits
 # with a decimal point, a percent sign, 多/余 and 万/亿, or a year, month, day or hour with its unit. A digit
 # run touching a letter (5G, G20) or another digit or point is left to jieba.
@@ -91,6 +93,9 @@ class Segmenter:
         entries = entries.assign(freq=pd.array(resolved, dtype="Int64"))
         self.entries = entries
         self._user_tags = {w: t for w, t in zip(entries["word"], entries["tag"]) if isinstance(t, str)}
+        self._user_freqs = dict(zip(entries["word"], entries["freq"].astype("int64")))
+        self._left_out = frozenset(self.cut_phrases)
+        self._parts: dict[str, tuple[tuple[int, int], ...]] = {}
         if settings.keep_formulas:
             _formula_spans_in("", settings.max_slogan_chars)  # compile the finder's patterns before any fork
 
@@ -207,6 +212,52 @@ class Segmenter:
         flags = np.zeros(len(lengths), dtype=bool)
         flags[at] = True if is_formula is None else is_formula
         return lengths, flags
+
+    # -- parts (granularity="fine") --------------------------------------------------------------------
+    def _frequency(self, word: str) -> int:
+        """``word``'s frequency in this segmenter's dictionary (0 when absent or left out)."""
+        if word in self._user_freqs:
+            return int(self._user_freqs[word])
+        if word in self._left_out:
+            return 0
+        entry = _base_dictionary().get(word)
+        return entry[0] if entry is not None else 0
+
+    def parts(self, word: str) -> tuple[tuple[int, int], ...]:
+        """The parts of ``word`` counted at the fine granularity, as ``(offset, length)`` pairs sorted by
+        offset (longer first): the words of two or more Chinese characters that the segmenter cuts ``word``
+        into when ``word`` itself is not in the dictionary, and their parts in turn (a tree: 农村人居环境整治 →
+        农村人居环境 + 整治, 农村人居环境 → 农村 + 人居环境, 人居环境 → 人居 + 环境). Empty for words of fewer
+        than three characters, numbers and words with no Chinese character.
+        """
+        found = self._parts.get(word)
+        if found is None:
+            found = self._parts[word] = tuple(sorted(set(self._tree(word)), key=lambda p: (p[0], -p[1])))
+        return found
+
+    def _tree(self, word: str, offset: int = 0):
+        if len(word) < 3 or not _HAN_CHAR.search(word) or _NUMBER.fullmatch(word):
+            return
+        freq = self._frequency(word)
+        if freq:
+            self._jieba.add_word(word, 0, None)
+        try:
+            pieces = self._jieba.cut(word, False)
+        finally:
+            if freq:
+                self._jieba.add_word(word, freq, None)
+        if len(pieces) < 2 and not _HAN_WORD.fullmatch(word):
+            # jieba-rs keeps a word that starts with ASCII whole even at frequency 0: cut its runs apart.
+            pieces = [p for run in _SCRIPT_RUN.findall(word)
+                      for p in (self._jieba.cut(run, False) if _HAN_WORD.fullmatch(run) else [run])]
+        if len(pieces) < 2:
+            return
+        at = 0
+        for piece in pieces:
+            if len(piece) >= 2 and _HAN_WORD.fullmatch(piece):
+                yield offset + at, len(piece)
+                yield from self._tree(piece, offset + at)
+            at += len(piece)
 
     # -- tags and flags --------------------------------------------------------------------------------
     def tags_for(self, words: Sequence[str], formula: np.ndarray | None = None) -> list[str]:
