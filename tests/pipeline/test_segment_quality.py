@@ -129,3 +129,18 @@ def test_reference_tokenizer_leaves_out_the_same_words():
     assert reference.FREQ["深入研究"] == 0 and reference.FREQ["一个"] == 0 and reference.FREQ["改革开放"] > 0
     text = "要深入研究党的建设，大力发展现代农业，这家企业的一个项目蓬勃发展"
     assert S.get_segmenter(settings).cut(text) == reference.lcut(text, HMM=False)
+
+
+def test_number_spans_scan_equals_the_pattern_everywhere():
+    """number_spans looks for numbers only where a run of digits or numerals starts; that finds exactly
+    the matches of the pattern tried at every character."""
+    import random
+
+    from huayu.pipeline.segment import segmenter
+
+    alphabet = "0123456789１２.．%％多余万亿年月日时份代底一二三四五六七八九十百千两〇○零aG的人,"
+    rng = random.Random(15)
+    seg = S.get_segmenter()
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert seg.number_spans(text) == [m.span() for m in segmenter._NUMBER.finditer(text)], text

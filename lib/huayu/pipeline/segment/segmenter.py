@@ -52,6 +52,10 @@ _NUMBER = re.compile(
     f"|[\uff10-\uff19]+(?![{_D}A-Za-z.\uff0e])"
     ")")
 _TIME_UNITS = frozenset("年月日时份代")
+# Where a number can start: a run of digits or of Chinese numerals (every match of _NUMBER begins a run, as
+# its look-behinds forbid a digit before a digit and a numeral before a numeral); scanning runs first is
+# many times faster than letting _NUMBER's look-behinds try every character.
+_NUMBER_RUN = re.compile(f"[{_D}]+|[{_CN[:-2]}]+")
 # Private-use characters: never in jieba's joinable set, so never part of a word.
 _PLACEHOLDERS = "\ue000\ue001\ue002\ue003"
 _TOTAL_CARRIER = "\uf8fe\uf8ff"
@@ -171,8 +175,15 @@ class Segmenter:
             return []
         starts = [a for a, _ in formulas]
         out = []
-        for m in _NUMBER.finditer(text):
-            a, b = m.span()
+        end = 0
+        for run in _NUMBER_RUN.finditer(text):
+            if run.start() < end:
+                continue
+            m = _NUMBER.match(text, run.start())
+            if m is None:
+                continue
+            a, b = end_span = m.span()
+            end = end_span[1]
             i = bisect.bisect_right(starts, a) - 1
             if (i >= 0 and formulas[i][1] > a) or (i + 1 < len(formulas) and formulas[i + 1][0] < b):
                 continue
