@@ -26,10 +26,17 @@ replicated under new document ids until they hold at least 2 M characters (200 k
 * Also: the stage on one process and without formula detection, raw ``rjieba`` cut speed and the
   formula finder's speed (both on one core, over the same text),
   ``jieba.posseg`` speed and its agreement with ``lcut`` (measured on the unreplicated corpus ×5, as it is
-  slow), and precision/recall/F1 on ``tests/gold/segmentation_gold.txt`` for plain jieba, jieba with the
-  domain dictionary, and the whole stage.
+  slow).
+* Quality (:func:`quality`): precision/recall/F1 (SIGHAN scoring) on the three gold standards of
+  ``tests/gold`` (``segmentation_README.md``): the genre gold's tuning part (``segment_gold_f1``), its
+  held-out part (``segment_gold_heldout_f1``) and the general-news gold (``segment_news_f1``), against plain
+  jieba with its HMM on and off (``segment_news_f1_jieba`` is jieba's best on the news gold, the bar the
+  segmenter must reach), and the effect of each setting and of the dictionary frequencies: the stage with
+  one setting changed (HMM on, ``phrase_max_freq`` 0/10/30/300/1000, ``pku_splits`` or ``join_numbers`` off,
+  no domain dictionary) and with the domain dictionary's frequencies replaced (none: jieba-rs's own
+  suggestion; margin 1 instead of 10 in the documented rule; ×100). Every score is under ``details``.
 
-Run alone with ``python benchmarks/bench_segment.py [--quick]``.
+Run alone with ``python benchmarks/bench_segment.py [--quick]`` (``--quality``: the gold-standard scores alone).
 """
 
 from __future__ import annotations
@@ -52,7 +59,9 @@ from huayu.pipeline.corpus import load_corpus
 from huayu.paths import DATA, ROOT, cache_dir
 from huayu.pipeline.prepare import clean_corpus
 
-GOLD = ROOT / "tests" / "gold" / "segmentation_gold.txt"
+GOLDS = {"gold": ROOT / "tests" / "gold" / "segmentation_gold.txt",
+         "gold_heldout": ROOT / "tests" / "gold" / "segmentation_gold_heldout.txt",
+         "news": ROOT / "tests" / "gold" / "segmentation_news_gold.txt"}
 
 
 def _sentences() -> pd.DataFrame:
@@ -183,7 +192,7 @@ def run(quick: bool = False) -> dict:
         _stage(big, settings, out)
     tokens = pd.read_parquet(out / "tokens.parquet")
 
-    reference_tokenizer = S.jieba_reference_tokenizer(settings.user_dict)
+    reference_tokenizer = S.jieba_reference_tokenizer(settings=settings)
     reference_tokenizer.lcut(sentences["text"].iloc[0])
     docs = _document_texts(big)
     busy, own, started = _machine_busy_seconds(), _cpu_seconds(), time.perf_counter()
@@ -191,7 +200,7 @@ def run(quick: bool = False) -> dict:
     for i in range(1 if quick else 5):
         stage_runs.append(_timed(lambda: _stage(big, settings, out)))
         if i < 3:
-            jieba_runs.append(_timed(lambda: reference.update({doc: reference_tokenizer.lcut(text)
+            jieba_runs.append(_timed(lambda: reference.update({doc: reference_tokenizer.lcut(text, HMM=settings.hmm)
                                                                for doc, text in docs})))
     other_work = ((_machine_busy_seconds() - busy) - (_cpu_seconds() - own)) / (time.perf_counter() - started)
     stage, stage_cpu = min(stage_runs)
@@ -203,7 +212,7 @@ def run(quick: bool = False) -> dict:
     cutter = S.get_segmenter(settings)._jieba
     started = time.perf_counter()
     for _, text in docs:
-        cutter.cut(text, True)
+        cutter.cut(text, settings.hmm)
     rjieba_cut = time.perf_counter() - started
     started = time.perf_counter()
     for _, text in docs:
@@ -216,20 +225,13 @@ def run(quick: bool = False) -> dict:
     small = "\n".join(text for _, text in _document_texts(sentences)) * (1 if quick else 5)
     posseg = POSTokenizer(reference_tokenizer)
     started = time.perf_counter()
-    posseg_words = [w for w, _ in posseg.lcut(small)]
+    posseg_words = [w for w, _ in posseg.lcut(small, HMM=settings.hmm)]
     posseg_time = time.perf_counter() - started
     posseg_agreement, _ = S.compare_segmentations(
-        [t for t in reference_tokenizer.lcut(small) if not t.isspace()], [w for w in posseg_words if not w.isspace()])
-
-    gold = S.read_gold(GOLD)
-    gold_texts = ["".join(words) for words in gold]
-    plain = S.jieba_reference_tokenizer(None)
-    scores = {
-        "plain_jieba": S.segmentation_scores(gold, [plain.lcut(t) for t in gold_texts]),
-        "domain_dict": S.segmentation_scores(gold, [reference_tokenizer.lcut(t) for t in gold_texts]),
-        "stage": S.segmentation_scores(gold, S.segment_texts(gold_texts, settings)),
-    }
+        [t for t in reference_tokenizer.lcut(small, HMM=settings.hmm) if not t.isspace()],
+        [w for w in posseg_words if not w.isspace()])
     shutil.rmtree(out, ignore_errors=True)
+    quality_metrics, quality_details = quality()
 
     metrics = {
         "segment_chars": n_chars,
@@ -255,21 +257,73 @@ def run(quick: bool = False) -> dict:
         "formula_spans_chars_per_s": n_chars / formula_time,
         "posseg_chars_per_s": len(small) / posseg_time,
         "posseg_agreement_with_cut": posseg_agreement,
-        "gold_sentences": len(gold),
+        **quality_metrics,
     }
-    for name, score in scores.items():
-        for key in ("precision", "recall", "f1"):
-            metrics[f"gold_{key}_{name}"] = score[key]
     metrics["details"] = {
+        "quality": quality_details,
         "agreement_differences": differences,
         "stage_runs_wall_cpu_seconds": stage_runs,
         "jieba_runs_wall_cpu_seconds": jieba_runs,
-        "gold_counts": {name: {k: s[k] for k in ("n_gold", "n_predicted", "n_correct")} for name, s in scores.items()},
     }
     return metrics
 
 
+def _without_frequencies(rule: str) -> Path:
+    """The domain dictionary with its frequencies removed (``none``) or recomputed with margin 1 or ×100."""
+    entries = S.read_user_dict(S.SegmentSettings().user_dict)
+    if rule == "margin_1":
+        freqs = S.suggest_frequency(entries["word"].tolist(), margin=1)
+    lines = []
+    for word, freq, tag in entries[["word", "freq", "tag"]].itertuples(index=False):
+        value = {"none": None, "margin_1": freqs[word] if rule == "margin_1" else None,
+                 "times_100": int(freq) * 100}[rule]
+        lines.append(" ".join(str(x) for x in (word, value, tag) if x is not None and not pd.isna(x)))
+    path = cache_dir() / f"bench-domain-dict-{rule}.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def quality() -> tuple[dict, dict]:
+    """F1 on the gold standards: the stage, plain jieba, and the stage with one setting or the dictionary
+    frequencies changed (see the module docstring). Returns flat metrics and every score."""
+    golds = {name: S.read_gold(path) for name, path in GOLDS.items()}
+    texts = {name: ["".join(words) for words in gold] for name, gold in golds.items()}
+    plain = S.jieba_reference_tokenizer(None)
+    variants = {"stage": {}, "hmm_on": {"hmm": True}, "pku_splits_off": {"pku_splits": False},
+                "join_numbers_off": {"join_numbers": False}, "no_domain_dict": {"user_dict": None},
+                **{f"phrase_max_freq_{n}": {"phrase_max_freq": n} for n in (0, 10, 30, 300, 1000)},
+                **{f"domain_freq_{rule}": {"user_dict": None} for rule in ("none", "margin_1", "times_100")}}
+    scores: dict[str, dict[str, dict]] = {}
+    for name, gold in golds.items():
+        scores[name] = {
+            "jieba_hmm_on": S.segmentation_scores(gold, [plain.lcut(t, HMM=True) for t in texts[name]]),
+            "jieba_hmm_off": S.segmentation_scores(gold, [plain.lcut(t, HMM=False) for t in texts[name]]),
+        }
+    for variant, changed in variants.items():
+        if variant.startswith("domain_freq_"):
+            changed = {"user_dict": _without_frequencies(variant.removeprefix("domain_freq_"))}
+        settings = S.SegmentSettings(**changed)
+        for name, gold in golds.items():
+            scores[name][variant] = S.segmentation_scores(gold, S.segment_texts(texts[name], settings))
+    metrics = {f"segment_{name}_sentences": len(gold) for name, gold in golds.items()}
+    for name in golds:
+        metrics[f"segment_{name}_f1"] = scores[name]["stage"]["f1"]
+        metrics[f"segment_{name}_f1_jieba_hmm_on"] = scores[name]["jieba_hmm_on"]["f1"]
+        metrics[f"segment_{name}_f1_jieba_hmm_off"] = scores[name]["jieba_hmm_off"]["f1"]
+    metrics["segment_news_f1_jieba"] = max(scores["news"]["jieba_hmm_on"]["f1"], scores["news"]["jieba_hmm_off"]["f1"])
+    return metrics, {name: {variant: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in score.items()}
+                            for variant, score in by_variant.items()} for name, by_variant in scores.items()}
+
+
 if __name__ == "__main__":
+    if "--quality" in sys.argv[1:]:  # the gold-standard scores alone
+        flat, details = quality()
+        for key, value in flat.items():
+            print(f"{key:36s} {value:.4f}" if isinstance(value, float) else f"{key:36s} {value}")
+        print(f"\n{'variant':26s} " + " ".join(f"{name:>12s}" for name in details))
+        for variant in details["gold"]:
+            print(f"{variant:26s} " + " ".join(f"{details[name][variant]['f1']:12.4f}" for name in details))
+        sys.exit(0)
     results = run(quick="--quick" in sys.argv[1:])
     details = results.pop("details")
     for key, value in results.items():

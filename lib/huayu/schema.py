@@ -108,4 +108,9 @@ TOKENS = TableSchema("tokens", "processed", {
     "is_formula": "bool",
 })
 
-TABLES = {t.name: t for t in (DOCUMENTS, PARAGRAPHS, SENTENCES, CLEANING_LOG, TOKENS)}
+#: The parts of the tokens the dictionary keeps whole (the fine granularity, ``processed/token_parts.parquet``):
+#: the tokens table's columns, one row per part — ``token_index`` of the token it lies in, its own offsets,
+#: tag and flags, ``is_formula`` false (:mod:`huayu.pipeline.segment.parts`).
+TOKEN_PARTS = TableSchema("token_parts", "processed", dict(TOKENS.columns))
+
+TABLES = {t.name: t for t in (DOCUMENTS, PARAGRAPHS, SENTENCES, CLEANING_LOG, TOKENS, TOKEN_PARTS)}

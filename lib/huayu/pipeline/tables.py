@@ -42,6 +42,21 @@ def read_cleaning_log(interim_dir: str | Path = "data/interim") -> pd.DataFrame:
     return _read(interim_dir, "cleaning_log.parquet", "make prepare")
 
 
-def read_tokens(processed_dir: str | Path = "data/processed") -> pd.DataFrame:
-    """One row per token (``doc_id … is_formula``)."""
-    return _read(processed_dir, "tokens.parquet", "make prepare")
+def read_tokens(processed_dir: str | Path = "data/processed", granularity: str = "coarse") -> pd.DataFrame:
+    """One row per token (``doc_id … is_formula``).
+
+    ``granularity="fine"``: each token followed by its parts, so that a compound the dictionary keeps whole
+    (高质量发展) is counted as itself and under each part (高质量, 质量, 发展); see
+    :mod:`huayu.pipeline.segment.parts`.
+    """
+    from huayu.pipeline.segment.parts import check_granularity, fine_tokens
+
+    tokens = _read(processed_dir, "tokens.parquet", "make prepare")
+    if check_granularity(granularity) == "coarse":
+        return tokens
+    return fine_tokens(tokens, read_token_parts(processed_dir))
+
+
+def read_token_parts(processed_dir: str | Path = "data/processed") -> pd.DataFrame:
+    """One row per part of a token (the tokens table's columns; ``token_index`` of the token it lies in)."""
+    return _read(processed_dir, "token_parts.parquet", "make prepare")

@@ -7,6 +7,19 @@ probable path (word probability = frequency / total), and an HMM (``finalseg``) 
 single characters into new words. The domain dictionary ``data/dictionaries/domain_dict.txt`` adds the
 vocabulary of Chinese political discourse, so that 高质量发展 and 两个维护 stay whole.
 
+Quality (``tests/gold/segmentation_README.md``; ``benchmarks/bench_segment.py``): measured against
+hand-segmented gold standards following the PKU guideline — general news, and the genre with its formulas
+kept whole — jieba is more accurate with its HMM off, and more still without two kinds of ``dict.txt``
+entries the guideline writes as several words: low-frequency phrase entries (深入研究, 环境质量;
+``phrase_max_freq``) and numeral/demonstrative + classifier or degree adverb + adjective words (一个, 这家,
+最大; ``pku_splits``); numbers and time words are joined as the guideline writes them (5.6%, 98.99亿,
+2023年; ``join_numbers``). These are the defaults (:class:`SegmentSettings`): F1 0.961 on the genre gold's
+tuning part, 0.948 on its held-out part, 0.933 on the news gold, where plain jieba reaches 0.817 at best.
+
+Two granularities (:mod:`huayu.pipeline.segment.parts`): the tokens table is the coarse one (高质量发展 one
+token); ``processed/token_parts.parquet`` holds the parts of such compounds (高质量, 质量, 发展), and
+``read_tokens(..., granularity="fine")`` returns both, so that a count of 人居环境 finds 农村人居环境整治.
+
 Choice of engine (measured with ``benchmarks/bench_segment.py``)
 ---------------------------------------------------------------
 Five texts replicated to 2.0 M characters, on this 2-core virtual machine while other work ran on it
@@ -39,8 +52,8 @@ formula or slogan missing from both dictionaries and ``x`` for anything else (pu
 as in jieba.posseg. (jieba-rs's own ``tag`` agrees with its ``cut`` — checked in the tests — but gives
 ``x`` to every unknown word.)
 
-Agreement with ``jieba.Tokenizer`` (same dictionary, same text) is exact on the bundled corpus apart
-from the formula and slogan spans forced to one token. Two differences between jieba-rs and jieba are
+Agreement with ``jieba.Tokenizer`` (same dictionary, the same entries left out, same text) is exact on the
+bundled corpus apart from the formula, slogan and number spans forced to one token. Two differences between jieba-rs and jieba are
 corrected: (1) jieba-rs joins ASCII runs such as ``2023-01-05`` or ``www.x.com`` that jieba's HMM splits
 at ``-`` and ``.`` (jieba's rule ``[a-zA-Z0-9]+(?:\\.\\d+)?%?`` is re-applied to such tokens);
 (2) re-adding a word jieba already knows changes jieba-rs's frequency total by the *difference* of the
@@ -73,11 +86,12 @@ Stopwords (``data/dictionaries/stopwords_zh.txt``) are *marked* (``is_stop``), n
 ``is_punct`` marks tokens made only of Unicode punctuation or symbols (categories P*, S*); whitespace
 is not a token.
 
-Cache: :func:`write_tokens` keeps ``tokens.manifest.json`` beside the parquet with a SHA-256 over the
+Cache: :func:`write_tokens` keeps ``tokens.manifest.json`` beside the parquets with a SHA-256 over the
 sentences (ids, offsets, text), every dictionary file's bytes, the settings that change the output and
-the versions of this package, jieba, rjieba and the formula finder (the bytes of
-``huayu/pipeline/segment/formulas.py``); it re-segments only when that hash
-changes. jieba's own cache (used by the reference tokenizer) lives in :func:`huayu.paths.cache_dir`; no
+the versions of this package, jieba, rjieba, the formula finder (the bytes of
+``huayu/pipeline/segment/formulas.py``) and the modules that make the tables (``settings``,
+``dictionaries``, ``segmenter``, ``engine``, ``parts``, ``cache``); it re-segments only when that hash
+changes or either parquet is missing or changed. jieba's own cache (used by the reference tokenizer) lives in :func:`huayu.paths.cache_dir`; no
 pickle or marshal file is read from anywhere else.
 
 Command line: ``python -m huayu segment suggest 高质量发展 …`` prints the frequency the domain
@@ -97,8 +111,10 @@ Modules
 ``engine``
     the stage itself: chunks, forked workers, the tokens table (:func:`segment_sentences`,
     :func:`segment_texts`).
+``parts``
+    the parts of compounds, the fine granularity (:func:`token_parts`, :func:`fine_tokens`).
 ``cache``
-    the cache key and :func:`write_tokens`.
+    the cache key and :func:`write_tokens` (tokens and parts).
 ``reference``
     jieba's own tokenizer with the domain dictionary, :func:`suggest_frequency`.
 ``evaluation``
@@ -137,15 +153,22 @@ _EXPORTS = {
     "read_gold": "evaluation",
     "segmentation_scores": "evaluation",
     "compare_segmentations": "evaluation",
+    "GRANULARITIES": "parts",
+    "token_parts": "parts",
+    "fine_tokens": "parts",
+    "pku_split_words": "dictionaries",
+    "cut_phrases": "dictionaries",
 }
 
 __all__ = list(_EXPORTS)
 
 if TYPE_CHECKING:
     from huayu.pipeline.segment.cache import SEGMENTER_VERSION, tokens_manifest, write_tokens
-    from huayu.pipeline.segment.dictionaries import JIEBA_TAGS, DictionaryError, read_stopwords, read_user_dict
+    from huayu.pipeline.segment.dictionaries import (JIEBA_TAGS, DictionaryError, cut_phrases, pku_split_words,
+                                                     read_stopwords, read_user_dict)
     from huayu.pipeline.segment.engine import SENTENCE_COLUMNS, TOKEN_COLUMNS, segment_sentences, segment_texts
     from huayu.pipeline.segment.evaluation import compare_segmentations, read_gold, segmentation_scores
+    from huayu.pipeline.segment.parts import GRANULARITIES, fine_tokens, token_parts
     from huayu.pipeline.segment.reference import jieba_reference_tokenizer, suggest_frequency
     from huayu.pipeline.segment.segmenter import Segmenter, get_segmenter
     from huayu.pipeline.segment.settings import SegmentSettings

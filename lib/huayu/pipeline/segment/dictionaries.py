@@ -18,7 +18,8 @@ import pyarrow as pa
 from huayu.errors import DictionaryError, ParameterError
 from huayu.paths import resolve
 
-__all__ = ["JIEBA_TAGS", "DictionaryError", "read_user_dict", "read_stopwords"]
+__all__ = ["JIEBA_TAGS", "DictionaryError", "read_user_dict", "read_stopwords", "cut_phrases", "pku_split_words",
+           "FUNCTION_WORDS"]
 
 #: Part-of-speech tags a dictionary entry may carry: every tag in jieba's dict.txt, plus ``eng`` and
 #: ``x`` (the tags jieba.posseg gives ASCII words and punctuation).
@@ -32,6 +33,11 @@ _JOINABLE = "\u4e00-\u9fd5a-zA-Z0-9+#&._%\\-"
 _JOINABLE_WORD = re.compile(f"[{_JOINABLE}]+")
 _NOT_JOINABLE = re.compile(f"[^{_JOINABLE}]")
 _MIN_FLOAT = -3.14e100  # jieba's "impossible" log-probability
+
+#: One-character words a cut phrase may leave as a part (:func:`cut_phrases`): the function words the PKU
+#: guideline always writes apart — structural and aspect particles (的 了 着 地 得), conjunctions (和 与),
+#: prepositions (在 把 对 将 为) and the verbs 是 and 有.
+FUNCTION_WORDS = frozenset("的了着地得和与在把对将为是有")
 
 
 
@@ -197,3 +203,84 @@ def _hmm_word_tag(word: str) -> str | None:
             best, best_key = tag, key
     return best
 
+
+
+def cut_phrases(max_freq: int) -> tuple[str, ...]:
+    """jieba's ``dict.txt`` phrase entries the segmenter cuts (``phrase_max_freq``): entries of four or more
+    characters with a frequency of at most ``max_freq`` (at most 3, jieba's floor, for an entry tagged ``i``,
+    idiom) that jieba, with all of them left out, cuts into two or more words each of two or more
+    characters or a :data:`FUNCTION_WORDS` word, or into parts with 的 among them (党的建设 → 党 的 建设).
+
+    jieba's dictionary holds tens of thousands of such low-frequency entries harvested from phrase lists —
+    adverb + verb (深入研究, 大力发展), noun + noun (环境质量, 污水处理), phrases with 的 (党的建设) —
+    that the PKU guideline segments as two or more words; because the dynamic programme scores a word by
+    its own frequency against the product of its parts', a rare phrase entry still wins over common
+    parts. Idioms with a frequency of their own (齐心协力 96, 求同存异 46) and entries whose cut leaves a
+    single content character (一发破的, 众矢之的: 的 last) are kept. The
+    list depends only on dict.txt and ``max_freq``; it is computed once and kept in the project's cache
+    folder (keyed by dict.txt's SHA-256).
+    """
+    if max_freq <= 0:
+        return ()
+    return _cut_phrases(int(max_freq))
+
+
+@lru_cache(maxsize=4)
+def _cut_phrases(max_freq: int) -> tuple[str, ...]:
+    import hashlib
+
+    import rjieba
+
+    from huayu.outputs import atomic_write
+    from huayu.paths import cache_dir
+
+    digest = hashlib.sha256(_jieba_dict_path().read_bytes()).hexdigest()[:16]
+    path = cache_dir() / f"jieba-phrases-cut-v3-{digest}-{max_freq}.txt"
+    if path.is_file():
+        return tuple(path.read_text(encoding="utf-8").split())
+    base = _base_dictionary()
+    candidates = [w for w, (freq, tag) in base.items()
+                  if len(w) >= 4 and freq <= (min(3, max_freq) if tag == "i" else max_freq)]
+    cutter = rjieba.Jieba()
+    for word in candidates:
+        cutter.add_word(word, 0, None)
+    words = []
+    for word in candidates:
+        parts = cutter.cut(word, False)
+        if len(parts) > 1 and (all(len(p) > 1 or p in FUNCTION_WORDS for p in parts)
+                               or ("的" in parts[1:-1])):  # 的 inside: 党的建设 → 党 的 建设
+            words.append(word)
+    atomic_write(path, lambda tmp: tmp.write_text("\n".join(words) + "\n", encoding="utf-8"))
+    return tuple(words)
+
+
+#: Classifiers (量词): jieba's dict.txt lists many pairs of a numeral, demonstrative, quantifier or ordinal
+#: and a classifier as words (一个, 这家, 多年, 第一年); the PKU guideline writes them as two words.
+CLASSIFIERS = "个位名种项次家座部本场批条所件台辆只张支篇首届期份片段层类年天周点步伙幅块句封把根套双对头匹棵颗粒间户章节门道枚架艘轮番遍趟声"
+#: Monosyllabic adjectives after a degree adverb (很大, 最大, 更多): two words in the PKU guideline.
+DEGREE_ADJECTIVES = "大小多少好高低长短快慢强弱"
+#: dict.txt words of those shapes that are lexicalised and stay whole: the demonstrative pronouns 这个
+#: 那个 这次 那次 这种 那种; 每 with a unit of time (每年 每天 每周 每日 每秒); adverbs and nouns 一点 一道
+#: 一番 一头 一把 一手 两头 四周 很快; the holidays 五一节 三八节; 很多 很少 最好 最高 最低 最多 最少
+#: (lexicalised: 最高 气温, 最低 工资).
+PKU_WHOLE = frozenset("这个 那个 这次 那次 这种 那种 每年 每天 每周 每日 每秒 一点 一道 一番 一头 一把 一手 两头 四周 很快 "
+                      "五一节 三八节 很多 很少 最好 最高 最低 最多 最少".split())
+_SPLIT_SHAPES = re.compile(
+    f"[一二三四五六七八九十两几]+[{CLASSIFIERS}]"    # numeral + classifier: 一个 三年 十几个
+    f"|[这那每多][{CLASSIFIERS}]"                  # demonstrative / quantifier + classifier: 这家 每个 多年
+    f"|第[一二三四五六七八九十百]+[{CLASSIFIERS}]"   # ordinal + classifier: 第一年 第二天
+    f"|[很最更较太挺][{DEGREE_ADJECTIVES}]"         # degree adverb + adjective: 很大 最大 更多
+    "|不了|不好")                                   # 不 + complement / adjective: 解决 不 了, 不 好
+_NUMERAL_YEAR = re.compile("[〇○零一二三四五六七八九]{4}年")  # a year (一九五七年): one time word
+
+
+@lru_cache(maxsize=1)
+def pku_split_words() -> tuple[str, ...]:
+    """The words of jieba's ``dict.txt`` the segmenter leaves out (``pku_splits``) because the PKU guideline
+    writes them as two words, by shape: a numeral, demonstrative, quantifier or ordinal with a classifier
+    (一个 → 一 个, 这家, 多年, 第一年), a degree adverb with a monosyllabic adjective (很大 → 很 大, 最大, 更多),
+    and 不了, 不好 — less the lexicalised words of :data:`PKU_WHOLE` and years written in numerals
+    (一九五七年, a time word). Without them jieba cuts each into its parts, which are all dictionary words.
+    """
+    return tuple(w for w in _base_dictionary()
+                 if _SPLIT_SHAPES.fullmatch(w) and w not in PKU_WHOLE and not _NUMERAL_YEAR.fullmatch(w))

@@ -382,11 +382,16 @@ def segment_sentences(sentences: pd.DataFrame, settings: SegmentSettings | Mappi
                            types_mapper={pa.string(): _STR, pa.large_string(): _STR}.get)
 
 
-def segment_texts(texts: Sequence[str], settings: SegmentSettings | Mapping[str, Any] | None = None) -> list[list[str]]:
+def segment_texts(texts: Sequence[str], settings: SegmentSettings | Mapping[str, Any] | None = None,
+                  granularity: str = "coarse") -> list[list[str]]:
     """Segment short texts (e.g. new text in a notebook): one list of tokens per text, whitespace dropped.
 
-    The same segmentation as :func:`segment_sentences`, formulas included.
+    The same segmentation as :func:`segment_sentences`, formulas included; ``granularity="fine"`` lists
+    each token followed by its parts (:mod:`huayu.pipeline.segment.parts`).
     """
+    from huayu.pipeline.segment.parts import check_granularity, fine_tokens, token_parts
+
+    check_granularity(granularity)
     texts = list(texts)
     bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
     if bad:
@@ -394,5 +399,7 @@ def segment_texts(texts: Sequence[str], settings: SegmentSettings | Mapping[str,
     frame = pd.DataFrame({"doc_id": [f"t{i}" for i in range(len(texts))], "para_id": 0, "sent_id": 0,
                           "char_start": 0, "char_end": [len(t) for t in texts], "text": texts})
     tokens = segment_sentences(frame, settings, progress=False)
+    if granularity == "fine":
+        tokens = fine_tokens(tokens, token_parts(tokens, settings))
     grouped = dict(tuple(tokens.groupby("doc_id", sort=False)["token"]))
     return [grouped[f"t{i}"].tolist() if f"t{i}" in grouped else [] for i in range(len(texts))]

@@ -22,10 +22,16 @@ def _silence_jieba() -> None:
     jieba.setLogLevel(logging.WARNING)
 
 
-def jieba_reference_tokenizer(user_dict: str | os.PathLike[str] | None = DICTIONARIES / "domain_dict.txt"):
+def jieba_reference_tokenizer(user_dict: str | os.PathLike[str] | None = DICTIONARIES / "domain_dict.txt",
+                              settings: SegmentSettings | None = None):
     """A private ``jieba.Tokenizer`` (never the global ``jieba.dt``) with jieba's dictionary by absolute
     path, its cache in the project's cache folder, its logging silenced, and ``user_dict``'s entries
     added with the frequencies the segmenter resolved (so both see exactly the same words).
+
+    ``settings``: also leave out the dict.txt entries the segmenter leaves out with them
+    (``phrase_max_freq``, ``pku_splits``; ``user_dict`` is then ``settings.user_dict``). By default
+    jieba's dictionary is kept as it is. A left-out word gets frequency 0, as ``Tokenizer.del_word`` gives
+    it, without that method's global side effect on jieba's HMM.
     """
     import jieba
 
@@ -33,9 +39,13 @@ def jieba_reference_tokenizer(user_dict: str | os.PathLike[str] | None = DICTION
     tokenizer = jieba.Tokenizer(dictionary=str(_jieba_dict_path()))
     tokenizer.tmp_dir = str(cache_dir())
     tokenizer.initialize()
-    if user_dict is not None:
-        settings = SegmentSettings(user_dict=user_dict, stopwords=None)
-        for word, freq, tag in get_segmenter(settings).entries[["word", "freq", "tag"]].itertuples(index=False):
+    if settings is None:
+        settings = SegmentSettings(user_dict=user_dict, stopwords=None, phrase_max_freq=0, pku_splits=False)
+    if settings.user_dict is not None or settings.cut_phrases_any():
+        segmenter = get_segmenter(settings)
+        for word in segmenter.cut_phrases:
+            tokenizer.FREQ[word] = 0
+        for word, freq, tag in segmenter.entries[["word", "freq", "tag"]].itertuples(index=False):
             tokenizer.add_word(word, int(freq), None if pd.isna(tag) else tag)
     return tokenizer
 

@@ -3,6 +3,7 @@ and the formula spans it keeps whole (:class:`Segmenter`, :func:`get_segmenter`)
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -12,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from huayu.pipeline.segment.dictionaries import (
-    _JOINABLE_WORD, _NOT_JOINABLE, _base_dictionary, _hmm_word_tag, _load_base_dictionary, read_stopwords,
-    read_user_dict)
+    _JOINABLE_WORD, _NOT_JOINABLE, _base_dictionary, _hmm_word_tag, _load_base_dictionary, cut_phrases,
+    pku_split_words, read_stopwords, read_user_dict)
 from huayu.pipeline.segment.formulas import formula_offsets
 from huayu.pipeline.segment.settings import SegmentSettings
 
@@ -27,6 +28,34 @@ _ASCII_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 _ASCII_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?%?")
 _ASCII_WORD = re.compile(r"[a-zA-Z0-9]+")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fd5]+")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")
+_SCRIPT_RUN = re.compile(r"[\u4e00-\u9fd5]+|[^\u4e00-\u9fd5]+")
+# Numbers and time words as the PKU guideline writes them (``join_numbers``): ASCII or full-width digits
+# with a decimal point, a percent sign, 多/余 and 万/亿, or a year, month, day or hour with its unit. A digit
+# run touching a letter (5G, G20) or another digit or point is left to jieba.
+_D = "0-9\uff10-\uff19"
+_NUM = f"[{_D}]+(?:[.\uff0e][{_D}]+)?"
+_CN = "\u3007\u25cb零一二三四五六七八九十百千两万亿"  # Chinese numerals (〇 and ○ for zero), 万 and 亿 last
+_NUMBER = re.compile(
+    f"(?<![{_D}A-Za-z.\uff0e])(?:"
+    f"[{_D}]{{2,4}}年代"
+    f"|[{_D}]{{4}}年(?![底初末内中间度])"
+    f"|[{_D}]{{1,2}}月份"
+    f"|[{_D}]{{1,2}}月(?![底初末中])"
+    f"|[{_D}]{{1,2}}[日时]"
+    f"|{_NUM}[多余]?[万亿]+[多余]?"
+    f"|{_NUM}[%\uff05]"
+    f"|{_NUM}[多余](?=[\u4e00-\u9fd5])"
+    f"|[{_D}]+[.\uff0e][{_D}]+(?![{_D}A-Za-z])"
+    f"|(?<![{_CN}])[\u3007\u25cb零一二三四五六七八九]{{4}}年(?![底初末内中间度])"
+    f"|(?<![{_CN}])(?:[{_CN[:-2]}]+[万亿]+)+[多余]?(?![{_CN}])"
+    f"|[\uff10-\uff19]+(?![{_D}A-Za-z.\uff0e])"
+    ")")
+_TIME_UNITS = frozenset("年月日时份代")
+# Where a number can start: a run of digits or of Chinese numerals (every match of _NUMBER begins a run, as
+# its look-behinds forbid a digit before a digit and a numeral before a numeral); scanning runs first is
+# many times faster than letting _NUMBER's look-behinds try every character.
+_NUMBER_RUN = re.compile(f"[{_D}]+|[{_CN[:-2]}]+")
 # Private-use characters: never in jieba's joinable set, so never part of a word.
 _PLACEHOLDERS = "\ue000\ue001\ue002\ue003"
 _TOTAL_CARRIER = "\uf8fe\uf8ff"
@@ -47,8 +76,15 @@ class Segmenter:
         self.stopwords = read_stopwords(settings.stopwords) if settings.stopwords is not None else frozenset()
         base, carried = _load_base_dictionary()
         self._jieba = rjieba.Jieba()
-        if carried:
-            self._jieba.add_word(_TOTAL_CARRIER, carried, None)
+        entry_words = set(entries["word"])
+        #: dict.txt entries left out (``phrase_max_freq``, ``pku_splits``; never a domain-dictionary word).
+        left_out = dict.fromkeys(cut_phrases(settings.phrase_max_freq))
+        if settings.pku_splits:
+            left_out.update(dict.fromkeys(pku_split_words()))
+        self.cut_phrases = tuple(w for w in left_out if w not in entry_words)
+        for word in self.cut_phrases:
+            self._jieba.add_word(word, 0, None)
+            carried += base[word][0]
         resolved = []
         for word, freq in zip(entries["word"], entries["freq"]):
             value = self._jieba.add_word(word, None if pd.isna(freq) else int(freq), None)
@@ -56,10 +92,14 @@ class Segmenter:
             if word in base:
                 # jieba adds the new frequency to its total, jieba-rs the difference: carry the old one.
                 carried += base[word][0]
-                self._jieba.add_word(_TOTAL_CARRIER, carried, None)
+        if carried:
+            self._jieba.add_word(_TOTAL_CARRIER, carried, None)
         entries = entries.assign(freq=pd.array(resolved, dtype="Int64"))
         self.entries = entries
         self._user_tags = {w: t for w, t in zip(entries["word"], entries["tag"]) if isinstance(t, str)}
+        self._user_freqs = dict(zip(entries["word"], entries["freq"].astype("int64")))
+        self._left_out = frozenset(self.cut_phrases)
+        self._parts: dict[str, tuple[tuple[int, int], ...]] = {}
         if settings.keep_formulas:
             _formula_spans_in("", settings.max_slogan_chars)  # compile the finder's patterns before any fork
 
@@ -127,17 +167,48 @@ class Segmenter:
             return []
         return _formula_spans_in(text, self.settings.max_slogan_chars)
 
+    def number_spans(self, text: str, formulas: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+        """The numbers and time words of ``text`` kept as one token each (``join_numbers``; the pattern is
+        described in :class:`SegmentSettings`), leaving out any that overlaps one of ``formulas`` (sorted
+        spans)."""
+        if not self.settings.join_numbers:
+            return []
+        starts = [a for a, _ in formulas]
+        out = []
+        end = 0
+        for run in _NUMBER_RUN.finditer(text):
+            if run.start() < end:
+                continue
+            m = _NUMBER.match(text, run.start())
+            if m is None:
+                continue
+            a, b = end_span = m.span()
+            end = end_span[1]
+            i = bisect.bisect_right(starts, a) - 1
+            if (i >= 0 and formulas[i][1] > a) or (i + 1 < len(formulas) and formulas[i + 1][0] < b):
+                continue
+            out.append((a, b))
+        return out
+
     def cut_with_formulas(self, text: str, spans: Sequence[tuple[int, int]] | None = None
                           ) -> tuple[np.ndarray, np.ndarray]:
         """Token lengths covering ``text`` and a per-token formula flag, each of ``spans`` (sorted,
-        non-overlapping; by default :meth:`formula_spans`) kept as one token.
+        non-overlapping; by default :meth:`formula_spans`) and of :meth:`number_spans` kept as one token
+        (only the formula spans are flagged).
 
         Each span is replaced by one private-use character before the cut — jieba never joins it to a
         neighbour, so the cut around the span is the one jieba gives the text with the span as a single
         word — and the character's token is given the span's length afterwards.
         """
-        spans = self.formula_spans(text) if spans is None else spans
+        spans = list(self.formula_spans(text) if spans is None else spans)
         placeholder = _placeholder(text)
+        numbers = self.number_spans(text, spans) if placeholder is not None else []
+        if numbers:
+            kinds = sorted([(a, b, True) for a, b in spans] + [(a, b, False) for a, b in numbers])
+            spans = [(a, b) for a, b, _ in kinds]
+            is_formula = np.array([k for _, _, k in kinds], dtype=bool)
+        else:
+            is_formula = None
         if len(spans) == 0 or placeholder is None:
             lengths = self._cut(text)[1]
             return lengths, np.zeros(len(lengths), dtype=bool)
@@ -150,8 +221,54 @@ class Segmenter:
         at = np.searchsorted(np.cumsum(lengths) - lengths, positions)
         lengths[at] = span_lengths
         flags = np.zeros(len(lengths), dtype=bool)
-        flags[at] = True
+        flags[at] = True if is_formula is None else is_formula
         return lengths, flags
+
+    # -- parts (granularity="fine") --------------------------------------------------------------------
+    def _frequency(self, word: str) -> int:
+        """``word``'s frequency in this segmenter's dictionary (0 when absent or left out)."""
+        if word in self._user_freqs:
+            return int(self._user_freqs[word])
+        if word in self._left_out:
+            return 0
+        entry = _base_dictionary().get(word)
+        return entry[0] if entry is not None else 0
+
+    def parts(self, word: str) -> tuple[tuple[int, int], ...]:
+        """The parts of ``word`` counted at the fine granularity, as ``(offset, length)`` pairs sorted by
+        offset (longer first): the words of two or more Chinese characters that the segmenter cuts ``word``
+        into when ``word`` itself is not in the dictionary, and their parts in turn (a tree: 农村人居环境整治 →
+        农村人居环境 + 整治, 农村人居环境 → 农村 + 人居环境, 人居环境 → 人居 + 环境). Empty for words of fewer
+        than three characters, numbers and words with no Chinese character.
+        """
+        found = self._parts.get(word)
+        if found is None:
+            found = self._parts[word] = tuple(sorted(set(self._tree(word)), key=lambda p: (p[0], -p[1])))
+        return found
+
+    def _tree(self, word: str, offset: int = 0):
+        if len(word) < 3 or not _HAN_CHAR.search(word) or _NUMBER.fullmatch(word):
+            return
+        freq = self._frequency(word)
+        if freq:
+            self._jieba.add_word(word, 0, None)
+        try:
+            pieces = self._jieba.cut(word, False)
+        finally:
+            if freq:
+                self._jieba.add_word(word, freq, None)
+        if len(pieces) < 2 and not _HAN_WORD.fullmatch(word):
+            # jieba-rs keeps a word that starts with ASCII whole even at frequency 0: cut its runs apart.
+            pieces = [p for run in _SCRIPT_RUN.findall(word)
+                      for p in (self._jieba.cut(run, False) if _HAN_WORD.fullmatch(run) else [run])]
+        if len(pieces) < 2:
+            return
+        at = 0
+        for piece in pieces:
+            if len(piece) >= 2 and _HAN_WORD.fullmatch(piece):
+                yield offset + at, len(piece)
+                yield from self._tree(piece, offset + at)
+            at += len(piece)
 
     # -- tags and flags --------------------------------------------------------------------------------
     def tags_for(self, words: Sequence[str], formula: np.ndarray | None = None) -> list[str]:
@@ -178,6 +295,8 @@ def _empty_entries() -> pd.DataFrame:
 def _unknown_word_tag(word: str, is_formula: bool) -> str:
     if is_formula:
         return "nz"
+    if _NUMBER.fullmatch(word):
+        return "t" if word[-1] in _TIME_UNITS else "m"
     if _ASCII_NUMBER.fullmatch(word):
         return "m"
     if _ASCII_WORD.fullmatch(word):

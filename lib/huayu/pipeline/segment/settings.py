@@ -27,7 +27,20 @@ class SegmentSettings:
     stopwords : stopword list (one word per line); ``None`` = no token is marked ``is_stop``.
     keep_formulas : keep numbered formulas and quoted slogans as single tokens (``is_formula``).
     max_slogan_chars : longest quotation (characters) kept as one slogan token (at least 2).
-    hmm : let jieba's HMM join unknown character runs into words (jieba's default).
+    hmm : let jieba's HMM join unknown character runs into words. Off by default: measured on a
+        general-news and the genre gold standard (``benchmarks/bench_segment.py``), jieba is more
+        accurate without it (its HMM joins runs of single characters into words the PKU guideline
+        never makes).
+    phrase_max_freq : jieba's ``dict.txt`` phrase entries of four or more characters with a frequency
+        up to this value are not used when jieba can cut them into dictionary words (each of two or more
+        characters, or a function word); 0 = every dict.txt entry is used. See
+        :func:`huayu.pipeline.segment.dictionaries.cut_phrases`.
+    pku_splits : leave out the words of jieba's ``dict.txt`` that the PKU guideline writes as two words
+        (一个, 这家, 多年, 第一年, 很大, 最大 …; :func:`huayu.pipeline.segment.dictionaries.pku_split_words`).
+    join_numbers : numbers and time words as the PKU guideline writes them, one token each: digits with
+        their decimal point and percent sign (``5.6%``), with 多/余 and 万/亿 (``9800多万``, ``98.99亿``),
+        a year, month, day or hour with its unit (``2023年``, ``1月份``, ``5日``, ``9时``); ASCII or
+        full-width digits.
     workers : processes for large inputs; 0 = one per available core.
     """
 
@@ -35,7 +48,10 @@ class SegmentSettings:
     stopwords: Path | None = DICTIONARIES / "stopwords_zh.txt"
     keep_formulas: bool = True
     max_slogan_chars: int = 8
-    hmm: bool = True
+    hmm: bool = False
+    phrase_max_freq: int = 100
+    pku_splits: bool = True
+    join_numbers: bool = True
     workers: int = 0
 
     def __post_init__(self) -> None:
@@ -49,10 +65,10 @@ class SegmentSettings:
             if not path.is_file():
                 raise ParameterError(f"{name}={str(value)!r}: the file {path} does not exist")
             object.__setattr__(self, name, path)
-        for name in ("keep_formulas", "hmm"):
+        for name in ("keep_formulas", "hmm", "pku_splits", "join_numbers"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(f"{name}={getattr(self, name)!r} must be True or False")
-        for name, minimum in (("max_slogan_chars", 2), ("workers", 0)):
+        for name, minimum in (("max_slogan_chars", 2), ("phrase_max_freq", 0), ("workers", 0)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise ParameterError(f"{name}={value!r} must be an integer")
@@ -83,7 +99,7 @@ class SegmentSettings:
                 text = value.strip()
                 if key in ("user_dict", "stopwords"):
                     value = None if text.lower() in ("", "none", "null") else text
-                elif key in ("keep_formulas", "hmm"):
+                elif key in ("keep_formulas", "hmm", "pku_splits", "join_numbers"):
                     if text.lower() not in _TRUE | _FALSE:
                         raise ParameterError(f"{key}={value!r} must be true or false")
                     value = text.lower() in _TRUE
@@ -103,9 +119,15 @@ class SegmentSettings:
         except AttributeError:  # not Linux
             return max(1, os.cpu_count() or 1)
 
+    def cut_phrases_any(self) -> bool:
+        """Whether these settings leave out any of jieba's dict.txt entries."""
+        return self.phrase_max_freq > 0 or self.pku_splits
+
     def output_settings(self) -> dict[str, Any]:
         """The settings that change the tokens table (``workers`` does not)."""
         return {"keep_formulas": self.keep_formulas, "max_slogan_chars": self.max_slogan_chars, "hmm": self.hmm,
+                "phrase_max_freq": self.phrase_max_freq, "pku_splits": self.pku_splits,
+                "join_numbers": self.join_numbers,
                 "user_dict": None if self.user_dict is None else self.user_dict.name,
                 "stopwords": None if self.stopwords is None else self.stopwords.name}
 
