@@ -63,7 +63,12 @@ def xml_escape(value: object) -> str:
 
 
 def attribute_name(column: str) -> str:
-    """A metadata column as a vertical-format attribute name: lower case ``[a-z0-9_]``, starting with a letter."""
+    """A metadata column as a vertical-format attribute name: lower case ``[a-z0-9_]``, starting with a letter
+    (Chinese column names in pinyin: ``年份`` → ``nian_fen``)."""
+    if re.search(r"[\u4e00-\u9fff]", column):
+        from pypinyin import lazy_pinyin
+
+        column = "_".join(lazy_pinyin(column))
     name = re.sub(r"[^a-z0-9_]+", "_", column.lower()).strip("_")
     return name if name and name[0].isalpha() else f"a_{name}"
 

@@ -128,6 +128,8 @@ def normalise_date(value: Any) -> str | None:
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
     if isinstance(value, bool):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
