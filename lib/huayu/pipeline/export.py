@@ -69,7 +69,7 @@ def attribute_name(column: str) -> str:
         from pypinyin import lazy_pinyin
 
         column = "_".join(lazy_pinyin(column))
-    name = re.sub(r"[^a-z0-9_]+", "_", column.lower()).strip("_")
+    name = re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_")
     return name if name and name[0].isalpha() else f"a_{name}"
 
 
@@ -94,9 +94,9 @@ def _metadata(documents: pd.DataFrame) -> pd.DataFrame:
     return documents.drop(columns=[c for c in NOT_METADATA if c in documents.columns])
 
 
-def write_vertical(tokens: pd.DataFrame, documents: pd.DataFrame, path: Path, *, progress: bool = True) -> int:
+def write_vertical(tokens: pd.DataFrame, documents_table: pd.DataFrame, path: Path, *, progress: bool = True) -> int:
     """Write the vertical file (module docstring); returns the number of token lines."""
-    meta = _metadata(documents).set_index("doc_id", drop=False)
+    meta = _metadata(documents_table).set_index("doc_id", drop=False)
     names: dict[str, str] = {}
     for column in meta.columns:
         name = "id" if column == "doc_id" else attribute_name(column)
@@ -137,7 +137,7 @@ def write_vertical(tokens: pd.DataFrame, documents: pd.DataFrame, path: Path, *,
     return lines_written
 
 
-def write_matrix(tokens: pd.DataFrame, documents: pd.DataFrame, folder: Path) -> tuple[int, int]:
+def write_matrix(tokens: pd.DataFrame, documents_table: pd.DataFrame, folder: Path) -> tuple[int, int]:
     """Matrix Market dtm + terms, documents and docvars (module docstring); returns the matrix's shape."""
     import scipy.io
 
@@ -150,7 +150,7 @@ def write_matrix(tokens: pd.DataFrame, documents: pd.DataFrame, folder: Path) ->
                          "terms.txt (raw counts, punctuation left out)", field="integer")
     (folder / "terms.txt").write_text("".join(f"{t}\n" for t in dfm.terms), encoding="utf-8")
     (folder / "documents.txt").write_text("".join(f"{d}\n" for d in dfm.units), encoding="utf-8")
-    meta = _metadata(documents).set_index("doc_id", drop=False).reindex(list(dfm.units))
+    meta = _metadata(documents_table).set_index("doc_id", drop=False).reindex(list(dfm.units))
     write_csv(meta.reset_index(drop=True), folder / "docvars.csv")
     return dfm.shape
 
