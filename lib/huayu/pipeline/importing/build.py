@@ -151,12 +151,15 @@ def _vocabulary_value(value: str, vocabulary: dict[str, dict[str, str]]) -> str 
     return None
 
 
-def columns_of(record: Record, options: Options) -> tuple[dict[str, Any], list[str]]:
-    """The record's fields under their column names (step 1), and notes on renamings."""
+def column_names(record: Record, options: Options) -> dict[str, str]:
+    """``{source field: column}`` for the record's fields (step 1)."""
+    return {name: column for name, column in _column_pairs(record, options)}
+
+
+def _column_pairs(record: Record, options: Options) -> list[tuple[str, str]]:
     given = set(record.fields)
     mapped_targets = set(options.mapping.values())
-    out: dict[str, Any] = {}
-    notes = []
+    pairs, taken = [], set()
     for name, value in record.fields.items():
         if name in options.mapping:
             column = options.mapping[name]
@@ -168,9 +171,24 @@ def columns_of(record: Record, options: Options) -> tuple[dict[str, Any], list[s
             column = f"source_{name}"
         else:
             column = name
-        if column in out and out[column] not in ("", None):
-            notes.append(f"{name} not used for {column} (already given)")
+        if column in taken:
             column = f"source_{name}"
+        if value not in ("", None):
+            taken.add(column)
+        pairs.append((name, column))
+    return pairs
+
+
+def columns_of(record: Record, options: Options) -> tuple[dict[str, Any], list[str]]:
+    """The record's fields under their column names (step 1), and notes on renamings."""
+    out: dict[str, Any] = {}
+    notes = []
+    for name, column in _column_pairs(record, options):
+        value = record.fields[name]
+        if column in out and value in ("", None):
+            continue                      # an empty field never hides a given one
+        if column == f"source_{name}" and name in REQUIRED_COLUMNS:
+            notes.append(f"the source's {name} kept as {column} (another field gives {name})")
         out[column] = value
     return out, notes
 

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from huayu.errors import ParameterError, SourceError
 from huayu.outputs import replace_folder, sha256_file, staging_folder, write_csv, write_json
-from huayu.pipeline.importing.build import Options, Row, build_rows, check_options, columns_of
+from huayu.pipeline.importing.build import Options, Row, build_rows, check_options, column_names
 from huayu.pipeline.importing.folder import read_source
 from huayu.pipeline.importing.records import SourceRead
 from huayu.pipeline.importing.review import render, review, text_key
@@ -65,8 +65,7 @@ def _renamed(read: SourceRead, options: Options) -> dict[str, str]:
         if tuple(record.fields) in seen:
             continue
         seen.add(tuple(record.fields))
-        columns, _ = columns_of(record, options)
-        for name, column in zip(record.fields, columns):
+        for name, column in column_names(record, options).items():
             if name != column:
                 how = "--map" if name in options.mapping else "alias"
                 out[name] = f"{column} ({how})"
