@@ -165,6 +165,22 @@ def test_xlsx_built_in_the_test_imports_with_a_mapping(tmp_path):
     load_corpus(tmp_path / "corpus", progress=False)
 
 
+def test_xlsx_sheet_is_chosen_by_name(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["说明"])
+    sheet = book.create_sheet("讲话")
+    sheet.append(["正文", "日期"])
+    sheet.append([LINE, dt.datetime(2021, 2, 23)])
+    book.save(tmp_path / "book.xlsx")
+    _fails(tmp_path, [tmp_path / "book.xlsx"], r"book.xlsx: no text column")
+    _fails(tmp_path, [tmp_path / "book.xlsx"], r"has no sheet 'speeches' \(--sheet\); its sheets: Sheet, 讲话",
+           sheet="speeches")
+    import_collection([tmp_path / "book.xlsx"], tmp_path / "corpus", sheet="讲话", progress=False)
+    assert _meta(tmp_path / "corpus").loc[0, ["date", "date_certainty"]].tolist() == ["2021-02-23", "stated"]
+
+
 def test_csv_and_tsv_built_in_the_test_import_with_the_text_column_found(tmp_path):
     rows = _rows()[:2]
     with open(tmp_path / "speeches.csv", "w", encoding="gb18030", newline="") as fh:
@@ -294,6 +310,13 @@ def test_a_pdf_without_text_is_reported_never_ocrd(tmp_path):
 
 
 # ------------------------------------------------------------------------------------- inference rules
+
+
+def test_table_rows_get_short_ids():
+    from huayu.pipeline.importing.build import table_prefix
+
+    assert table_prefix("government_work_reports") == "gwr" and table_prefix("reports") == "reports"
+    assert table_prefix("2023 reports") == "2023_reports" and table_prefix("政府 工作 报告") == "政府_工作_报告"
 
 
 def test_inference_rules_on_real_lines():
@@ -440,6 +463,14 @@ def test_the_output_folder_is_never_a_foreign_one(tmp_path):
     with pytest.raises(SourceError):
         import_collection([tmp_path / "a.csv"], out, replace=True, progress=False)
     assert _tree(out) == before                     # a failed re-import leaves the last good corpus
+    (tmp_path / "a.csv").write_text(f"text,place_zh\n{LINE},长安区\n", encoding="utf-8")
+    import_collection([tmp_path / "a.csv"], out, replace=True, progress=False)
+    assert _meta(out).loc[0, "place_zh"] == "长安区"
+    meta = out / "metadata.csv"
+    meta.write_text(meta.read_text(encoding="utf-8-sig").replace("长安区", "西峰区"), encoding="utf-8")
+    with pytest.raises(ParameterError, match="metadata.csv changed since the import .*never overwrites edits"):
+        import_collection([tmp_path / "a.csv"], out, replace=True, progress=False)
+    assert _meta(out).loc[0, "place_zh"] == "西峰区"
     with pytest.raises(ParameterError, match="may not be the source"):
         import_collection([tmp_path], tmp_path / "sub", progress=False)
 

@@ -300,9 +300,19 @@ def doc_id_stem(name: str) -> str:
     return stem or "doc"
 
 
+def table_prefix(stem: str) -> str:
+    """The ``doc_id`` prefix of a table's rows: its file stem, or the initials of the stem's words when it has
+    three or more Latin words (``government_work_reports`` → ``gwr``), so that ids stay short in figures."""
+    words = [w for w in re.split(r"[_\-\s.]+", stem) if w]
+    if len(words) >= 3 and all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", w) for w in words):
+        return "".join(w[0] for w in words).lower()
+    return doc_id_stem(stem)
+
+
 def assign_ids(rows: list[Row]) -> list[Problem]:
-    """Give every row a ``doc_id`` (the source's when mapped, else the file's stem, plus the record's number
-    for tables) and ``file`` (``texts/<doc_id>.txt``). A given ``doc_id`` must be safe and unique."""
+    """Give every row a ``doc_id`` (the source's when mapped; else a file's stem, or for a table's rows
+    :func:`table_prefix` and the row's number) and ``file`` (``texts/<doc_id>.txt``). A given ``doc_id`` must
+    be safe and unique."""
     problems = []
     per_source: dict[Path, int] = {}
     for row in rows:
@@ -320,12 +330,11 @@ def assign_ids(rows: list[Row]) -> list[Problem]:
                 continue
             doc_id = given
         else:
-            stem = doc_id_stem(row.record.source.stem)
             if row.record.whole_file:
-                doc_id = stem
+                doc_id = doc_id_stem(row.record.source.stem)
             else:
                 width = max(3, len(str(per_source[row.record.source])))
-                doc_id = f"{stem}_{row.record.position:0{width}d}"
+                doc_id = f"{table_prefix(row.record.source.stem)}_{row.record.position:0{width}d}"
             base, n = doc_id, 1
             while doc_id in used:
                 n += 1

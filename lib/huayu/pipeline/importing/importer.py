@@ -8,6 +8,7 @@ anything else is never replaced. The sources are only read.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
@@ -53,6 +54,27 @@ def _check_out(out: Path, sources: list[Path], replace: bool) -> None:
                                  "folder (an import never replaces other files)")
         if not replace:
             raise ParameterError(f"--out {out} holds an earlier import: pass --replace to replace it")
+        edited = _edited_since_import(out)
+        if edited:
+            raise ParameterError(f"--out {out}: {', '.join(edited[:5])} changed since the import (edited by hand?); "
+                                 "an import never overwrites edits: import into a new folder, or remove the "
+                                 "folder first")
+
+
+def written_digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file an import wrote (``metadata.csv`` and ``texts/``), by path below ``folder``."""
+    files = [folder / "metadata.csv", *sorted((folder / "texts").rglob("*"))]
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files if p.is_file()}
+
+
+def _edited_since_import(out: Path) -> list[str]:
+    """The files of an earlier import that are not as it wrote them (added, changed or removed)."""
+    try:
+        written = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("written", {})
+    except (OSError, ValueError):
+        return [MANIFEST]
+    now = written_digest(out)
+    return sorted(p for p in set(written) | set(now) if written.get(p) != now.get(p))
 
 
 def _renamed(read: SourceRead, options: Options) -> dict[str, str]:
@@ -164,6 +186,7 @@ def _publish(rows: list[Row], table: pd.DataFrame, summary: dict, out: Path, pro
                 path.write_text(row.record.text, encoding="utf-8", newline="")
         write_csv(table, staged / "metadata.csv")
         summary["source_files"] = {path: sha256_file(path) for path in summary["source_files"]}
+        summary["written"] = written_digest(staged)
         write_json(summary, staged / MANIFEST)
         replace_folder(staged, out)
     except BaseException:
