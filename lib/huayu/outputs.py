@@ -2,7 +2,8 @@
 
 Every writer writes to a temporary file in the destination folder and then ``os.replace``-s it onto the
 final name, which is atomic on POSIX file systems. :func:`write_all` writes several files so that either
-all of them are replaced or (on an error before the first replace) none.
+all of them are replaced or (on an error before the first replace) none. A whole folder (an imported corpus,
+an export) is built in :func:`staging_folder` and moved into place by :func:`replace_folder`.
 """
 
 from __future__ import annotations

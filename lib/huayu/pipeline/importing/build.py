@@ -199,7 +199,7 @@ def build_row(record: Record, options: Options, *, known_genres: dict, known_lev
     columns, notes = columns_of(record, options)
     problems: list[Problem] = []
     values: dict[str, str] = {}
-    source_notes = _text(columns.pop("notes", ""))
+    source_notes = _text(columns.pop("notes", "")) or options.constants.get("notes", "")
     date_stated = False
     for column, value in columns.items():
         if column == "date":
@@ -229,7 +229,7 @@ def build_row(record: Record, options: Options, *, known_genres: dict, known_lev
         else:
             values[column] = _text(value)
     for column, value in options.constants.items():
-        if values.get(column, "") == "":
+        if column != "notes" and values.get(column, "") == "":
             if column == "date":
                 date = normalise_date(value)
                 if date is None:
