@@ -16,6 +16,11 @@ CORPUS  ?= data
 OUT     ?=
 PARAMS  ?=
 JOBS    ?= 2
+# make import: SOURCE (files or folders) into the new corpus folder CORPUS; IMPORT_ARGS e.g. "--set admin_level=national".
+# make export: the prepared tables of OUT into EXPORT (default OUT/export, data/export for the bundled corpus).
+SOURCE      ?=
+IMPORT_ARGS ?=
+EXPORT      ?=
 ifeq ($(strip $(OUT)),)
   INTERIM   := data/interim
   PROCESSED := data/processed
@@ -65,7 +70,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND     := Agg
 export HUAYU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: help all figures prepare report test test-fast bench lab browser venv lock clean clean-outputs FORCE
+.PHONY: help all figures prepare import export report test test-fast bench lab browser venv lock clean clean-outputs FORCE
 
 help: ## List every target with one line each
 	@echo "huayu — make targets (variables: CORPUS=dir OUT=dir PARAMS=file.yaml JOBS=n; PARAMS default: see the Makefile)"
@@ -96,6 +101,13 @@ $(PREPARED): $(STAMP) $(CORPUS_FILES) $(LIB_SOURCES) $(DICTIONARIES) $(CORPUS_CH
 	$(PY) -m huayu prepare --corpus $(CORPUS) --out $(PREP_OUT)
 
 FORCE:
+import: $(STAMP) ## Make the corpus folder CORPUS from SOURCE (spreadsheet, CSV, JSON Lines, folder of .txt/.docx/.pdf)
+	@test -n "$(strip $(SOURCE))" || { echo "make import needs SOURCE=file-or-folder and CORPUS=new-corpus-folder" >&2; exit 2; }
+	@test "$(abspath $(CORPUS))" != "$(abspath data)" || { echo "make import: give CORPUS=a new folder (not data/, the bundled corpus)" >&2; exit 2; }
+	$(PY) -m huayu import $(SOURCE) --out $(CORPUS) --replace $(IMPORT_ARGS)
+
+export: $(PREPARED) ## Write the prepared tables for AntConc/Voyant (text), Sketch Engine (vertical), R (Matrix Market) to EXPORT
+	$(PY) -m huayu export --interim $(INTERIM) --processed $(PROCESSED) --out $(if $(strip $(EXPORT)),$(EXPORT),$(PREP_OUT)/export)
 
 figures: $(FIGURES)/MANIFEST.csv ## Prepare the corpus if needed and run every notebook (papermill) into FIGURES
 

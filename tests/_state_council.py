@@ -1,7 +1,9 @@
 """The State Council work reports of data/external/ as a corpus folder (metadata.csv + raw/), for tests.
 
-A stand-in until `huayu import` exists: only the Premier's annual reports (政府工作报告, year known from the
-``year`` field or the title), written unchanged, one file each; the NPC resolutions on a report are left out.
+A fixed subset for tests that need a corpus of work reports only (``python -m huayu import`` is how a user
+imports the whole collection, see tests/pipeline/test_importing.py): the Premier's annual reports (政府工作报告,
+year known from the ``year`` field or the title), written unchanged, one file each; the NPC resolutions on a
+report are left out.
 Values the records do not give are ``unknown``; the year comes from a field, so ``date_certainty`` is ``stated``
 when the field has it and ``inferred`` (from the title) otherwise.
 """

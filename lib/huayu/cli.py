@@ -12,7 +12,11 @@ import logging
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "import": ("huayu.pipeline.importing.cli", "make a corpus folder (metadata.csv + texts) from a spreadsheet, CSV, "
+                                                "JSON Lines, or a folder of .txt/.docx/.pdf files"),
     "prepare": ("huayu.pipeline.prepare", "load, validate, clean and segment a corpus into interim/ and processed/ tables"),
+    "export": ("huayu.pipeline.export", "write the prepared tables for other tools: segmented plain text, Sketch "
+                                         "Engine vertical, Matrix Market document-term matrix, tokens CSV/parquet"),
     "segment": ("huayu.pipeline.segment.cli", "segmentation tools: frequencies for new dictionary entries (suggest), "
                                                "scores against the gold file (evaluate)"),
     "run-notebook": ("huayu.notebook.runner", "run analysis notebooks through papermill (--jobs at a time) and publish "

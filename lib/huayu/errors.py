@@ -8,6 +8,7 @@ Every class is a :class:`ValueError`, so the command line (:mod:`huayu.cli`) rep
 * :class:`DictionaryError` — a data file of ``data/dictionaries/`` is malformed (user dictionary, stopwords,
   boilerplate rules: :class:`RuleError`, glossary: :class:`GlossaryError`, lexicons).
 * :class:`CorpusError` — the corpus (texts + ``metadata.csv``) has problems; it lists every one.
+  :class:`SourceError` — a collection to import (a table, JSON, a folder of documents) has problems.
 * :class:`TableError` — a stage table does not match its declaration in :mod:`huayu.schema`.
 * :class:`FontError` — no installed font covers the glyphs a figure needs.
 * :class:`ManifestError` — ``figures/MANIFEST.csv`` cannot be built (a missing or changed output).
@@ -48,6 +49,15 @@ class CorpusError(ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"corpus {corpus_dir} has {len(self.problems)} problem(s); nothing was written:\n{lines}")
+
+
+class SourceError(CorpusError):
+    """A collection given to ``python -m huayu import`` has problems; ``problems`` lists every one."""
+
+    def __init__(self, source: str | os.PathLike[str], problems: Sequence[Any]):
+        super().__init__(source, problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        self.args = (f"cannot import {source}: {len(self.problems)} problem(s); nothing was written:\n{lines}",)
 
 
 class TableError(ValueError):

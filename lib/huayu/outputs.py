@@ -2,7 +2,8 @@
 
 Every writer writes to a temporary file in the destination folder and then ``os.replace``-s it onto the
 final name, which is atomic on POSIX file systems. :func:`write_all` writes several files so that either
-all of them are replaced or (on an error before the first replace) none.
+all of them are replaced or (on an error before the first replace) none. A whole folder (an imported corpus,
+an export) is built in :func:`staging_folder` and moved into place by :func:`replace_folder`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -69,6 +71,35 @@ def write_json(obj: Any, path: Path) -> Path:
     """Write pretty, key-sorted JSON atomically."""
     text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return write_text(text, path)
+
+
+def staging_folder(path: Path) -> Path:
+    """A new empty folder beside ``path`` (same file system) to build a whole output folder in."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".staging", dir=path.parent))
+
+
+def replace_folder(staged: Path, path: Path) -> Path:
+    """Move the finished folder ``staged`` onto ``path``; a folder already at ``path`` is removed after.
+
+    Each rename is atomic: a reader sees the old folder or the new one, never a half-written mix; if the
+    second rename fails the old folder is moved back.
+    """
+    staged, path = Path(staged), Path(path)
+    old = None
+    if path.exists():
+        old = path.with_name(f".{path.name}.{os.getpid()}.old")
+        os.replace(path, old)
+    try:
+        os.replace(staged, path)
+    except BaseException:
+        if old is not None:
+            os.replace(old, path)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return path
 
 
 def write_all(writes: list[tuple[Callable[[Any, Path], Path], Any, Path]]) -> list[Path]:

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from huayu.errors import CorpusError
 from huayu.paths import DICTIONARIES
 from huayu.pipeline.metadata import Problem, check_metadata, read_metadata
+from huayu.pipeline.screening import screen_text
 
 log = logging.getLogger("huayu.pipeline.corpus")
 
@@ -173,7 +174,7 @@ def _unlisted_files(root: Path, listed: set[Path]) -> list[Path]:
 
 
 def load_corpus(corpus_dir: str | Path, *, to_simplified_chinese: bool = False, progress: bool = True,
-                dictionaries: Path = DICTIONARIES) -> Corpus:
+                dictionaries: Path = DICTIONARIES, exclude_flagged: bool = False) -> Corpus:
     """Load and validate a corpus folder. Raises :class:`CorpusError` listing every problem.
 
     Parameters
@@ -185,6 +186,9 @@ def load_corpus(corpus_dir: str | Path, *, to_simplified_chinese: bool = False, 
         documents are kept as they are and reported in ``Corpus.warnings``.
     progress:
         Show a progress bar (when more than a handful of files).
+    exclude_flagged:
+        Leave out the documents :func:`huayu.pipeline.screening.screen_text` flags (near-empty stubs, texts
+        mostly not in Chinese). Without it they are kept and reported in ``Corpus.warnings``.
     """
     root = Path(corpus_dir).resolve()
     sheet = root / "metadata.csv"
@@ -225,6 +229,12 @@ def load_corpus(corpus_dir: str | Path, *, to_simplified_chinese: bool = False, 
         if not text.strip():
             problems.append(Problem(where, "text is empty or whitespace only"))
             continue
+        flags = screen_text(text)
+        if flags:
+            warnings.append(f"{row['file']}: {'; '.join(flags)}" + ("; left out (--exclude-flagged)" if exclude_flagged
+                            else "; kept (prepare --exclude-flagged leaves such documents out)"))
+            if exclude_flagged:
+                continue
         script, share = detect_script(text)
         converted = False
         if script != "simplified":
@@ -240,6 +250,8 @@ def load_corpus(corpus_dir: str | Path, *, to_simplified_chinese: bool = False, 
                      "converted_to_simplified": converted, "raw_text": text})
     for path in _unlisted_files(root, listed):
         problems.append(Problem(str(path.relative_to(root)), "text file is not listed in metadata.csv"))
+    if not problems and not rows and records:
+        problems.append(Problem(str(sheet), "every document was left out by --exclude-flagged"))
     if problems:
         raise CorpusError(root, problems)
     for w in warnings:

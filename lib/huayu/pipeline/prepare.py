@@ -119,7 +119,8 @@ def write_interim(tables: dict[str, pd.DataFrame], interim_dir: Path, manifest: 
 
 def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chinese: bool = False,
             rules_path: str | Path | None = None, clean: bool = True, segment: bool = True,
-            segment_settings: dict | None = None, force: bool = False, progress: bool = True) -> PrepareResult:
+            segment_settings: dict | None = None, force: bool = False, progress: bool = True,
+            exclude_flagged: bool = False) -> PrepareResult:
     """Run the corpus → clean → tokens stages; see the module docstring for what is written."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -129,7 +130,8 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
         from huayu.pipeline.segment import SegmentSettings
 
         settings = SegmentSettings.from_mapping(segment_settings or {})  # unknown settings fail before any work
-    corpus = load_corpus(corpus_dir, to_simplified_chinese=to_simplified_chinese, progress=progress)
+    corpus = load_corpus(corpus_dir, to_simplified_chinese=to_simplified_chinese, progress=progress,
+                         exclude_flagged=exclude_flagged)
     tables = clean_corpus(corpus, rules=rules, progress=progress)
     interim_dir, processed_dir = out_dir / "interim", out_dir / "processed"
     manifest = {
@@ -176,6 +178,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output folder; tables go to OUT/interim and OUT/processed (default: data)")
     parser.add_argument("--to-simplified", action="store_true",
                         help="convert Traditional-Chinese documents to Simplified (OpenCC t2s)")
+    parser.add_argument("--exclude-flagged", action="store_true",
+                        help="leave out near-empty stubs and documents mostly not in Chinese (reported either way)")
     parser.add_argument("--rules", type=Path, default=None,
                         help="boilerplate rules CSV (default: data/dictionaries/boilerplate_rules.csv)")
     parser.add_argument("--no-clean", action="store_true",
@@ -190,7 +194,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     result = prepare(args.corpus, args.out, to_simplified_chinese=args.to_simplified, rules_path=args.rules,
                      clean=not args.no_clean, segment=not args.no_segment,
-                     segment_settings=_parse_settings(args.set), force=args.force, progress=not args.no_progress)
+                     segment_settings=_parse_settings(args.set), force=args.force, progress=not args.no_progress,
+                     exclude_flagged=args.exclude_flagged)
     print(f"prepared {result.n_documents} documents: {result.n_paragraphs} paragraphs, {result.n_sentences} "
           f"sentences, {result.n_removals} boilerplate removals logged → {result.interim_dir}")
     if result.tokens_path:
