@@ -93,7 +93,7 @@ def test_match_modes_and_formulas(explorer, index):
     explorer.query.value = "八大攻坚提升行动"
     assert explorer.tables["kwic"]["keyword"].tolist() == ["8大攻坚提升行动"]
     explorer.match.value = "regex"
-    explorer.query.value = r"发展\w+"
+    explorer.query.value = r"\w+发展"  # several types: 高质量发展, 绿色发展 …
     assert "matched types" in explorer.status.value
     explorer.match.value = "text"
     explorer.query.value = "发展"
