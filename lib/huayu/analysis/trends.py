@@ -50,7 +50,7 @@ from huayu.errors import ParameterError
 from huayu.pipeline.metadata import date_sort_key
 
 __all__ = ["keyword_hits", "keywords_present", "keyword_segments", "keyword_by_document", "dispersion_positions",
-           "poisson_interval", "keyword_rates", "ParameterError"]
+           "poisson_interval", "keyword_rates", "hits_by_unit", "ParameterError"]
 
 MATCH_MODES = ("token", "text")
 UNDATED = "undated"
@@ -338,3 +338,33 @@ def keyword_rates(tokens: pd.DataFrame, keywords: Iterable[str], documents_table
     table["keyword"] = table["keyword"].astype("str")
     table.attrs.update({"unit": unit, "period": period, "ci": ci})
     return table
+
+
+def hits_by_unit(hits: pd.DataFrame, tokens: pd.DataFrame, documents_table: pd.DataFrame, *, unit: str = "doc_id",
+                 period: Any = "year", ci: float = 0.95) -> pd.DataFrame:
+    """Rows of any table with a ``doc_id`` column (a concordance, a list of hits) counted per unit, as a rate.
+
+    One row per unit (:func:`huayu.analysis.units.unit_order`), every unit of the corpus even with no hit:
+    ``unit, n_documents, n_tokens, count, per_1000, ci_low, ci_high`` (word tokens of the unit's documents;
+    exact Poisson interval as in :func:`keyword_rates`)."""
+    check_columns("hits", hits, ["doc_id"])
+    ci = _check_ci(ci)
+    labels = units_module.document_units(documents_table, unit, period=period)
+    order = units_module.unit_order(labels)
+    n_tokens = units_module.document_tokens(tokens).reindex(labels.index).fillna(0)
+    unknown = sorted(set(hits["doc_id"].astype("str")) - set(labels.index))
+    if unknown:
+        raise ParameterError(f"hits has doc_id(s) {unknown[:5]} that the documents table does not have")
+    counts = labels.reindex(hits["doc_id"].astype("str")).value_counts().reindex(order, fill_value=0)
+    out = pd.DataFrame({"unit": pd.Series(order, dtype="str"),
+                        "n_documents": labels.value_counts().reindex(order).to_numpy(dtype=np.int64),
+                        "n_tokens": n_tokens.groupby(labels.to_numpy(), sort=False).sum().reindex(order)
+                        .to_numpy(dtype=np.int64),
+                        "count": counts.to_numpy(dtype=np.int64)})
+    scale = 1000.0 / out["n_tokens"].where(out["n_tokens"] > 0).to_numpy(dtype=np.float64)
+    low, high = poisson_interval(out["count"].to_numpy(), ci)
+    out["per_1000"] = out["count"] * scale
+    out["ci_low"] = low * scale
+    out["ci_high"] = high * scale
+    out.attrs.update({"unit": unit, "period": period, "ci": ci})
+    return out

@@ -39,8 +39,8 @@ from huayu.checks import check_columns, is_none
 from huayu.errors import DictionaryError, ParameterError
 
 __all__ = ["UNKNOWN", "DERIVED_UNITS", "PERIOD_RULES", "five_year_plans", "check_period", "document_years",
-           "document_periods", "document_units", "unit_order", "sum_by_unit", "unit_table", "is_dated",
-           "valid_units", "ParameterError"]
+           "document_periods", "document_units", "unit_order", "sum_by_unit", "mean_by_unit", "document_tokens",
+           "unit_table", "is_dated", "describe_dating", "valid_units", "ParameterError"]
 
 UNKNOWN = "unknown"
 #: Units derived from ``date`` (not columns of metadata.csv).
@@ -234,18 +234,19 @@ def sum_by_unit(dfm, labels: pd.Series | Mapping[str, str], order: Iterable[str]
     One sparse product ``A · C`` with the indicator ``A[u, d] = 1`` if document ``d`` is in unit ``u``. ``labels``
     maps doc_id → unit (:func:`document_units`); every document of ``dfm`` must have one. Units are in
     ``order`` (default :func:`unit_order`); a unit without a document of ``dfm`` is left out. With
-    ``unit="doc_id"`` labels the matrix comes back unchanged.
+    ``unit="doc_id"`` labels (``labels.name == "doc_id"``) the matrix comes back unchanged.
     """
     from huayu.analysis.dfm import DocumentTermMatrix
 
     labels = labels if isinstance(labels, pd.Series) else pd.Series(dict(labels), dtype="str")
     docs = pd.Index([str(u) for u in dfm.units])
+    if labels.name == "doc_id" and order is None:
+        return dfm
     mapped = labels.reindex(docs)
     if mapped.isna().any():
         missing = list(docs[mapped.isna().to_numpy()][:5])
-        raise ParameterError(f"labels gives no unit for document(s) {missing} of the matrix")
-    if labels.name == "doc_id" and (mapped.to_numpy() == docs.to_numpy()).all() and order is None:
-        return dfm
+        raise ParameterError(f"the matrix has unit(s) {missing} that are not documents of the labels (documents "
+                             "already summed into groups?); sum documents either by groups or by unit, not both")
     present = set(mapped)
     order = [u for u in (unit_order(labels) if order is None else list(order)) if u in present]
     if set(order) != present:
@@ -287,9 +288,75 @@ def unit_table(documents_table: pd.DataFrame, unit: str = "doc_id", *, period: A
     return out
 
 
-def is_dated(documents_table: pd.DataFrame, *, min_years: int = 2) -> bool:
-    """Whether the corpus is dated enough for a diachronic analysis: documents of at least ``min_years``
-    different years."""
+def is_dated(documents_table: pd.DataFrame, *, period: Any = "year", min_periods: int = 2) -> bool:
+    """Whether the corpus is dated enough for a diachronic analysis: its dated documents fall in at least
+    ``min_periods`` different periods of ``period`` (with ``"year"``: different years)."""
     if "date" not in documents_table.columns and "year" not in documents_table.columns:
         return False
-    return int(document_years(documents_table).dropna().nunique()) >= min_years
+    periods = document_periods(documents_table, period)["period"]
+    return int(periods[periods != UNKNOWN].nunique()) >= min_periods
+
+
+def document_tokens(tokens: pd.DataFrame) -> pd.Series:
+    """Word tokens (punctuation excluded) of each document of the tokens table (index ``doc_id``, ``int64``)."""
+    check_columns("tokens", tokens, ["doc_id"])
+    words = tokens[~tokens["is_punct"].to_numpy(dtype=bool)] if "is_punct" in tokens.columns else tokens
+    counts = words["doc_id"].astype("str").value_counts(sort=False)
+    order = pd.unique(tokens["doc_id"].astype("str"))
+    return counts.reindex(order).fillna(0).astype("int64").rename("n_tokens").rename_axis("doc_id")
+
+
+def mean_by_unit(frame: pd.DataFrame, labels: pd.Series, *, weights: str | pd.Series | None = None) -> pd.DataFrame:
+    """The weighted mean of each numeric column of ``frame`` (one row per document: index ``doc_id`` or a
+    ``doc_id`` column) over the documents of each unit: ``x̄_u = Σ_{d ∈ u} w_d · x_d / Σ_{d ∈ u} w_d``.
+
+    ``weights`` is a column of ``frame`` (its sum per unit is kept, e.g. ``n_chars``), a Series by doc_id
+    (e.g. :func:`document_tokens`) or ``None`` (equal weights). Shares of a document's length (topic shares
+    weighted by tokens, reuse coverage weighted by characters) become the shares of the unit's pooled length.
+    The result is indexed by unit (:func:`unit_order`) with ``n_documents`` first; with ``unit="doc_id"``
+    labels ``frame`` comes back indexed by doc_id, unchanged.
+    """
+    data = frame.set_index("doc_id") if "doc_id" in frame.columns else frame.copy()
+    data.index = data.index.astype("str")
+    if labels.name == "doc_id":
+        return data
+    mapped = labels.reindex(data.index)
+    if mapped.isna().any():
+        raise ParameterError(f"labels gives no unit for document(s) {list(data.index[mapped.isna().to_numpy()][:5])}")
+    if isinstance(weights, str):
+        check_columns("frame", data, [weights])
+        w = data[weights].astype("float64")
+    elif weights is None:
+        w = pd.Series(1.0, index=data.index)
+    else:
+        w = weights.reindex(data.index).fillna(0).astype("float64")
+    numeric = [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
+               and c != weights]
+    order = [u for u in unit_order(labels) if u in set(mapped)]
+    key = mapped.to_numpy()
+    sums = data[numeric].mul(w, axis=0).groupby(key, sort=False).sum()
+    totals = w.groupby(key, sort=False).sum()
+    out = sums.div(totals.where(totals > 0), axis=0).reindex(order)
+    out.insert(0, "n_documents", mapped.value_counts().reindex(order).astype("int64"))
+    if isinstance(weights, str):
+        out.insert(1, weights, totals.reindex(order).astype(data[weights].dtype))
+    out.index = pd.Index(order, name=str(labels.name), dtype="str")
+    return out
+
+
+def describe_dating(documents_table: pd.DataFrame, period: Any = "year") -> str:
+    """One line for a notebook to print: how many documents are dated, their years, and the periods ``period``
+    makes of them — or that the corpus is not dated enough for the diachronic sections (:func:`is_dated`)."""
+    has_dates = "date" in documents_table.columns or "year" in documents_table.columns
+    dated = document_years(documents_table).dropna() if has_dates else pd.Series(dtype="Int64")
+    n = len(documents_table)
+    years = f", {int(dated.min())}–{int(dated.max())} ({dated.nunique()} years)" if len(dated) else ""
+    if not has_dates:
+        return "no date column: the diachronic sections are skipped"
+    periods = document_periods(documents_table, period)["period"]
+    bins = [b for b in unit_order(periods.rename("period")) if b != UNKNOWN]
+    shown = ", ".join(bins[:8]) + (f", … ({len(bins)} in all)" if len(bins) > 8 else "")
+    if len(bins) < 2:
+        return (f"{len(dated)} of {n} documents dated{years}; period={period!r} makes {len(bins)} period(s): "
+                "the diachronic sections are skipped (they need dated documents in at least two periods)")
+    return f"{len(dated)} of {n} documents dated{years}; period={period!r} makes {len(bins)} periods: {shown}"

@@ -74,10 +74,16 @@ def plot_formula_timeline(ctx, timeline: pd.DataFrame, *, name: str = "formula-t
 
     ``timeline`` is :func:`huayu.analysis.rhetoric.formulas.formula_timeline`. At most ``max_rows`` rows: of more,
     the formulas used by the most documents (then the earliest), drawn in order of first appearance, as the
-    title says; the saved table holds every formula."""
+    title says; the saved table holds every formula. An empty timeline gives a figure that says so."""
     max_rows = check_int("max_rows", max_rows, minimum=1)
-    if timeline.empty:
-        raise ParameterError("timeline is empty: no formula occurs in a dated document")
+    if timeline.empty:  # a dated corpus without any formula: say so in the figure, keep the (empty) table
+        fig, ax = ctx.figure(width="single", height=1.2)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, ctx.label.text(zh="没有数字式提法出现在有日期的文本中",
+                                         en="No numbered formula occurs in a dated document"),
+                ha="center", va="center", transform=ax.transAxes)
+        ctx.save(fig, name, table=timeline)
+        return fig
     ranked = timeline.sort_values(["n_docs", "first_year", "normalized"], ascending=[False, True, True],
                                   kind="mergesort").head(max_rows)
     shown = timeline.loc[timeline.index.isin(ranked.index)].sort_values(
