@@ -183,7 +183,10 @@ def plot_period_trends(ctx, rates: pd.DataFrame, *, ncols: int = 2, name: str = 
         color = f"C{i % 10}"
         ax.fill_between(part["x"], part["ci_low"], part["ci_high"], color=color, alpha=0.22, lw=0, step=None)
         ax.plot(part["x"], part["per_1000"], color=color, lw=1.0, marker="o", ms=2.2)
-        ax.vlines(part["x"], part["ci_low"], part["ci_high"], color=color, lw=0.6, alpha=0.6)  # also lone years
+        values = part["per_1000"].to_numpy(dtype=float)
+        alone = ~np.isnan(values) & np.isnan(np.r_[np.nan, values[:-1]]) & np.isnan(np.r_[values[1:], np.nan])
+        ax.vlines(part["x"][alone], part["ci_low"][alone], part["ci_high"][alone], color=color, lw=0.8,
+                  alpha=0.5)  # a year between gaps has no band to draw: its interval as a bar
         if wide:
             drawn = part.dropna(subset=["per_1000"])
             ax.hlines(drawn["per_1000"], drawn["start_year"].astype(float), drawn["end_year"].astype(float) + 1,
