@@ -154,11 +154,11 @@ def _time_segments(part: pd.DataFrame) -> pd.DataFrame:
     part = part.dropna(subset=["start_year", "end_year"]).sort_values("start_year")
     start = part["start_year"].astype(float).to_numpy()
     end = part["end_year"].astype(float).to_numpy()
-    part = part.assign(x=(start + end + 1) / 2)
+    part = part.assign(x=(start + end) / 2)  # the year itself, or the middle year of a period
     gap = np.flatnonzero(start[1:] > end[:-1] + 1)
     if gap.size:
         blank = pd.DataFrame({c: [np.nan] * gap.size for c in ("x", "per_1000", "ci_low", "ci_high")})
-        blank["x"] = (end[gap] + 1 + start[gap + 1]) / 2
+        blank["x"] = (end[gap] + start[gap + 1]) / 2
         part = pd.concat([part[["x", "per_1000", "ci_low", "ci_high", "start_year", "end_year"]], blank],
                          ignore_index=True).sort_values("x", kind="mergesort")
     return part
@@ -166,7 +166,8 @@ def _time_segments(part: pd.DataFrame) -> pd.DataFrame:
 
 def plot_period_trends(ctx, rates: pd.DataFrame, *, ncols: int = 2, name: str = "period-trends"):
     """Keywords over real time: one panel per keyword (at most :data:`~huayu.plot.panels.MAX_PANELS`), the rate per
-    1,000 word tokens of each year or period (a point in the middle of the period, horizontal bars its extent)
+    1,000 word tokens of each year or period (a point at the year, or the middle year of a period; horizontal bars
+    from its first to its last year)
     and the exact Poisson confidence band (:func:`huayu.analysis.trends.keyword_rates` with ``unit="year"`` or
     ``"period"``). Years without a document break the line; undated documents are not drawn (the caption
     says how many tokens they hold); the saved table holds every row."""
@@ -189,7 +190,7 @@ def plot_period_trends(ctx, rates: pd.DataFrame, *, ncols: int = 2, name: str = 
                   alpha=0.5)  # a year between gaps has no band to draw: its interval as a bar
         if wide:
             drawn = part.dropna(subset=["per_1000"])
-            ax.hlines(drawn["per_1000"], drawn["start_year"].astype(float), drawn["end_year"].astype(float) + 1,
+            ax.hlines(drawn["per_1000"], drawn["start_year"].astype(float), drawn["end_year"].astype(float),
                       color=color, lw=0.8, alpha=0.7)
         ax.set_title(term_label(ctx, keyword))
         ax.set_ylim(bottom=0)
