@@ -58,7 +58,7 @@ def check_tables(figures: Path, out: Path) -> None:
     assert (trends / "period-trends.png").is_file() == dated
     if dated:
         periods = set(units.document_periods(documents)["period"])
-        assert set(csv(trends, "period-trends")["unit"]) == periods
+        assert {str(u) for u in csv(trends, "period-trends")["unit"]} == periods
     keyness = figures / "05-keyness"
     sizes = pd.read_csv(keyness / "keyness-by-group.csv", encoding="utf-8-sig")
     assert set(sizes["group"]) <= ids and sizes["group"].nunique() >= min(n, 12)
