@@ -330,3 +330,23 @@ def test_unknown_group_is_not_chosen_while_a_known_one_exists():
     assert largest_group(tokens, by="genre", documents_table=documents) == "template"
     with pytest.raises(ParameterError, match="documents_table"):
         largest_group(tokens, by="genre")
+
+
+def test_keyness_by_period_is_each_period_against_the_rest():
+    from _token_tables import make_documents, make_tokens
+
+    from huayu.analysis.keyness import keyness, keyness_by_group
+
+    docs = {"a": [["阶级斗争"] * 6 + ["人民"] * 4], "b": [["阶级斗争"] * 4 + ["人民"] * 6],
+            "c": [["改革"] * 8 + ["人民"] * 2], "d": [["改革"] * 7 + ["人民"] * 3]}
+    documents = make_documents(docs, dates={"a": "1966", "b": "1970", "c": "1986", "d": "1990"})
+    tokens = make_tokens(docs)
+    table = keyness_by_group(tokens, by="period", period=[1978], documents_table=documents, min_freq=1)
+    assert list(dict.fromkeys(table["group"])) == ["1966–1977", "1978–1990"]
+    early = table[table["group"] == "1966–1977"].set_index("term")
+    # 阶级斗争: a = 10 of c = 20 tokens, b = 0 of d = 20 → the same numbers as keyness() of that period
+    direct = keyness(tokens, "1966–1977", by="period", period=[1978], documents_table=documents,
+                     min_freq=1).set_index("term")
+    assert early.loc["阶级斗争", "freq_target"] == 10 and early.loc["阶级斗争", "freq_reference"] == 0
+    assert early.loc["阶级斗争", "g2"] == pytest.approx(direct.loc["阶级斗争", "g2"])
+    assert table.attrs["group_sizes"] == {"1966–1977": 20, "1978–1990": 20}

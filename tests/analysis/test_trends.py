@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -130,3 +132,78 @@ def test_keywords_present_drops_missing_keywords_and_fails_only_when_none_occurs
         keywords_present(tokens, ["乡村振兴", "不存在"])
     present, missing = keywords_present(tokens, ["高质量发展", "乡村振兴"], match="text", texts=documents)
     assert present == ["高质量发展"] and missing == ["乡村振兴"]
+
+
+# ------------------------------------------------------------------ rates by unit, over time
+
+
+def test_exact_poisson_interval_against_published_values():
+    from huayu.analysis.trends import poisson_interval
+
+    # Garwood (1936) limits as tabulated e.g. by Ulm (1990): c = 0 → [0, 3.689]; 1 → [0.0253, 5.572];
+    # 10 → [4.795, 18.39]; and for c = 0 the upper limit is −ln(α/2) exactly
+    low, high = poisson_interval([0, 1, 10], ci=0.95)
+    np.testing.assert_allclose(low, [0.0, 0.0253, 4.795], atol=5e-4)
+    np.testing.assert_allclose(high, [3.689, 5.572, 18.39], atol=5e-3)
+    assert high[0] == pytest.approx(-np.log(0.025))
+    low90, high90 = poisson_interval([1], ci=0.90)
+    assert low90[0] == pytest.approx(0.0513, abs=5e-4) and high90[0] == pytest.approx(4.744, abs=5e-3)
+    with pytest.raises(ParameterError, match="ci="):
+        poisson_interval([1], ci=1.5)
+
+
+RATE_DOCS = {
+    "a": [["改革", "发展", "改革", "。"]],
+    "b": [["改革", "人民", "，", "人民"]],
+    "c": [["发展", "人民"]],
+}
+
+
+def test_keyword_rates_by_period_are_the_hand_counts():
+    from _token_tables import make_documents, make_tokens
+
+    from huayu.analysis.trends import keyword_rates, poisson_interval
+
+    documents = make_documents(RATE_DOCS, dates={"a": "1978-03", "b": "1979", "c": ""})
+    rates = keyword_rates(make_tokens(RATE_DOCS), ["改革", "人民"], documents, unit="period",
+                          period="five_year_plan")
+    # a and b are both in the 5th plan (1976–1980): 改革 3 of 6 word tokens, 人民 2 of 6; c is undated
+    assert rates["unit"].tolist() == ["1976–1980", "1976–1980", "unknown", "unknown"]
+    row = rates.iloc[0]
+    assert (row["keyword"], row["count"], row["n_tokens"], row["n_documents"]) == ("改革", 3, 6, 2)
+    assert row["per_1000"] == pytest.approx(500.0)
+    low, high = poisson_interval([3])
+    assert row["ci_low"] == pytest.approx(1000 * low[0] / 6) and row["ci_high"] == pytest.approx(1000 * high[0] / 6)
+    assert (row["start_year"], row["end_year"]) == (1976, 1980)
+    unknown = rates[rates["unit"] == "unknown"].set_index("keyword")
+    assert unknown.loc["改革", "count"] == 0 and unknown.loc["人民", "count"] == 1
+    assert unknown.loc["改革", "ci_low"] == 0 and pd.isna(unknown.loc["改革", "start_year"])
+
+
+def test_keyword_rates_by_a_metadata_column_and_by_year():
+    from _token_tables import make_documents, make_tokens
+
+    from huayu.analysis.trends import keyword_rates
+
+    documents = make_documents(RATE_DOCS, dates={"a": "1978", "b": "1979", "c": "1979-05"})
+    documents["genre"] = ["speech", "work_report", "speech"]
+    by_genre = keyword_rates(make_tokens(RATE_DOCS), ["人民"], documents, unit="genre").set_index("unit")
+    assert by_genre.loc["speech", "count"] == 1 and by_genre.loc["speech", "n_tokens"] == 5
+    assert by_genre.loc["work_report", "count"] == 2 and by_genre.loc["speech", "start_year"] == 1978
+    by_year = keyword_rates(make_tokens(RATE_DOCS), ["人民"], documents, unit="year")
+    assert by_year["unit"].tolist() == ["1978", "1979"] and by_year["count"].tolist() == [0, 3]
+    with pytest.raises(ParameterError, match="unit='genr'"):
+        keyword_rates(make_tokens(RATE_DOCS), ["人民"], documents, unit="genr")
+
+
+def test_hits_by_unit_lists_every_unit():
+    from _token_tables import make_documents, make_tokens
+
+    from huayu.analysis.trends import hits_by_unit
+
+    documents = make_documents(RATE_DOCS, dates={"a": "1978", "b": "1979", "c": ""})
+    lines = pd.DataFrame({"doc_id": ["b", "b", "a"]})
+    out = hits_by_unit(lines, make_tokens(RATE_DOCS), documents, unit="year")
+    assert out["unit"].tolist() == ["1978", "1979", "unknown"]
+    assert out["count"].tolist() == [1, 2, 0] and out["n_tokens"].tolist() == [3, 3, 2]
+    assert out["per_1000"].tolist() == pytest.approx([1000 / 3, 2000 / 3, 0.0])

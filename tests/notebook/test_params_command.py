@@ -39,6 +39,11 @@ def test_the_starting_file_lists_the_corpus_in_comments():
     assert "#   year: 2022 (1), 2021 (1)" in comments
     assert "#   province: 某省 (2)" in comments
     assert "#   admin_level: county (1), district (1)" in comments
+    units = next(line for line in comments if line.startswith("# values of `unit`"))
+    assert units.endswith("doc_id, place_zh, place_en, prefecture, province, admin_level, date, speakers, "
+                          "speaker_roles, event, genre, year, period")
+    assert "# dates: 2 of 2 documents dated, 2021–2022 (2 years); period='five_year_plan' makes 1 period(s)" in text
+    assert shared_unit_and_period(text)
     for bundled in ("laixi_2023", "xifeng_2021", "template_xx", "changan_2023"):
         assert bundled not in text
 
@@ -70,3 +75,9 @@ def test_no_notebook_default_names_a_bundled_document(path):
     bundled = {"laixi_2023", "xifeng_2021", "template_xx", "changan_2023", "anyuan_2022", "news_report", "template"}
     values = declared_parameters(path).values()
     assert not [v for v in values if isinstance(v, str) and v in bundled]
+
+
+def shared_unit_and_period(text: str) -> bool:
+    """unit and period are declared by every notebook with one default: shared keys of the starting file."""
+    lines = text.split("# --- one section per notebook")[0].splitlines()
+    return any(line.startswith("unit: doc_id") for line in lines) and any(line.startswith("period: year") for line in lines)

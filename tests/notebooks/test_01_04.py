@@ -24,7 +24,7 @@ FIGURES = {
     "02-tfidf": ["top-terms", "term-heatmap", "similarity"],
     "03-topics": ["topic-terms-nmf", "topic-shares-nmf", "topic-terms-lda", "topic-shares-lda", "silhouette",
                   "paragraph-map"],
-    "04-keyword-trends": ["segment-trends", "document-trends", "dispersion"],
+    "04-keyword-trends": ["segment-trends", "document-trends", "unit-rates", "period-trends", "dispersion"],
 }
 
 

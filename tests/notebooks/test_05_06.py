@@ -21,12 +21,12 @@ from huayu.paths import ROOT
 
 NOTEBOOKS = ["05-keyness", "06-collocations-kwic"]
 FIGURES = {
-    "05-keyness": ["keyness-bars", "keyness-by-group", "keyness-bars-group", "dispersion-plot"],
+    "05-keyness": ["keyness-bars", "keyness-by-group", "keyness-bars-group", "keyness-by-period", "dispersion-plot"],
     "06-collocations-kwic": ["collocates", "collocation-network"],
 }
 TABLES = {
     "05-keyness": ["keyness-table", "frequency-dispersion", "frequency-dispersion-segments"],
-    "06-collocations-kwic": ["collocates", "kwic", "clusters"],
+    "06-collocations-kwic": ["collocates", "kwic", "clusters", "kwic-by-unit"],
 }
 
 

@@ -18,13 +18,13 @@ from _notebook_runs import (  # noqa: F401  (strict_kernel: autouse fixture)
 NOTEBOOKS = ["07-rhetoric", "08-text-reuse"]
 FIGURES = {
     "07-rhetoric": ["formulas", "slogan-lengths", "slogans-shared", "outline", "modality", "sentence-lengths",
-                    "style"],
+                    "style", "formula-timeline"],
     "08-text-reuse": ["reuse-matrix", "reuse-coverage", "reuse-map"],
 }
 TABLES = {
     "07-rhetoric": ["formula-occurrences", "formulas-shared", "slogans", "slogan-frequencies", "outline",
                     "modality-matches", "modality-rates", "parallel-runs"],
-    "08-text-reuse": ["passages", "alignment", "internal-reuse-uncleaned"],
+    "08-text-reuse": ["passages", "alignment", "internal-reuse-uncleaned", "reuse-coverage-by-unit"],
 }
 
 

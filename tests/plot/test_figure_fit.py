@@ -104,6 +104,40 @@ def test_trend_figures(ctx):
     assert len([ax for ax in fig.axes if ax.get_visible()]) <= 8
 
 
+def test_figures_by_unit_and_over_time(ctx):
+    """Rates by unit (60 documents → 40 shown), over time per year and per five-year plan, keyness by period and the
+    first/last use of formulas: each fits the page and its table keeps every unit."""
+    from huayu.analysis import keyness, trends, units
+    from huayu.analysis.rhetoric import formulas
+    from huayu.plot import keyness as keyness_plots
+    from huayu.plot import trends as plots
+    from huayu.plot.rhetoric import formulas as formula_plots
+
+    docs, tokens = ctx.documents_table, ctx.tokens
+    keywords = frequent_words(ctx, 5)
+    rates = trends.keyword_rates(tokens, keywords, docs)
+    check(plots.plot_unit_rates(ctx, rates))
+    assert saved(ctx, "unit-rates")["unit"].nunique() == N_DOCS
+    for period in ("year", "five_year_plan", [2021, 2023]):
+        over_time = trends.keyword_rates(tokens, keywords, docs, unit="period", period=period)
+        check(plots.plot_period_trends(ctx, over_time))
+        n_periods = units.document_periods(docs, period)["period"].nunique()
+        assert saved(ctx, "period-trends")["unit"].nunique() == n_periods
+    by_period = keyness.keyness_by_group(tokens, by="period", period="year", documents_table=docs, min_freq=2, top_n=5)
+    check(keyness_plots.plot_keyness_by_group(ctx, by_period, n=5, name="keyness-by-period"))
+    timeline = pd.DataFrame({"normalized": [f"{i}个方面" for i in range(60)], "surfaces": [f"{i}个方面" for i in range(60)],
+                             "n_docs": np.arange(60) % 7 + 1, "total": 9, "first_year": 2019 + np.arange(60) % 5,
+                             "first_doc_id": "syn000_2019", "last_year": 2024, "last_doc_id": "syn001_2024",
+                             "span_years": 1, "n_years": 2})
+    check(formula_plots.plot_formula_timeline(ctx, timeline))
+    assert len(saved(ctx, "formula-timeline")) == 60
+    check(formula_plots.plot_formula_timeline(ctx, timeline.iloc[:0], name="formula-timeline-empty"))
+    provinces = docs.assign(province=[f"省{i % 15}" for i in range(N_DOCS)])
+    counts = formulas.formulas_by_unit(pd.DataFrame({"doc_id": docs["doc_id"], "surface": "两个维护",
+                                                     "normalized": "2个维护"}), provinces, "province")
+    assert counts.shape == (1, 15) and counts.to_numpy().sum() == N_DOCS
+
+
 def test_dispersion_plot(ctx):
     from huayu.analysis import dispersion
     from huayu.plot import dispersion as plots

@@ -210,3 +210,23 @@ def test_context_exempts_imported_objects_from_collection_but_not_later_ones(tmp
     del a, b
     gc.collect()
     assert gone() is None
+
+
+def test_no_saved_text_is_below_6_pt(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from huayu.plot.save import save_figure
+    from huayu.plot.theme import MIN_FONT_PT, enforce_min_font, text_artists
+
+    fig, ax = plt.subplots(figsize=(3.5, 2.5))
+    ax.set_title("title", fontsize="xx-small")
+    ax.annotate("note", (0.5, 0.5), fontsize=4)
+    ax.tick_params(labelsize=3)
+    ax.legend(handles=ax.plot([0, 1], label="line"), fontsize="xx-small")
+    assert min(t.get_fontsize() for t in text_artists(fig)) < MIN_FONT_PT
+    save_figure(fig, tmp_path, "small", formats=["png"], dpi=50)
+    sizes = [t.get_fontsize() for t in text_artists(fig)]
+    assert min(sizes) == MIN_FONT_PT and any(s > MIN_FONT_PT for s in [ax.xaxis.label.get_fontsize()])
+    assert all(t.get_fontsize() >= MIN_FONT_PT for t in ax.get_xticklabels() + ax.get_yticklabels())
+    assert enforce_min_font(fig) == 0  # nothing left to raise
+    plt.close(fig)

@@ -73,7 +73,8 @@ from scipy.special import xlogy
 
 from huayu.checks import check_choice, check_columns, check_int, is_none
 from huayu.errors import ParameterError
-from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, group_dfm
+from huayu.analysis import units
+from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
 
 __all__ = [
     "keyness",
@@ -202,29 +203,22 @@ def _check_alpha(alpha: Any) -> float:
     return value
 
 
-def group_labels(documents_table: pd.DataFrame, by: str) -> pd.Series:
+def group_labels(documents_table: pd.DataFrame, by: str, *, period: Any = "year") -> pd.Series:
     """The group of every document (index ``doc_id``) by a metadata column.
 
     ``by`` is any column of the documents table (``place_zh``, ``place_en``, ``genre``, ``province``,
-    ``admin_level`` …), ``"doc_id"`` itself, or ``"year"``: the first four characters of ``date``
-    (``"unknown"`` where the date is empty). Missing values become ``"unknown"``.
+    ``admin_level`` …), ``"doc_id"`` itself, ``"year"`` (the first four digits of ``date``) or ``"period"``
+    (the bin of the year chosen by ``period``: ``"year"``, ``"five_year_plan"`` or a list of break years;
+    :mod:`huayu.analysis.units`). Missing values (and undated documents) become ``"unknown"``.
     """
     check_columns("documents_table", documents_table, ["doc_id"])
-    valid = [c for c in documents_table.columns if c != "text"]
-    valid += [c for c in DERIVED_COLUMNS if c not in valid]
-    if not isinstance(by, str) or by not in valid:
-        raise ParameterError(f"by={by!r} is not a column to group documents by; valid values: "
-                             + ", ".join(repr(v) for v in valid))
-    if by == "year" and "year" not in documents_table.columns:
-        check_columns("documents_table", documents_table, ["date"])
-        dates = documents_table["date"].astype("str")
-        values = dates.str.slice(0, 4).where(dates.str.match(r"\d{4}").fillna(False).astype(bool))
-    else:
-        values = documents_table[by].astype("str")
-    values = values.fillna("unknown")
-    values = values.mask(values.str.strip().isin(["", "nan", "None", "<NA>"]), "unknown")
-    return pd.Series(values.to_numpy(), index=pd.Index(documents_table["doc_id"].astype("str"), name="doc_id"),
-                     name=by, dtype="str")
+    try:
+        return units.document_units(documents_table, by, period=period)
+    except ParameterError as exc:
+        if "is not a column" in str(exc):
+            raise ParameterError(f"by={by!r} is not a column to group documents by; valid values: "
+                                 + ", ".join(repr(v) for v in units.valid_units(documents_table))) from None
+        raise
 
 
 def _as_values(name: str, value: Any) -> list[str]:
@@ -250,7 +244,7 @@ def keyness(tokens: pd.DataFrame | DocumentTermMatrix, target: str | Sequence[st
             reference: str | Sequence[str] | None = None, *, by: str = "doc_id",
             documents_table: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
             correction: str = "yates", g2_form: str = "rayson", sort_by: str = "g2",
-            drop_stop: bool = False, drop_punct: bool = True) -> pd.DataFrame:
+            drop_stop: bool = False, drop_punct: bool = True, period: Any = "year") -> pd.DataFrame:
     """Keywords of a target against a reference: one row per term, positive and negative keywords.
 
     Parameters
@@ -263,8 +257,11 @@ def keyness(tokens: pd.DataFrame | DocumentTermMatrix, target: str | Sequence[st
         ("the rest of the corpus").
     by
         ``"doc_id"`` (default) or a metadata column of ``documents_table``: ``place_zh``, ``genre``,
-        ``year`` (derived from ``date``), ``province`` … (see :func:`group_labels`).
-    documents
+        ``year`` (derived from ``date``), ``period`` (bins of the year by ``period``), ``province`` … (see
+        :func:`group_labels`).
+    period
+        With ``by="period"``: ``"year"``, ``"five_year_plan"`` or a list of break years (:mod:`huayu.analysis.units`).
+    documents_table
         The documents table; required when ``by`` is not ``"doc_id"``.
     min_freq
         Keep terms with ``a + b ≥ min_freq`` (frequency in target and reference together) — the
@@ -301,7 +298,7 @@ def keyness(tokens: pd.DataFrame | DocumentTermMatrix, target: str | Sequence[st
         if documents_table is None:
             raise ParameterError(f"by={by!r} groups documents by metadata: pass documents_table= (the documents "
                                  "table, e.g. ctx.documents_table), or use by='doc_id'")
-        labels = group_labels(documents_table, by)
+        labels = group_labels(documents_table, by, period=period)
         missing = [d for d in doc_ids if d not in labels.index]
         if missing:
             raise ParameterError(f"documents has no row for doc_id(s) {missing[:10]} found in tokens")
@@ -380,7 +377,8 @@ def top_keywords(table: pd.DataFrame, n: int = 20, *, sort_by: str = "g2", signi
 
 def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "doc_id",
                      documents_table: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
-                     top_n: int | None = 20, drop_stop: bool = False, drop_punct: bool = True) -> pd.DataFrame:
+                     top_n: int | None = 20, drop_stop: bool = False, drop_punct: bool = True,
+                     period: Any = "year") -> pd.DataFrame:
     """Positive keywords of *every* group against the rest of the corpus, in one long table.
 
     One pass over the non-zero counts of the group × term matrix (O(non-zeros), linear in the number of
@@ -389,7 +387,9 @@ def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "do
     quanteda's Yates rule). Only over-represented terms (``a > E1``) with ``a + b ≥ min_freq`` are kept;
     Bonferroni's ``m`` is the number of terms with ``a + b ≥ min_freq`` (the tests one group's full
     :func:`keyness` table would run). ``top_n`` keeps the strongest per group (``None`` = all).
-    Columns: ``group, term`` and those of :func:`keyness_scores`.
+    Columns: ``group, term`` and those of :func:`keyness_scores`. Groups are in :func:`huayu.analysis.units.unit_order`
+    (chronological for ``by="year"``/``"period"``, ``period`` as in :func:`group_labels`); ``attrs["group_sizes"]``
+    holds every group's tokens, also of a group without a positive keyword.
     """
     min_freq = check_int("min_freq", min_freq, minimum=1)
     alpha = _check_alpha(alpha)
@@ -399,12 +399,12 @@ def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "do
     if by != "doc_id":
         if documents_table is None:
             raise ParameterError(f"by={by!r} groups documents by metadata: pass documents_table= (the documents table)")
-        labels = group_labels(documents_table, by)
-        units = [str(u) for u in dfm.units]
-        missing = [u for u in units if u not in labels.index]
+        labels = group_labels(documents_table, by, period=period)
+        docs = [str(u) for u in dfm.units]
+        missing = [u for u in docs if u not in labels.index]
         if missing:
             raise ParameterError(f"documents has no row for doc_id(s) {missing[:10]} found in tokens")
-        dfm = group_dfm(dfm, {u: labels[u] for u in units})
+        dfm = units.sum_by_unit(dfm, labels.loc[docs])
     if len(dfm.units) < 2:
         raise ParameterError(f"by={by!r} gives a single group ({list(dfm.units)}); keyness needs a reference")
     totals = dfm.totals().astype(np.float64)
@@ -440,14 +440,15 @@ def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "do
     return out
 
 
-def describe_groups(documents_table: pd.DataFrame, by: str) -> Mapping[str, list[str]]:
-    """``{group: [doc_id, …]}`` for ``by`` (see :func:`group_labels`) — which documents form each group."""
-    labels = group_labels(documents_table, by)
-    return {g: list(labels.index[labels == g]) for g in dict.fromkeys(labels)}
+def describe_groups(documents_table: pd.DataFrame, by: str, *, period: Any = "year") -> Mapping[str, list[str]]:
+    """``{group: [doc_id, …]}`` for ``by`` (see :func:`group_labels`) — which documents form each group, in
+    :func:`huayu.analysis.units.unit_order`."""
+    labels = group_labels(documents_table, by, period=period)
+    return {g: list(labels.index[labels == g]) for g in units.unit_order(labels)}
 
 
 def group_sizes(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: pd.DataFrame | None = None,
-                drop_punct: bool = True) -> pd.Series:
+                drop_punct: bool = True, period: Any = "year") -> pd.Series:
     """Word tokens per group of ``by`` (see :func:`group_labels`), groups in corpus order (the order of their
     first document); ``documents_table`` is needed for any ``by`` other than ``doc_id``."""
     check_columns("tokens", tokens, ["doc_id", "token"])
@@ -464,7 +465,7 @@ def group_sizes(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: pd
     elif documents_table is None:
         raise ParameterError(f"by={by!r} groups documents by metadata: pass documents_table= (the documents table)")
     else:
-        labels = group_labels(documents_table, by)
+        labels = group_labels(documents_table, by, period=period)
     counts = per_doc.reindex(labels.index).fillna(0).astype("int64")
     sizes = counts.groupby(labels.to_numpy(), sort=False).sum().astype("int64")
     sizes.index = pd.Index([str(g) for g in sizes.index], name=by)
@@ -472,11 +473,11 @@ def group_sizes(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: pd
 
 
 def largest_group(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: pd.DataFrame | None = None,
-                  exclude: str | Sequence[str] | None = None) -> str:
+                  exclude: str | Sequence[str] | None = None, period: Any = "year") -> str:
     """The group of ``by`` with the most word tokens (ties: the first in corpus order); with ``by="doc_id"``
     the longest document. Groups in ``exclude`` are left out, and so is ``"unknown"`` (no value in the
     metadata) unless it is the only group left."""
-    sizes = group_sizes(tokens, by=by, documents_table=documents_table)
+    sizes = group_sizes(tokens, by=by, documents_table=documents_table, period=period)
     sizes = sizes.drop(_as_values("exclude", exclude), errors="ignore")
     known = sizes.drop("unknown", errors="ignore") if by != "doc_id" else sizes
     if not known.empty and known.max() > 0:
@@ -488,19 +489,19 @@ def largest_group(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: 
 
 def choose_target(tokens: pd.DataFrame, target: Any, *, by: str = "doc_id",
                   documents_table: pd.DataFrame | None = None,
-                  reference: Any = None) -> tuple[Any, str]:
+                  reference: Any = None, period: Any = "year") -> tuple[Any, str]:
     """``(target, how)``: the target of a keyness comparison and how it was chosen, for the notebook to print.
 
     A given ``target`` is kept (``how="given"``); an empty one (``None``, ``""``, ``[]``) becomes the
     :func:`largest_group` of ``by`` outside ``reference`` (with ``by="doc_id"``: the longest document). When
     ``by`` has a single group in the corpus there is nothing to compare: ``(None, note)``.
     """
-    sizes = group_sizes(tokens, by=by, documents_table=documents_table)
+    sizes = group_sizes(tokens, by=by, documents_table=documents_table, period=period)
     if len(sizes) < 2:
         return None, (f"by={by!r} has a single group in this corpus ({', '.join(sizes.index)}): "
                       "the comparison is skipped")
     if not is_none(target):
         return target, "given"
-    chosen = largest_group(tokens, by=by, documents_table=documents_table, exclude=reference)
+    chosen = largest_group(tokens, by=by, documents_table=documents_table, exclude=reference, period=period)
     rule = "the longest document" if by == "doc_id" else f"the largest group of by={by!r}"
     return chosen, f"{rule}: {int(sizes[chosen])} word tokens"

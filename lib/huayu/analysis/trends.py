@@ -17,6 +17,20 @@ every document whatever its length.
 
 Dispersion plot: each hit drawn at its relative position ``j / L`` in the document (Bird, Klein & Loper
 2009, *Natural Language Processing with Python*, ch. 1, ``dispersion_plot``).
+
+Rates by unit and over time (:func:`keyword_rates`): the documents of a unit (a metadata column, ``year`` or a
+``period`` bin, :mod:`huayu.analysis.units`) are pooled, ``f = 1000 · c / N`` with ``c`` the keyword's hits and
+``N`` the word tokens of the unit, and the confidence interval is the **exact Poisson interval** of the count
+(Garwood 1936, "Fiducial limits for the Poisson distribution", *Biometrika* 28: 437–442; Ulm 1990, *American
+Journal of Epidemiology* 131: 373–375), scaled to the rate::
+
+    lower = χ²(α/2; 2c) / 2 · 1000 / N          (0 when c = 0)
+    upper = χ²(1 − α/2; 2c + 2) / 2 · 1000 / N
+
+with ``χ²(p; k)`` the ``p`` quantile of the χ² distribution with ``k`` degrees of freedom and ``α = 1 − ci``
+(for ``c = 0`` at 95 %: ``[0, 3.689]`` per ``N`` tokens). It treats tokens as independent draws, so it is the
+sampling error of the count, not the variation between the documents of a year; a unit made of one document
+(one work report a year) has no other.
 """
 
 from __future__ import annotations
@@ -24,14 +38,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from huayu.analysis import units as units_module
 from huayu.checks import check_choice, check_columns, check_int, check_string_list, select_documents
 from huayu.errors import ParameterError
 from huayu.pipeline.metadata import date_sort_key
 
-__all__ = ["keyword_hits", "keywords_present", "keyword_segments", "keyword_by_document", "dispersion_positions", "ParameterError"]
+__all__ = ["keyword_hits", "keywords_present", "keyword_segments", "keyword_by_document", "dispersion_positions",
+           "poisson_interval", "keyword_rates", "hits_by_unit", "ParameterError"]
 
 MATCH_MODES = ("token", "text")
 UNDATED = "undated"
@@ -235,3 +254,117 @@ def dispersion_positions(tokens: pd.DataFrame, keywords: Iterable[str], *,
     """Where each keyword falls in each document: the hits of :func:`keyword_hits` (relative positions
     ``j / L`` in ``[0, 1)``), ready for a lexical dispersion plot."""
     return keyword_hits(tokens, keywords, doc_ids=doc_ids, match=match, texts=texts)
+
+
+def poisson_interval(counts: Any, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The exact (Garwood) confidence interval of Poisson counts: ``(lower, upper)`` arrays of the expected
+    count (formula in the module docstring; ``lower = 0`` for a count of 0)."""
+    ci = _check_ci(ci)
+    c = np.asarray(counts, dtype=np.float64)
+    if np.any(c < 0) or np.any(c != np.round(c)):
+        raise ParameterError("counts must be non-negative integers")
+    alpha = 1.0 - ci
+    lower = np.where(c > 0, stats.chi2.ppf(alpha / 2, np.maximum(2 * c, 1e-300)) / 2, 0.0)
+    upper = stats.chi2.ppf(1 - alpha / 2, 2 * c + 2) / 2
+    return lower, upper
+
+
+def _check_ci(ci: Any) -> float:
+    try:
+        value = float(ci)
+    except (TypeError, ValueError):
+        raise ParameterError(f"ci={ci!r} must be a confidence level between 0 and 1 (e.g. 0.95)") from None
+    if not 0 < value < 1:
+        raise ParameterError(f"ci={ci!r} must lie strictly between 0 and 1 (e.g. 0.95)")
+    return value
+
+
+def keyword_rates(tokens: pd.DataFrame, keywords: Iterable[str], documents_table: pd.DataFrame, *,
+                  unit: str = "doc_id", period: Any = "year", ci: float = 0.95,
+                  doc_ids: Iterable[str] | None = None, match: str = "token") -> pd.DataFrame:
+    """Relative frequency of each keyword per unit, with its exact Poisson confidence interval.
+
+    ``unit`` is ``"doc_id"``, a metadata column, ``"year"`` or ``"period"`` (bins by ``period``: ``"year"``,
+    ``"five_year_plan"`` or break years; :mod:`huayu.analysis.units`). One row per (unit, keyword), zeros
+    included, units in :func:`huayu.analysis.units.unit_order` (chronological for years and periods):
+    ``unit, keyword, n_documents, n_tokens, count, per_1000, ci_low, ci_high, start_year, end_year`` —
+    ``start_year``/``end_year`` are the period's bounds for ``year``/``period`` and the first and last year
+    of the unit's dated documents otherwise (missing when it has none). Formulas in the module docstring.
+    """
+    check_columns("documents_table", documents_table, ["doc_id"])
+    keywords = check_string_list("keywords", keywords, allow_empty=False)
+    check_choice("match", match, MATCH_MODES)
+    ci = _check_ci(ci)
+    texts = documents_table if "text" in documents_table.columns else None
+    words = _word_tokens(tokens, doc_ids)
+    hits = _hits(words, keywords, match, texts, strict=False)
+    labels = units_module.document_units(documents_table, unit, period=period)
+    docs = list(pd.unique(words["doc_id"]))
+    missing = [d for d in docs if d not in labels.index]
+    if missing:
+        raise ParameterError(f"documents_table has no row for doc_id(s) {missing[:10]} found in tokens")
+    labels = labels.loc[docs]
+    order = units_module.unit_order(labels)
+    lengths = words.groupby("doc_id", sort=False)["length"].first()
+    unit_tokens = lengths.groupby(labels.reindex(lengths.index).to_numpy(), sort=False).sum().reindex(order)
+    unit_docs = labels.value_counts().reindex(order)
+    hit_units = labels.reindex(hits["doc_id"]).to_numpy()
+    counts = hits.assign(unit=hit_units).groupby(["unit", "keyword"]).size()
+    index = pd.MultiIndex.from_product([order, keywords], names=["unit", "keyword"])
+    table = counts.reindex(index, fill_value=0).rename("count").reset_index()
+    table["count"] = table["count"].astype(np.int64)
+    table.insert(2, "n_documents", table["unit"].map(unit_docs).astype(np.int64))
+    table.insert(3, "n_tokens", table["unit"].map(unit_tokens).astype(np.int64))
+    scale = 1000.0 / table["n_tokens"].to_numpy(dtype=np.float64)
+    low, high = poisson_interval(table["count"].to_numpy(), ci)
+    table["per_1000"] = table["count"].to_numpy() * scale
+    table["ci_low"] = low * scale
+    table["ci_high"] = high * scale
+    has_dates = "date" in documents_table.columns or "year" in documents_table.columns
+    if unit in ("year", "period") and has_dates:
+        periods = units_module.document_periods(documents_table, period if unit == "period" else "year")
+        periods = periods.loc[docs]
+        bounds = periods.groupby("period", sort=False)[["period_start", "period_end"]].first()
+        start, end = bounds["period_start"], bounds["period_end"]
+    elif has_dates:
+        years = units_module.document_years(documents_table).loc[docs]
+        start = years.groupby(labels.to_numpy(), sort=False).min()
+        end = years.groupby(labels.to_numpy(), sort=False).max()
+    else:
+        start = end = pd.Series(dtype="Int64")
+    table["start_year"] = table["unit"].map(start).astype("Int64")
+    table["end_year"] = table["unit"].map(end).astype("Int64")
+    table["unit"] = table["unit"].astype("str")
+    table["keyword"] = table["keyword"].astype("str")
+    table.attrs.update({"unit": unit, "period": period, "ci": ci})
+    return table
+
+
+def hits_by_unit(hits: pd.DataFrame, tokens: pd.DataFrame, documents_table: pd.DataFrame, *, unit: str = "doc_id",
+                 period: Any = "year", ci: float = 0.95) -> pd.DataFrame:
+    """Rows of any table with a ``doc_id`` column (a concordance, a list of hits) counted per unit, as a rate.
+
+    One row per unit (:func:`huayu.analysis.units.unit_order`), every unit of the corpus even with no hit:
+    ``unit, n_documents, n_tokens, count, per_1000, ci_low, ci_high`` (word tokens of the unit's documents;
+    exact Poisson interval as in :func:`keyword_rates`)."""
+    check_columns("hits", hits, ["doc_id"])
+    ci = _check_ci(ci)
+    labels = units_module.document_units(documents_table, unit, period=period)
+    order = units_module.unit_order(labels)
+    n_tokens = units_module.document_tokens(tokens).reindex(labels.index).fillna(0)
+    unknown = sorted(set(hits["doc_id"].astype("str")) - set(labels.index))
+    if unknown:
+        raise ParameterError(f"hits has doc_id(s) {unknown[:5]} that the documents table does not have")
+    counts = labels.reindex(hits["doc_id"].astype("str")).value_counts().reindex(order, fill_value=0)
+    out = pd.DataFrame({"unit": pd.Series(order, dtype="str"),
+                        "n_documents": labels.value_counts().reindex(order).to_numpy(dtype=np.int64),
+                        "n_tokens": n_tokens.groupby(labels.to_numpy(), sort=False).sum().reindex(order)
+                        .to_numpy(dtype=np.int64),
+                        "count": counts.to_numpy(dtype=np.int64)})
+    scale = 1000.0 / out["n_tokens"].where(out["n_tokens"] > 0).to_numpy(dtype=np.float64)
+    low, high = poisson_interval(out["count"].to_numpy(), ci)
+    out["per_1000"] = out["count"] * scale
+    out["ci_low"] = low * scale
+    out["ci_high"] = high * scale
+    out.attrs.update({"unit": unit, "period": period, "ci": ci})
+    return out

@@ -243,9 +243,16 @@ def _corpus_comments(corpus: Path) -> list[str]:
         raise ParameterFileError(f"{path}: no doc_id column")
     ids = [d for d in table["doc_id"] if d]
     shown = ", ".join(ids[:N_DOC_IDS_SHOWN]) + (", …" if len(ids) > N_DOC_IDS_SHOWN else "")
+    from huayu.analysis import units
+
+    dating = (units.describe_dating(table, "five_year_plan") if "date" in table.columns
+              else "no date column: the diachronic sections are skipped")
     lines = [f"# The corpus {corpus}: {len(ids)} documents.",
              f"# doc_ids (first {min(len(ids), N_DOC_IDS_SHOWN)} of {len(ids)}, corpus order): {shown}",
              f"# metadata columns: {', '.join(table.columns)}",
+             "# values of `unit` (what every notebook compares): "
+             + ", ".join(u for u in units.valid_units(table) if u not in ("file", "date_certainty", "notes", "source")),
+             f"# dates: {dating}",
              "# groups of documents (values of `by` / `group_by`, with the number of documents):"]
     table = table.copy()
     if "date" in table.columns and "year" not in table.columns:

@@ -151,11 +151,15 @@ def plot_keyness_by_group(ctx, table: pd.DataFrame, *, n: int = 10, measure: str
     all_groups = list(dict.fromkeys(table["group"]))
     if not all_groups:
         raise ParameterError("the table holds no keyword (every group is empty after min_freq)")
-    from huayu.plot.panels import MAX_PANELS, fit_height, longest, shown_note
+    from huayu.plot.panels import MAX_PANELS, fit_height, longest, shown_note, top_by
 
-    # small multiples: at most MAX_PANELS groups (documents: the longest; other groups: the first)
-    groups = longest(ctx, all_groups, MAX_PANELS)
+    # small multiples: at most MAX_PANELS groups (documents: the longest; other groups: the most tokens), in order
     by = table.attrs.get("by", "doc_id")
+    sizes = table.attrs.get("group_sizes") or {}
+    if by == "doc_id" or not sizes:
+        groups = longest(ctx, all_groups, MAX_PANELS)
+    else:
+        groups = top_by(all_groups, [sizes.get(g, 0) for g in all_groups], MAX_PANELS)
     rows = math.ceil(len(groups) / ncols)
     ncols = min(ncols, len(groups))
     fig, axes = ctx.figure(width="double", height=fit_height(0.6 + rows * (0.45 + 0.17 * n)), nrows=rows, ncols=ncols,
@@ -184,7 +188,8 @@ def plot_keyness_by_group(ctx, table: pd.DataFrame, *, n: int = 10, measure: str
     fig.supxlabel(ctx.label.text(zh=f"{zh}，对比其余文本（斜线 = Bonferroni 校正后不显著）",
                                  en=f"{en} against the rest of the corpus (hatched = not significant, Bonferroni)"),
                   fontsize="small")
-    note = shown_note(ctx, len(groups), len(all_groups), criterion_zh="最长的", criterion_en="the longest",
+    longest_zh, longest_en = ("最长的", "the longest") if by == "doc_id" or not sizes else ("词数最多的", "most tokens")
+    note = shown_note(ctx, len(groups), len(all_groups), criterion_zh=longest_zh, criterion_en=longest_en,
                       what_zh="个组", what_en="groups")
     if note:
         fig.suptitle(note, fontsize="small")

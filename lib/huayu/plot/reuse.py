@@ -88,7 +88,7 @@ def plot_reuse_map(ctx, passages: pd.DataFrame, documents_table: pd.DataFrame, *
                         color=NEUTRAL if partner == "…" else doc_color(ctx, partner), hatch="////" if partner == doc else None,
                         edgecolor="0.3" if partner == doc else "none", linewidth=0.3)
         other = ctx.label.text(zh="其他文本", en="other documents")
-        ax.set_yticks(range(len(rows)), [other if p == "…" else unit_label(ctx, p) for p in rows], fontsize="xx-small")
+        ax.set_yticks(range(len(rows)), [other if p == "…" else unit_label(ctx, p) for p in rows], fontsize=6)
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlim(0, 1)
         ax.set_title(unit_label(ctx, doc), fontsize="small", loc="left")
@@ -131,7 +131,7 @@ def plot_reuse_coverage(ctx, cov: pd.DataFrame, *, name: str = "reuse-coverage")
         ax.barh(y + offset, vals, height=h, color=color, label=ctx.label.text(zh=zh, en=en))
         for yi, v in zip(y + offset, vals, strict=True):
             ax.annotate(f"{v:.1f}", (v, yi), xytext=(2, 0), textcoords="offset points", va="center",
-                        fontsize="xx-small")
+                        fontsize=6)
     ax.set_yticks(y, [unit_label(ctx, d) for d in docs])
     ax.set_ylim(len(docs) - 0.5, -0.5)
     ax.margins(x=0.15)

@@ -161,14 +161,18 @@ def save_figure(fig, directory: str | os.PathLike[str], name: str, *, formats: S
     """Write ``fig`` as ``<directory>/<name>.<fmt>`` for each format (+ ``<name>.csv`` of ``table``).
 
     Returns the paths written. ``check_glyphs`` warns (:class:`huayu.plot.fonts.MissingGlyphWarning`)
-    before drawing if some text of the figure has characters no configured font can draw.
+    before drawing if some text of the figure has characters no configured font can draw. Every text smaller
+    than :data:`huayu.plot.theme.MIN_FONT_PT` (6 pt) is raised to it first (:func:`huayu.plot.theme.enforce_min_font`).
     """
+    from huayu.plot.theme import enforce_min_font
+
     check_name(name)
     fmts = check_formats(formats)
     dpi = check_dpi(dpi)
     directory = Path(directory)
     if check_glyphs:
         fonts.check_text(fonts.figure_text(fig), where=f"figure {name!r}")
+    enforce_min_font(fig)
     with _layout_once(fig, dpi):
         written = [_atomic_savefig(fig, directory / f"{name}.{fmt}", fmt, dpi) for fmt in fmts]
     if table is not None:

@@ -11,6 +11,12 @@
   constrained layout, which keeps labels inside; no ``bbox_inches="tight"``, which would also draw each
   figure twice).
 
+Fonts at print size. Figures are drawn at the size they are printed (at most 7.2 × 9.5 in, :func:`figure_size`),
+so a point is a printed point. No text is smaller than :data:`MIN_FONT_PT` = 6 pt, within what journals ask of
+printed figure text (*Nature*'s guide to preparing figures: 5–7 pt) and legible on paper: :func:`enforce_min_font` raises every smaller text of a figure to 6 pt and is called by
+:func:`huayu.plot.save.save_figure` before each figure is laid out and written, so a relative size such as
+``"xx-small"`` (5.6 pt at the theme's 9.6 pt base) can never reach a file.
+
 Colours. :func:`place_colors` gives each *place* one colour from the Okabe–Ito palette (distinguishable with
 the common colour-vision deficiencies; Okabe & Ito 2008, "Color Universal Design"), in the order places
 first appear in the documents table — so a place has the same colour in every figure of every notebook,
@@ -41,6 +47,9 @@ WIDTHS = {"single": 3.5, "double": 7.2}
 #: The largest figure that fits a journal page (double column): 7.2 × 9.5 in. ``figure_size`` caps at these.
 MAX_WIDTH = 7.2
 MAX_HEIGHT = 9.5
+
+#: The smallest font size of any text in a saved figure, in points at print size.
+MIN_FONT_PT = 6.0
 
 #: Values of ``place_zh``/``place_en`` that mean "no place".
 UNKNOWN_PLACE = frozenset({"", "unknown", "未知", "nan", "none", "n/a"})
@@ -89,6 +98,34 @@ def apply_style(choice: fonts.FontChoice | None = None) -> fonts.FontChoice:
     sns.set_theme(style=THEME["style"], context=THEME["context"], palette=THEME["palette"], rc=rc)
     mpl.rcParams.update(rc)  # seaborn's context scaling must not override the explicit sizes
     return choice
+
+
+def text_artists(fig) -> list:
+    """Every visible, non-empty text of ``fig``: titles, labels, tick labels, legends, annotations, colour-bar
+    labels (``fig.findobj`` over the whole artist tree)."""
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def enforce_min_font(fig, min_pt: float = MIN_FONT_PT) -> int:
+    """Raise every text of ``fig`` smaller than ``min_pt`` points to ``min_pt``; returns how many were raised.
+
+    Tick labels are raised through their axis as well (``tick_params``), so ticks created later by the same
+    locator keep the size."""
+    from matplotlib.text import Text
+
+    raised = 0
+    for ax in fig.axes:
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            sizes = [t.get_fontsize() for t in axis.get_ticklabels()]
+            if sizes and min(sizes) < min_pt:
+                ax.tick_params(axis=which, labelsize=max(min_pt, min(sizes)))
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < min_pt - 1e-9:
+            text.set_fontsize(min_pt)
+            raised += 1
+    return raised
 
 
 def _has_place(value) -> bool:

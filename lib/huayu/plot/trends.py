@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import document_ids
-from huayu.plot.panels import (MAX_DOCUMENT_PANELS, MAX_PANELS, doc_color, facet_axes, longest, place_handles,
-                               shown_note, term_label, unit_label)
+from huayu.plot.panels import (MAX_DOCUMENT_PANELS, MAX_LABELS, MAX_PANELS, doc_color, facet_axes, longest,
+                               place_handles, shown_note, term_label, top_by, unit_label)
 
-__all__ = ["plot_segment_trends", "plot_document_trends", "plot_dispersion"]
+__all__ = ["plot_segment_trends", "plot_document_trends", "plot_dispersion", "plot_period_trends", "plot_unit_rates"]
 
 
 def plot_segment_trends(ctx, segments: pd.DataFrame, *, ncols: int = 2, name: str = "segment-trends"):
@@ -145,4 +145,105 @@ def plot_dispersion(ctx, hits: pd.DataFrame, keywords: list[str], doc_ids: list[
     if note:
         fig.suptitle(note, fontsize="small")
     ctx.save(fig, name, table=hits)
+    return fig
+
+
+def _time_segments(part: pd.DataFrame) -> pd.DataFrame:
+    """Rows of one keyword in time order with ``x`` (the middle of the period, in years) and a row of NaN
+    wherever a period is missing (no document), so lines and bands break at gaps instead of bridging them."""
+    part = part.dropna(subset=["start_year", "end_year"]).sort_values("start_year")
+    start = part["start_year"].astype(float).to_numpy()
+    end = part["end_year"].astype(float).to_numpy()
+    part = part.assign(x=(start + end) / 2)  # the year itself, or the middle year of a period
+    gap = np.flatnonzero(start[1:] > end[:-1] + 1)
+    if gap.size:
+        blank = pd.DataFrame({c: [np.nan] * gap.size for c in ("x", "per_1000", "ci_low", "ci_high")})
+        blank["x"] = (end[gap] + start[gap + 1]) / 2
+        part = pd.concat([part[["x", "per_1000", "ci_low", "ci_high", "start_year", "end_year"]], blank],
+                         ignore_index=True).sort_values("x", kind="mergesort")
+    return part
+
+
+def plot_period_trends(ctx, rates: pd.DataFrame, *, ncols: int = 2, name: str = "period-trends"):
+    """Keywords over real time: one panel per keyword (at most :data:`~huayu.plot.panels.MAX_PANELS`), the rate per
+    1,000 word tokens of each year or period (a point at the year, or the middle year of a period; horizontal bars
+    from its first to its last year)
+    and the exact Poisson confidence band (:func:`huayu.analysis.trends.keyword_rates` with ``unit="year"`` or
+    ``"period"``). Years without a document break the line; undated documents are not drawn (the caption
+    says how many tokens they hold); the saved table holds every row."""
+    from matplotlib.ticker import MaxNLocator
+
+    all_keywords = list(pd.unique(rates["keyword"]))
+    keywords = all_keywords[:MAX_PANELS]
+    ci = rates.attrs.get("ci", 0.95)
+    nrows = -(-len(keywords) // min(ncols, len(keywords)))
+    fig, axes = facet_axes(ctx, len(keywords), ncols=ncols, width="double", height=0.9 + 1.8 * nrows, sharex=True)
+    wide = bool(((rates["end_year"] - rates["start_year"]).fillna(0) > 0).any())
+    for i, (ax, keyword) in enumerate(zip(axes, keywords, strict=False)):
+        part = _time_segments(rates[rates["keyword"] == keyword])
+        color = f"C{i % 10}"
+        ax.fill_between(part["x"], part["ci_low"], part["ci_high"], color=color, alpha=0.22, lw=0, step=None)
+        ax.plot(part["x"], part["per_1000"], color=color, lw=1.0, marker="o", ms=2.2)
+        values = part["per_1000"].to_numpy(dtype=float)
+        alone = ~np.isnan(values) & np.isnan(np.r_[np.nan, values[:-1]]) & np.isnan(np.r_[values[1:], np.nan])
+        ax.vlines(part["x"][alone], part["ci_low"][alone], part["ci_high"][alone], color=color, lw=0.8,
+                  alpha=0.5)  # a year between gaps has no band to draw: its interval as a bar
+        if wide:
+            drawn = part.dropna(subset=["per_1000"])
+            ax.hlines(drawn["per_1000"], drawn["start_year"].astype(float), drawn["end_year"].astype(float),
+                      color=color, lw=0.8, alpha=0.7)
+        ax.set_title(term_label(ctx, keyword))
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    n_undated = int(rates.loc[rates["start_year"].isna(), "n_tokens"].drop_duplicates().sum()) if len(rates) else 0
+    level = f"{ci:.0%}"
+    unit_zh = "每个时期" if wide else "每年"
+    unit_en = "per period (bars: its years)" if wide else "per year"
+    title = ctx.label.text(zh=f"{unit_zh}每千词频次，阴影 = {level} 精确泊松置信区间",
+                           en=f"Per 1,000 tokens {unit_en}; band = {level} exact Poisson interval")
+    notes = [shown_note(ctx, len(keywords), len(all_keywords), criterion_zh="前几个", criterion_en="the first",
+                        what_zh="个关键词", what_en="keywords")]
+    if n_undated:
+        notes.append(ctx.label.text(zh=f"（无日期文本的 {n_undated} 个词未绘出；表格含全部）",
+                                    en=f"({n_undated} tokens of undated documents not drawn; all in the table)"))
+    fig.suptitle(" ".join([title, *[n for n in notes if n]]), fontsize="medium")
+    fig.supxlabel(ctx.label.text(zh="年份", en="Year"), fontsize="medium")
+    fig.supylabel(ctx.label.text(zh="每千词频次", en="Per 1,000 tokens"), fontsize="medium")
+    ctx.save(fig, name, table=rates)
+    return fig
+
+
+def plot_unit_rates(ctx, rates: pd.DataFrame, *, name: str = "unit-rates"):
+    """Keyword × unit heatmap of the rate per 1,000 word tokens (:func:`huayu.analysis.trends.keyword_rates`), cells
+    annotated when there is room. At most :data:`~huayu.plot.panels.MAX_LABELS` units: of more, those with the most
+    tokens (kept in their order), as the title says; the saved table holds every unit with its interval."""
+    import seaborn as sns
+
+    unit = rates.attrs.get("unit", "unit")
+    all_units = list(pd.unique(rates["unit"]))
+    sizes = rates.drop_duplicates("unit").set_index("unit")["n_tokens"]
+    shown_units = top_by(all_units, sizes.reindex(all_units).to_numpy(), MAX_LABELS)
+    keywords = list(pd.unique(rates["keyword"]))[:MAX_LABELS]
+    grid = rates.pivot(index="unit", columns="keyword", values="per_1000").reindex(index=shown_units,
+                                                                                 columns=keywords)
+    n_units = len(shown_units)
+    fig, ax = ctx.figure(width="double", height=1.6 + 0.2 * n_units)
+    shown = grid.copy()
+    shown.index = [unit_label(ctx, u) for u in grid.index]
+    shown.columns = [term_label(ctx, k) for k in grid.columns]
+    sns.heatmap(shown, ax=ax, cmap="rocket_r", annot=n_units * len(keywords) <= 240, fmt=".1f",
+                annot_kws={"fontsize": 6}, linewidths=0.4 if n_units <= 60 else 0, linecolor="white",
+                yticklabels=True,
+                cbar_kws={"label": ctx.label.text(zh="每千词频次", en="Per 1,000 tokens"), "shrink": 0.8})
+    ax.set_xlabel("")
+    ax.set_ylabel(unit)
+    ax.tick_params(axis="x", rotation=30 if len(keywords) > 4 else 0)
+    ax.tick_params(axis="y", rotation=0)
+    for tick, u in zip(ax.get_yticklabels(), grid.index, strict=False):
+        tick.set_color(doc_color(ctx, u))
+    note = shown_note(ctx, n_units, len(all_units), criterion_zh="词数最多的", criterion_en="most tokens",
+                      what_zh="个单位", what_en="units")
+    title = ctx.label.text(zh=f"按 {unit} 的每千词频次", en=f"Per 1,000 tokens by {unit}")
+    ax.set_title(f"{title}\n{note}" if note else title, fontsize="medium")
+    ctx.save(fig, name, table=rates)
     return fig

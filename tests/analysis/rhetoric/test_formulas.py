@@ -348,3 +348,28 @@ def test_an_injected_lexicon_changes_what_is_found(tmp_path):
         formula_spans(text, lexicon=["车站"])
     with pytest.raises(ParameterError, match="does not exist"):
         formula_spans(text, lexicon=tmp_path / "missing.csv")
+
+
+def test_formula_timeline_first_and_last_use():
+    from huayu.analysis.rhetoric.formulas import formula_timeline, formulas_by_unit
+
+    documents = pd.DataFrame({"doc_id": ["r1990", "r2001", "r2001b", "r2019", "undated"],
+                              "date": ["1990", "2001-03", "2001", "2019", "" ],
+                              "genre": ["work_report", "speech", "work_report", "work_report", "template"]})
+    table = pd.DataFrame({"doc_id": ["r2001b", "r2001", "r2019", "r1990", "undated", "undated"],
+                          "surface": ["三个代表", "三个代表", "三个代表", "四项基本原则", "两个维护", "四项基本原则"],
+                          "normalized": ["3个代表", "3个代表", "3个代表", "4项基本原则", "2个维护", "4项基本原则"]})
+    timeline = formula_timeline(table, documents).set_index("normalized")
+    # 2001 twice: the first in corpus order is r2001, the last r2001b — but 2019 comes later still
+    assert timeline.loc["3个代表", ["first_year", "first_doc_id", "last_year", "last_doc_id"]].tolist() == [
+        2001, "r2001", 2019, "r2019"]
+    assert timeline.loc["3个代表", "n_docs"] == 3 and timeline.loc["3个代表", "span_years"] == 18
+    assert timeline.loc["3个代表", "n_years"] == 2
+    # undated documents are left out: 两个维护 occurs only there
+    assert "2个维护" not in timeline.index
+    assert timeline.loc["4项基本原则", "total"] == 1 and timeline.index.tolist() == ["4项基本原则", "3个代表"]
+    by_genre = formulas_by_unit(table, documents, "genre")
+    assert list(by_genre.columns) == ["work_report", "speech", "template"]
+    assert by_genre.loc["三个代表", "work_report"] == 2 and by_genre.loc["四项基本原则", "template"] == 1
+    empty = formula_timeline(table[table["doc_id"] == "undated"], documents)
+    assert empty.empty and "first_year" in empty.columns

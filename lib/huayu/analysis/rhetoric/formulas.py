@@ -4,7 +4,9 @@ The formulas are found by the segmentation stage's finder, :mod:`huayu.pipeline.
 (what counts as a formula, the lexicon, the priority rules and the numeral normalisation are described
 there); this module tabulates them: every occurrence with its sentence (:func:`formula_table`), counts
 per document (:func:`formulas_by_document`), the formulas several documents share
-(:func:`shared_formulas`) and a per-document summary (:func:`formula_summary`).
+(:func:`shared_formulas`), a per-document summary (:func:`formula_summary`), counts per unit of comparison
+(:func:`formulas_by_unit`) and, in a dated corpus, the first and last appearance of each formula
+(:func:`formula_timeline`: the earliest and latest dated document that uses it, by year, then corpus order).
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from typing import Any
+
+from huayu.analysis import units
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
 from huayu.pipeline.segment.formulas import KINDS, formula_spans, normalize_formula
 
-__all__ = ["formula_table", "formulas_by_document", "shared_formulas", "formula_summary"]
+__all__ = ["formula_table", "formulas_by_document", "formulas_by_unit", "shared_formulas", "formula_summary",
+           "formula_timeline"]
 
 _TABLE_COLUMNS = ["doc_id", "sent_id", "char_start", "char_end", "surface", "normalized", "kind", "sentence"]
 
@@ -134,3 +140,59 @@ def formula_summary(table: pd.DataFrame, documents_table: pd.DataFrame) -> pd.Da
     chars = pd.Series([len(str(t)) for t in documents_table["text"]], index=ids)
     out["per_10k_chars"] = 10_000 * out["n_occurrences"] / chars.where(chars > 0)
     return out.reset_index()
+
+
+def formulas_by_unit(table: pd.DataFrame, documents_table: pd.DataFrame, unit: str = "doc_id", *,
+                     period: Any = "year", form: str = "surface") -> pd.DataFrame:
+    """Counts of each formula (rows) in each unit of comparison (columns): the columns of
+    :func:`formulas_by_document` summed by ``unit`` (``doc_id``, a metadata column, ``year`` or ``period``;
+    :mod:`huayu.analysis.units`), units in :func:`huayu.analysis.units.unit_order`. A unit without any
+    formula is left out (it has nothing to show)."""
+    counts = formulas_by_document(table, form=form)
+    if unit == "doc_id":
+        return counts
+    labels = units.document_units(documents_table, unit, period=period)
+    order = [u for u in units.unit_order(labels) if u in set(labels.reindex(counts.columns))]
+    summed = counts.T.groupby(labels.reindex(counts.columns).to_numpy(), sort=False).sum().T
+    summed = summed.reindex(columns=order)
+    summed.columns.name = unit
+    return summed.astype("int64")
+
+
+def formula_timeline(table: pd.DataFrame, documents_table: pd.DataFrame) -> pd.DataFrame:
+    """The first and last appearance of each formula (by normalised form) in the dated documents.
+
+    One row per formula used in at least one dated document: ``normalized, surfaces, n_docs, total,
+    first_year, first_doc_id, last_year, last_doc_id, span_years`` (``last_year − first_year``) and
+    ``n_years`` (distinct years with the formula). "First" is the smallest year, ties broken by corpus order
+    (the order of ``documents_table``); "last" the largest year, ties broken by the latest in corpus order.
+    Undated documents are left out. Rows by ``first_year``, then ``n_docs`` descending, then ``normalized``.
+    """
+    check_columns("table", table, ["doc_id", "surface", "normalized"])
+    cols = ["normalized", "surfaces", "n_docs", "total", "first_year", "first_doc_id", "last_year",
+            "last_doc_id", "span_years", "n_years"]
+    years = units.document_years(documents_table)
+    rank = pd.Series(np.arange(len(years)), index=years.index)
+    dated = table[table["doc_id"].astype("str").map(years).notna().to_numpy()]
+    if dated.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("n_docs", "total", "span_years", "n_years")
+                                          else "str") for c in cols})
+    dated = dated.assign(year=dated["doc_id"].astype("str").map(years).astype("int64"),
+                         rank=dated["doc_id"].astype("str").map(rank).astype("int64"))
+    ordered = dated.sort_values(["normalized", "year", "rank"], kind="mergesort")
+    g = ordered.groupby("normalized", sort=True)
+    first, last = g.head(1).set_index("normalized"), g.tail(1).set_index("normalized")
+    out = pd.DataFrame({
+        "surfaces": g["surface"].agg(lambda s: "; ".join(dict.fromkeys(s))),
+        "n_docs": g["doc_id"].nunique().astype("int64"),
+        "total": g.size().astype("int64"),
+        "first_year": first["year"].astype("int64"),
+        "first_doc_id": first["doc_id"].astype("str"),
+        "last_year": last["year"].astype("int64"),
+        "last_doc_id": last["doc_id"].astype("str"),
+        "n_years": g["year"].nunique().astype("int64"),
+    })
+    out["span_years"] = (out["last_year"] - out["first_year"]).astype("int64")
+    out = out.reset_index()
+    out = out.sort_values(["first_year", "n_docs", "normalized"], ascending=[True, False, True], kind="mergesort")
+    return out[cols].reset_index(drop=True)

@@ -14,7 +14,7 @@ from huayu.checks import check_int
 from huayu.errors import ParameterError
 from huayu.plot.panels import MAX_LABELS, doc_color, doc_order, shown_note, top_by, unit_label
 
-__all__ = ["plot_presence"]
+__all__ = ["plot_presence", "plot_formula_timeline"]
 
 
 def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_en: str, max_rows: int = 40):
@@ -65,4 +65,55 @@ def plot_presence(ctx, counts: pd.DataFrame, *, name: str, title_zh: str, title_
     table.insert(0, "n_docs", order.loc[shown.index, "n_docs"].to_numpy())
     table.index.name = counts.index.name or "item"
     ctx.save(fig, name, table=table.reset_index())
+    return fig
+
+
+def plot_formula_timeline(ctx, timeline: pd.DataFrame, *, name: str = "formula-timeline", max_rows: int = MAX_LABELS):
+    """When each numbered formula was first and last used: one row per formula, a line from its first to its
+    last year (dots at both ends, the number of documents at the right), on a real time axis.
+
+    ``timeline`` is :func:`huayu.analysis.rhetoric.formulas.formula_timeline`. At most ``max_rows`` rows: of more,
+    the formulas used by the most documents (then the earliest), drawn in order of first appearance, as the
+    title says; the saved table holds every formula. An empty timeline gives a figure that says so."""
+    max_rows = check_int("max_rows", max_rows, minimum=1)
+    if timeline.empty:  # a dated corpus without any formula: say so in the figure, keep the (empty) table
+        fig, ax = ctx.figure(width="single", height=1.2)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, ctx.label.text(zh="没有数字式提法出现在有日期的文本中",
+                                         en="No numbered formula occurs in a dated document"),
+                ha="center", va="center", transform=ax.transAxes)
+        ctx.save(fig, name, table=timeline)
+        return fig
+    ranked = timeline.sort_values(["n_docs", "first_year", "normalized"], ascending=[False, True, True],
+                                  kind="mergesort").head(max_rows)
+    shown = timeline.loc[timeline.index.isin(ranked.index)].sort_values(
+        ["first_year", "last_year", "normalized"], kind="mergesort")
+    n = len(shown)
+    fig, ax = ctx.figure(width="double", height=1.3 + 0.19 * n)
+    y = np.arange(n)
+    first = shown["first_year"].to_numpy(dtype=float)
+    last = shown["last_year"].to_numpy(dtype=float)
+    ax.hlines(y, first, last, color="#0072B2", lw=1.6)
+    ax.scatter(first, y, s=14, color="#0072B2", zorder=3, label=ctx.label.text(zh="首次出现", en="first use"))
+    ax.scatter(last, y, s=14, color="#D55E00", zorder=3, label=ctx.label.text(zh="最后出现", en="last use"))
+    span = max(float(last.max() - first.min()), 1.0)
+    for yi, x, k in zip(y, last, shown["n_docs"], strict=True):
+        ax.annotate(str(int(k)), (x, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=6,
+                    color="0.35")
+    labels = [ctx.label.term(str(t).split("; ")[0]) for t in shown["surfaces"]]
+    ax.set_yticks(y, labels)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(first.min() - 0.03 * span - 0.5, last.max() + 0.08 * span + 0.5)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    ax.set_xlabel(ctx.label.text(zh="年份（右侧数字 = 使用该提法的文本数）",
+                                 en="Year (number at the right: documents using the formula)"))
+    ax.grid(True, axis="x", color="0.9", lw=0.5)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
+    title = ctx.label.text(zh="数字式提法的首次与最后出现", en="First and last use of each numbered formula")
+    note = shown_note(ctx, n, len(timeline), criterion_zh="使用文本最多的", criterion_en="used by the most documents",
+                      what_zh="个提法", what_en="formulas")
+    ax.set_title(f"{title}\n{note}" if note else title, fontsize="medium")
+    ctx.save(fig, name, table=timeline)
     return fig

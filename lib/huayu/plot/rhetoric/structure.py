@@ -44,7 +44,7 @@ def plot_outline(ctx, outline: pd.DataFrame, documents_table: pd.DataFrame, *, n
             ax.barh(level, w, left=x0, height=0.8, color=color, alpha=alpha, edgecolor="white", linewidth=0.8)
             if w >= label_min_share:
                 text = marker if is_zh(ctx) else str(number)
-                ax.text(x0 + 0.004, level, text, va="center", ha="left", fontsize="xx-small", clip_on=True)
+                ax.text(x0 + 0.004, level, text, va="center", ha="left", fontsize=6, clip_on=True)
         if sub.empty:
             ax.text(0.5, (max_level + 1) / 2, ctx.label.text(zh="没有序号标记的提纲", en="no enumerated outline"),
                     ha="center", va="center", fontsize="small", color="0.4")
