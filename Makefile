@@ -27,14 +27,14 @@ ifeq ($(strip $(OUT)),)
   FIGURES   := figures
   EXECUTED  := notebooks/executed
   PREP_OUT  := data
-  REPORT    := report
+  REPORT    := figures/report
 else
   INTERIM   := $(OUT)/interim
   PROCESSED := $(OUT)/processed
   FIGURES   := $(OUT)/figures
   EXECUTED  := $(OUT)/notebooks/executed
   PREP_OUT  := $(OUT)
-  REPORT    := $(OUT)/report
+  REPORT    := $(OUT)/figures/report
 endif
 
 # The parameter file: PARAMS when given; else params/bundled.yaml for the bundled corpus, CORPUS/params.yaml
@@ -136,7 +136,7 @@ $(NOTEBOOK_DONE): ;
 $(FIGURES)/MANIFEST.csv: $(SUITE_STAMP)
 	$(PY) -m huayu manifest --figures $(FIGURES)
 
-report: $(FIGURES)/MANIFEST.csv ## Write the offline HTML report (figures, sortable tables, KWIC search) to REPORT (default report/)
+report: $(FIGURES)/MANIFEST.csv ## Write the offline HTML report (figures, sortable tables, KWIC search) to REPORT (default figures/report/)
 	$(PY) -m huayu report --figures $(FIGURES) --interim $(INTERIM) --executed $(EXECUTED) --out $(REPORT)
 
 # The browser test of the report (tests/report) drives Debian's chromium with chromium-driver. Installed here
@@ -162,9 +162,9 @@ bench: $(STAMP) $(PREPARED) ## Run the benchmarks; writes benchmarks/results.jso
 lab: $(STAMP) $(PREPARED) ## Prepare the corpus if needed, start JupyterLab on localhost (kernel "Python (huayu)"); notebooks/00-explore.ipynb explores it
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
-clean-outputs: ## Remove generated data, figures and the report (data/interim, data/processed, figures/, executed notebooks, report/)
-	rm -rf data/interim data/processed notebooks/executed report
-	find figures -mindepth 1 ! -name README.md -exec rm -rf {} +
+clean-outputs: ## Remove generated data, figures and the report (data/interim, data/processed, figures/ with figures/report/, executed notebooks)
+	rm -rf data/interim data/processed notebooks/executed
+	find figures -mindepth 1 -maxdepth 1 ! -name README.md ! -name own-corpus -exec rm -rf {} +
 
 clean: clean-outputs ## Also remove .venv and caches
 	rm -rf $(VENV) .cache .pytest_cache .hypothesis

@@ -1,7 +1,7 @@
 """Rebuild the figures of README "Your own corpus": the 67 reports of data/external/state-council-and-congress.
 
-    python docs/own-corpus/build.py                    # corpus and outputs under .cache/own-corpus/
-    python docs/own-corpus/build.py --corpus DIR --out DIR
+    python figures/own-corpus/build.py                    # corpus and outputs under .cache/own-corpus/
+    python figures/own-corpus/build.py --corpus DIR --out DIR
 
 Writes the 52 State Council work reports and the 15 Party congress reports as a corpus folder
 (tests/_state_council.py, `congress=True`), runs `make figures CORPUS=… OUT=…` with no parameter file, and copies
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             height = round(image.height * WIDTH / image.width)
             small = image.resize((WIDTH, height), Image.LANCZOS).quantize(colors=256, method=Image.MEDIANCUT)
             small.save(HERE / f"{notebook[:2]}-{name}.png", optimize=True)
-        print(f"docs/own-corpus/{notebook[:2]}-{name}.png")
+        print(f"figures/own-corpus/{notebook[:2]}-{name}.png")
     return 0
 
 
