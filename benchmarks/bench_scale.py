@@ -121,8 +121,12 @@ class TreeMemory:
         self._thread.join()
 
 
-def _run(cmd: list[str], *, log: Path, timeout: float) -> tuple[float, TreeMemory]:
-    """Run ``cmd`` (output to ``log``), sampling its memory; raises on failure."""
+def _run(cmd: list[str], *, log: Path, timeout: float) -> tuple[float, float, TreeMemory]:
+    """Run ``cmd`` (output to ``log``), sampling its memory; returns the wall time, the CPU time (user +
+    system) of the command and all its descendants, and the memory samples. Raises on failure."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(log, "w", encoding="utf-8") as fh:
         proc = subprocess.Popen(cmd, cwd=REPO, env=_environment(), stdout=fh, stderr=subprocess.STDOUT)
@@ -136,10 +140,12 @@ def _run(cmd: list[str], *, log: Path, timeout: float) -> tuple[float, TreeMemor
         finally:
             memory.stop()
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if code != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"{' '.join(cmd[:4])} … failed ({code}) after {wall:.0f} s; see {log}:\n{tail}")
-    return wall, memory
+    return wall, cpu, memory
 
 
 def _notebook_runs(executed: Path, memory: TreeMemory) -> dict[str, dict]:
@@ -172,24 +178,27 @@ def measure(n: int, work: Path, *, chars: int, suite: bool, timeout: float) -> d
     out.mkdir(parents=True, exist_ok=True)
     result: dict = {"documents": n}
     print(f"-- {n} documents: prepare", flush=True)
-    wall, memory = _run([sys.executable, "-m", "huayu", "prepare", "--corpus", str(corpus), "--out", str(out),
+    wall, cpu, memory = _run([sys.executable, "-m", "huayu", "prepare", "--corpus", str(corpus), "--out", str(out),
                          "--no-progress"], log=out / "prepare.log", timeout=timeout)
     manifest = json.loads((out / "interim" / "prepare_manifest.json").read_text())
-    result.update({"prepare_s": round(wall, 2), "prepare_peak_mb": round(memory.peak_mb, 1),
+    result.update({"prepare_s": round(wall, 2), "prepare_cpu_s": round(cpu, 2),
+                   "prepare_peak_mb": round(memory.peak_mb, 1),
                    "chars": int(json.loads((out / "processed" / "tokens.manifest.json").read_text())["n_chars"]),
                    "paragraphs": manifest["paragraphs"], "sentences": manifest["sentences"],
                    "interim_mb": round(sum(f.stat().st_size for f in (out / "interim").rglob("*") if f.is_file())
                                        / 2**20, 1)})
-    print(f"   prepare {wall:.1f} s, peak {memory.peak_mb:.0f} MB", flush=True)
+    print(f"   prepare {wall:.1f} s (CPU {cpu:.1f} s), peak {memory.peak_mb:.0f} MB, load {os.getloadavg()[0]:.1f}",
+          flush=True)
     if suite:
         print(f"-- {n} documents: make figures", flush=True)
-        wall, memory = _run(["make", "--no-print-directory", "figures", f"CORPUS={corpus}", f"OUT={out}",
+        wall, cpu, memory = _run(["make", "--no-print-directory", "figures", f"CORPUS={corpus}", f"OUT={out}",
                              f"PARAMS={PARAMS}", f"JOBS={JOBS}"], log=out / "suite.log", timeout=timeout)
         notebooks = _notebook_runs(out / "notebooks" / "executed", memory)
-        result.update({"suite_s": round(wall, 2), "suite_tree_peak_mb": round(memory.peak_mb, 1),
+        result.update({"suite_s": round(wall, 2), "suite_cpu_s": round(cpu, 2), "suite_tree_peak_mb": round(memory.peak_mb, 1),
                        "suite_peak_mb": max((nb.get("peak_mb", 0.0) for nb in notebooks.values()), default=0.0),
                        "notebooks": notebooks})
-        print(f"   suite {wall:.1f} s, busiest kernel {result['suite_peak_mb']:.0f} MB", flush=True)
+        print(f"   suite {wall:.1f} s (CPU {cpu:.1f} s), busiest kernel {result['suite_peak_mb']:.0f} MB, "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
     return result
 
 
@@ -203,7 +212,8 @@ def run(quick: bool = False, *, sizes: tuple[int, ...] | None = None, chars: int
     metrics: dict = {"scale_load_start": round(load_start[0], 2), "scale_load_end": round(load_end[0], 2),
                      "scale_chars_per_document": chars}
     for n, r in runs.items():
-        for key in ("prepare_s", "prepare_peak_mb", "suite_s", "suite_peak_mb", "chars"):
+        for key in ("prepare_s", "prepare_cpu_s", "prepare_peak_mb", "suite_s", "suite_cpu_s", "suite_peak_mb",
+                    "chars"):
             if key in r:
                 metrics[f"scale_{n}_{key}"] = r[key]
         for name, nb in r.get("notebooks", {}).items():
@@ -213,6 +223,7 @@ def run(quick: bool = False, *, sizes: tuple[int, ...] | None = None, chars: int
                     "scale_prepare_peak_mb": large["prepare_peak_mb"]})
     if len(sizes) > 1:
         metrics["scale_ratio_prepare"] = round(large["prepare_s"] / small["prepare_s"], 2)
+        metrics["scale_ratio_prepare_cpu"] = round(large["prepare_cpu_s"] / small["prepare_cpu_s"], 2)
     if suite:
         metrics.update({"scale_suite_s": large["suite_s"], "scale_suite_peak_mb": large["suite_peak_mb"]})
         if len(sizes) > 1:

@@ -7,11 +7,14 @@ an older version, or edited by hand) is a :class:`huayu.errors.TableError` namin
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from huayu import schema
+from huayu.checks import is_none
 from huayu.paths import resolve
 
 
@@ -42,6 +45,42 @@ def read_cleaning_log(interim_dir: str | Path = "data/interim") -> pd.DataFrame:
     return _read(interim_dir, "cleaning_log.parquet", "make prepare")
 
 
-def read_tokens(processed_dir: str | Path = "data/processed") -> pd.DataFrame:
-    """One row per token (``doc_id … is_formula``)."""
-    return _read(processed_dir, "tokens.parquet", "make prepare")
+#: The tokens table's text columns with few distinct values: read dictionary-encoded by ``categorical=True``.
+DICTIONARY_COLUMNS = ("doc_id", "token", "pos")
+
+
+def read_tokens(processed_dir: str | Path = "data/processed", *, columns: Sequence[str] | None = None,
+                doc_ids: Iterable[str] | None = None, categorical: bool = False) -> pd.DataFrame:
+    """One row per token (``doc_id … is_formula``).
+
+    ``columns``: read only these (default: all). ``doc_ids``: read only the rows of these documents (the
+    filter is pushed into the parquet read, so other row groups are skipped; ``None``/``[]``/``"all"``:
+    every document). ``categorical=True``: ``doc_id``, ``token`` and ``pos`` are read as Arrow
+    dictionaries and become pandas categoricals whose categories are sorted (code-point order, so sorting
+    and ``pd.factorize(sort=True)`` give the order of strings): one small integer per row instead of
+    one string per row — a tenth of the memory for a large corpus.
+    """
+    path = resolve(processed_dir) / "tokens.parquet"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: run `make prepare` first")
+    if columns is not None:
+        columns = list(dict.fromkeys(columns))
+        unknown = [c for c in columns if c not in schema.TOKENS.columns]
+        if unknown:
+            from huayu.errors import ParameterError
+
+            raise ParameterError(f"columns: unknown tokens column(s) {', '.join(unknown)}; valid: "
+                                 f"{', '.join(schema.TOKENS.names)}")
+    filters = None
+    if not is_none(doc_ids) and doc_ids != "all":
+        filters = [("doc_id", "in", [str(d) for d in ([doc_ids] if isinstance(doc_ids, str) else doc_ids)])]
+    dictionary = [c for c in DICTIONARY_COLUMNS if columns is None or c in columns] if categorical else None
+    table = pq.read_table(path, columns=columns, filters=filters, read_dictionary=dictionary or None)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    for column in dictionary or ():
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = values.cat.categories
+            frame[column] = values.cat.reorder_categories(categories.sort_values())
+    return schema.TOKENS.validate(frame, path, columns=columns)
