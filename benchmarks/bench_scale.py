@@ -203,11 +203,13 @@ def measure(n: int, work: Path, *, chars: int, suite: bool, timeout: float) -> d
 
 
 def run(quick: bool = False, *, sizes: tuple[int, ...] | None = None, chars: int = CHARS_PER_DOCUMENT,
-        suite: bool = True, work: Path = WORK, timeout: float = 4 * 3600) -> dict:
+        suite: bool = True, suite_sizes: tuple[int, ...] | None = None, work: Path = WORK,
+        timeout: float = 4 * 3600) -> dict:
     sizes = tuple(sizes or (QUICK_SIZES if quick else SIZES))
+    suite_sizes = tuple(sizes if suite_sizes is None else suite_sizes) if suite else ()
     work.mkdir(parents=True, exist_ok=True)
     load_start = os.getloadavg()
-    runs = {n: measure(n, work, chars=chars, suite=suite, timeout=timeout) for n in sizes}
+    runs = {n: measure(n, work, chars=chars, suite=n in suite_sizes, timeout=timeout) for n in sizes}
     load_end = os.getloadavg()
     metrics: dict = {"scale_load_start": round(load_start[0], 2), "scale_load_end": round(load_end[0], 2),
                      "scale_chars_per_document": chars}
@@ -218,19 +220,25 @@ def run(quick: bool = False, *, sizes: tuple[int, ...] | None = None, chars: int
                 metrics[f"scale_{n}_{key}"] = r[key]
         for name, nb in r.get("notebooks", {}).items():
             metrics[f"scale_{n}_{name}_s"] = nb["s"]
-    small, large = runs[min(sizes)], runs[max(sizes)]
-    metrics.update({"scale_documents": max(sizes), "scale_prepare_s": large["prepare_s"],
-                    "scale_prepare_peak_mb": large["prepare_peak_mb"]})
+    ordered = sorted(sizes)
+    small, large = runs[ordered[-2]] if len(ordered) > 1 else runs[ordered[0]], runs[ordered[-1]]
+    metrics.update({"scale_documents": large["documents"], "scale_prepare_s": large["prepare_s"],
+                    "scale_prepare_cpu_s": large["prepare_cpu_s"], "scale_prepare_peak_mb": large["prepare_peak_mb"]})
     if len(sizes) > 1:
         metrics["scale_ratio_prepare"] = round(large["prepare_s"] / small["prepare_s"], 2)
         metrics["scale_ratio_prepare_cpu"] = round(large["prepare_cpu_s"] / small["prepare_cpu_s"], 2)
-    if suite:
-        metrics.update({"scale_suite_s": large["suite_s"], "scale_suite_peak_mb": large["suite_peak_mb"]})
-        if len(sizes) > 1:
-            metrics["scale_ratio_suite"] = round(large["suite_s"] / small["suite_s"], 2)
-            for name, nb in large["notebooks"].items():
-                if small["notebooks"].get(name, {}).get("s"):
-                    metrics[f"scale_ratio_{name}"] = round(nb["s"] / small["notebooks"][name]["s"], 2)
+    suited = [n for n in ordered if "suite_s" in runs[n]]
+    if suited:  # the largest size the suite ran on, and the ratio to the next smaller one
+        top = runs[suited[-1]]
+        metrics.update({"scale_suite_documents": top["documents"], "scale_suite_s": top["suite_s"],
+                        "scale_suite_cpu_s": top["suite_cpu_s"], "scale_suite_peak_mb": top["suite_peak_mb"]})
+        if len(suited) > 1:
+            low = runs[suited[-2]]
+            metrics["scale_ratio_suite_documents"] = f"{top['documents']}/{low['documents']}"
+            metrics["scale_ratio_suite"] = round(top["suite_s"] / low["suite_s"], 2)
+            for name, nb in top["notebooks"].items():
+                if low["notebooks"].get(name, {}).get("s"):
+                    metrics[f"scale_ratio_{name}"] = round(nb["s"] / low["notebooks"][name]["s"], 2)
     metrics["details"] = {"sizes": list(sizes), "load_start": [round(x, 2) for x in load_start],
                           "load_end": [round(x, 2) for x in load_end], "runs": {str(n): r for n, r in runs.items()},
                           "cpus": os.cpu_count()}
@@ -242,12 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="numbers of documents (default: %(default)s)")
     parser.add_argument("--chars", type=int, default=CHARS_PER_DOCUMENT, help="characters per document (about)")
     parser.add_argument("--no-suite", action="store_true", help="measure prepare only")
+    parser.add_argument("--suite-sizes", default=None,
+                        help="run the notebooks only at these sizes (default: every size)")
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES} (a smoke test)")
     parser.add_argument("--work", type=Path, default=WORK, help="where the corpora and outputs go")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.json", help="results file")
     args = parser.parse_args(argv)
     sizes = QUICK_SIZES if args.quick else tuple(int(s) for s in args.sizes.split(",") if s.strip())
-    metrics = run(sizes=sizes, chars=args.chars, suite=not args.no_suite, work=args.work)
+    suite_sizes = None if args.suite_sizes is None else tuple(int(x) for x in args.suite_sizes.split(",") if x.strip())
+    metrics = run(sizes=sizes, chars=args.chars, suite=not args.no_suite, suite_sizes=suite_sizes, work=args.work)
     details = metrics.pop("details")
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     results.setdefault("metrics", {}).update(metrics)
