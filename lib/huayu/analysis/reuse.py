@@ -412,8 +412,8 @@ def baseline_shares(matrix: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
     baseline (``None`` or ``""``): ``doc_id, max_with_other, other``.
 
     ``matrix`` is :func:`share_matrix` or, for any number of documents, :func:`share_pairs` (long form,
-    the pairs sharing nothing left out; then ``other`` is ``""`` for a document that shares nothing with
-    any other). Vectorised: one pass over the cells (or pairs), no loop over documents."""
+    the pairs sharing nothing left out: a document that shares nothing at all is not listed, and ``other``
+    is ``""`` for one that shares nothing with another document). Vectorised: one pass over the cells (or pairs), no loop over documents."""
     long_form = isinstance(matrix, pd.DataFrame) and {"doc_id", "shared_with", "share"} <= set(matrix.columns)
     if long_form:
         docs = list(dict.fromkeys(matrix["doc_id"].astype("str")))
