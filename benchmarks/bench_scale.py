@@ -15,12 +15,16 @@ proportional set size (PSS: a page shared by forked workers counts once, divided
 in a kernel of its own). ``scale_ratio_*`` are the 10,000-document times over the 1,000-document times
 (linear: about 10). The machine is shared, so ``os.getloadavg()`` is recorded at the start and the end.
 
-Metrics: ``scale_prepare_s``, ``scale_prepare_peak_mb``, ``scale_suite_s``, ``scale_suite_peak_mb`` (at the
-largest size), ``scale_ratio_prepare``, ``scale_ratio_suite``, ``scale_ratio_<notebook>``, ``scale_<n>_…``
-for every size, ``scale_load_start``/``scale_load_end`` (1-minute load average).
+Metrics: ``scale_prepare_s``, ``scale_prepare_cpu_s`` (user + system seconds of the command and its
+workers: on a shared machine the wall time also measures the neighbours, the CPU time much less),
+``scale_prepare_peak_mb`` (at the largest size), ``scale_suite_s``, ``scale_suite_cpu_s``,
+``scale_suite_peak_mb`` (at the largest size the suite ran on, ``scale_suite_documents``),
+``scale_ratio_prepare`` (largest over the next smaller size), ``scale_ratio_suite`` and
+``scale_ratio_<notebook>`` (the two largest sizes the suite ran on, named in ``scale_ratio_suite_documents``),
+``scale_<n>_…`` for every size, ``scale_load_start``/``scale_load_end`` (1-minute load average).
 
-    python benchmarks/bench_scale.py [--sizes 1000,10000] [--chars 11000] [--no-suite] [--work DIR]
-                                     [--out benchmarks/results.json]
+    python benchmarks/bench_scale.py [--sizes 1000,10000] [--suite-sizes 100,1000] [--chars 11000]
+                                     [--no-suite] [--work DIR] [--out benchmarks/results.json]
 
 The corpora and outputs stay in ``--work`` (default ``benchmarks/.scale/``, not committed); a corpus is
 rebuilt only when its size, seed or characters per document change.
