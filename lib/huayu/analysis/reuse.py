@@ -60,9 +60,9 @@ __all__ = ["strip_text", "ngram_hashes", "find_reuse", "share_matrix", "share_pa
 #: the genre whose first document is the baseline when none is given (see :func:`choose_baseline`)
 BASELINE_GENRE = "template"
 #: candidate n-gram pairs above which ``max_df`` is chosen automatically (see "Scale" above)
-MAX_PAIRS = 20_000_000
+MAX_PAIRS = 5_000_000
 #: passages reported at most (the longest)
-MAX_PASSAGES = 200_000
+MAX_PASSAGES = 50_000
 #: documents of a dense share matrix at most (more: the documents with the most shared text)
 MAX_MATRIX_DOCUMENTS = 200
 

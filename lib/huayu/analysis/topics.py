@@ -35,7 +35,7 @@ ARPACK on the sparse matrix (scikit-learn centres it implicitly). Alternative: t
 uncentred matrix (latent semantic analysis; Deerwester et al. 1990, *JASIS* 41(6): 391–407).
 
 Large corpora. The models are fitted on at most ``max_units`` paragraphs (default
-:data:`MAX_FIT_UNITS` = 20,000), a simple random sample without replacement drawn with ``random_state``
+:data:`MAX_FIT_UNITS` = 5,000), a simple random sample without replacement drawn with ``random_state``
 (:func:`sample_units`; the same seed gives the same sample, in corpus order); the topic shares of *every*
 paragraph are then inferred with the fitted model (``transform``: NMF's non-negative least squares with
 ``H`` fixed, LDA's variational E-step), which is linear in the number of paragraphs. k-means and the 2-D
@@ -72,7 +72,7 @@ __all__ = ["paragraph_dfm", "sample_units", "MAX_FIT_UNITS", "fit_topics", "Topi
 
 MODELS = ("nmf", "lda")
 #: At most this many paragraphs fit a topic model, k-means or the map (a reproducible sample above it).
-MAX_FIT_UNITS = 20_000
+MAX_FIT_UNITS = 5_000
 MAP_METHODS = ("pca", "svd")
 SILHOUETTE_SAMPLE = 2000
 #: Decorator: run the function with one thread in BLAS and OpenMP (see "Threads" in the module docstring).
