@@ -1,8 +1,11 @@
-"""Synthetic corpora of any size, made deterministically from paragraphs of the bundled texts.
+"""Synthetic corpora of any size, made deterministically from paragraphs of real texts.
 
 :func:`write_corpus` writes a valid corpus folder (``metadata.csv`` + ``raw/*.txt``) of ``n`` documents:
-document ``i`` is a seeded random sample of the bundled paragraphs; its place, date, genre and
-administrative level are drawn from valid values. :func:`synthetic_docs` gives the same kind of documents
+document ``i`` is a seeded random sample of the bundled paragraphs (with ``sources=("bundled", "external")``
+also of the State Council and Party congress reports shipped in ``data/external/``), either a number of
+paragraphs or, with ``chars_per_document``, paragraphs drawn until about that many characters; its place,
+date, genre and administrative level are drawn from valid values. The same builder makes the corpora of
+the tests and of ``benchmarks/bench_scale.py``. :func:`synthetic_docs` gives the same kind of documents
 as ``{doc_id: [[tokens of a paragraph], …]}`` for :func:`_stats_plots.make_context` (tokens are cut
 cheaply: punctuation alone, runs of two characters — enough to draw every figure).
 """
@@ -10,6 +13,7 @@ cheaply: punctuation alone, runs of two characters — enough to draw every figu
 from __future__ import annotations
 
 import csv
+import json
 import random
 import re
 from pathlib import Path
@@ -60,27 +64,66 @@ def bundled_paragraphs() -> list[str]:
     return paragraphs
 
 
-def _documents(n: int, seed: int, min_paragraphs: int, max_paragraphs: int):
+EXTERNAL = DATA / "external" / "state-council-and-congress"
+SOURCES = ("bundled", "external")
+
+
+def external_paragraphs() -> list[str]:
+    """The non-empty paragraphs (lines of at least 12 characters) of the shipped State Council and Party
+    congress reports (``data/external/state-council-and-congress/*.jsonl``), in file order."""
+    paragraphs: list[str] = []
+    for path in sorted(EXTERNAL.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                paragraphs.extend(p.strip() for p in json.loads(line)["content"].splitlines()
+                                  if len(p.strip()) >= 12)
+    return paragraphs
+
+
+def paragraph_pool(sources: tuple[str, ...] = ("bundled",)) -> list[str]:
+    """The paragraphs documents are drawn from: ``bundled`` (data/raw) and/or ``external`` (data/external)."""
+    unknown = [s for s in sources if s not in SOURCES]
+    if unknown or not sources:
+        raise ValueError(f"sources={sources!r}: choose from {', '.join(SOURCES)}")
+    return (bundled_paragraphs() if "bundled" in sources else []) + \
+        (external_paragraphs() if "external" in sources else [])
+
+
+def _documents(n: int, seed: int, min_paragraphs: int, max_paragraphs: int,
+               chars_per_document: int | None = None, sources: tuple[str, ...] = ("bundled",)):
     rng = random.Random(seed)
-    pool = bundled_paragraphs()
+    pool = paragraph_pool(sources)
     for i in range(n):
         place = PLACES[i % len(PLACES)]
         year = 2019 + rng.randrange(6)
         month, day = rng.randrange(1, 13), rng.randrange(1, 29)
-        k = rng.randint(min_paragraphs, min(max_paragraphs, len(pool)))
-        paragraphs = rng.sample(pool, k)
+        if chars_per_document is None:
+            k = rng.randint(min_paragraphs, min(max_paragraphs, len(pool)))
+            paragraphs = rng.sample(pool, k)
+        else:  # paragraphs (with replacement) until about chars_per_document characters
+            paragraphs, size = [], 0
+            while size < chars_per_document:
+                paragraphs.append(pool[rng.randrange(len(pool))])
+                size += len(paragraphs[-1]) + 2
         doc_id = f"syn{i:03d}_{year}"
         yield doc_id, place, f"{year}-{month:02d}-{day:02d}", GENRES[i % len(GENRES)], paragraphs
 
 
-def write_corpus(folder: Path, n: int, *, seed: int = 0, min_paragraphs: int = 4, max_paragraphs: int = 25) -> Path:
-    """Write a corpus folder of ``n`` synthetic documents (``folder/metadata.csv``, ``folder/raw/*.txt``)."""
+def write_corpus(folder: Path, n: int, *, seed: int = 0, min_paragraphs: int = 4, max_paragraphs: int = 25,
+                 chars_per_document: int | None = None, sources: tuple[str, ...] = ("bundled",)) -> Path:
+    """Write a corpus folder of ``n`` synthetic documents (``folder/metadata.csv``, ``folder/raw/*.txt``).
+
+    Each document has ``min_paragraphs``–``max_paragraphs`` distinct paragraphs, or, when
+    ``chars_per_document`` is given, paragraphs drawn with replacement until about that many characters.
+    ``sources`` are the texts paragraphs are drawn from (:func:`paragraph_pool`). Same arguments, same files.
+    """
     folder = Path(folder)
     (folder / "raw").mkdir(parents=True, exist_ok=True)
     columns = ["doc_id", "file", "place_zh", "place_en", "prefecture", "province", "admin_level", "date",
                "date_certainty", "speakers", "speaker_roles", "event", "genre", "source", "notes"]
     rows = []
-    for doc_id, place, date, genre, paragraphs in _documents(n, seed, min_paragraphs, max_paragraphs):
+    for doc_id, place, date, genre, paragraphs in _documents(n, seed, min_paragraphs, max_paragraphs,
+                                                             chars_per_document, tuple(sources)):
         file = f"raw/{doc_id}.txt"
         (folder / file).write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
         zh, en, prefecture, province, level = place

@@ -45,3 +45,11 @@ def test_installed_versions_match_the_lock(repo_root):
             assert version(name) == lock[name], name
         except PackageNotFoundError:  # pragma: no cover
             raise AssertionError(f"{name} is pinned but not installed: run `make venv`")
+
+
+def test_progress_bars_are_widgets_in_jupyter():
+    """tqdm.auto draws an ipywidgets bar in a kernel; without ipywidgets tqdm.notebook sets IProgress to None
+    and every notebook prints "IProgress not found"."""
+    import tqdm.notebook
+
+    assert tqdm.notebook.IProgress is not None

@@ -4,7 +4,8 @@ The writers (:mod:`huayu.pipeline.prepare`, :mod:`huayu.pipeline.segment`) build
 declarations, the readers (:mod:`huayu.pipeline.tables`) check what they read against them, and the tests'
 hand-made tables follow them. ``lib/README.md`` ("The tables") describes what each column means.
 
-Kinds: ``"string"`` (text; pandas ``str``/``object`` or Arrow string), ``"int64"`` (offsets and ids),
+Kinds: ``"string"`` (text; pandas ``str``/``object``, Arrow string, or categorical of strings when read
+dictionary-encoded), ``"int64"`` (offsets and ids),
 ``"bool"`` (flags). Offsets are 0-based Python string indices, ``char_end`` exclusive.
 """
 
@@ -68,13 +69,20 @@ class TableSchema:
             dtype = df[column].dtype
             ok = {"int64": pd.api.types.is_integer_dtype(dtype),
                   "bool": pd.api.types.is_bool_dtype(dtype),
-                  "string": pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)}[kind]
+                  "string": pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)
+                  or (isinstance(dtype, pd.CategoricalDtype)  # dictionary-encoded text (a reader's choice)
+                      and pd.api.types.is_string_dtype(dtype.categories.dtype))}[kind]
             if not ok:
                 found.append(f"column {column} is {dtype}, not {kind}")
         return found
 
-    def validate(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> pd.DataFrame:
-        """``df`` if it matches the declaration; otherwise a :class:`TableError` naming ``path``."""
+    def validate(self, df: pd.DataFrame, path: str | os.PathLike[str], *, columns=None) -> pd.DataFrame:
+        """``df`` if it matches the declaration; otherwise a :class:`TableError` naming ``path``.
+        ``columns``: only these columns were read (a subset of the declared ones is then expected)."""
+        if columns is not None:
+            part = TableSchema(self.name, self.folder, {c: k for c, k in self.columns.items() if c in columns},
+                               self.open_columns)
+            return part.validate(df, path)
         found = self.problems(df)
         if found:
             raise TableError(path, found)

@@ -206,3 +206,68 @@ def test_no_baseline_coverage_shares_and_figure(tmp_path):
     assert len(base) == 3
     plot_reuse_coverage(ctx, coverage(p, docs))
     assert "reuse-coverage.png" in written(ctx, "reuse-coverage")
+
+
+def test_max_df_is_chosen_to_keep_the_candidate_pairs_within_the_limit():
+    from huayu.analysis.reuse import _max_df_within
+
+    # groups found in 1, 2, 3 and 4 documents with 2, 2, 3 and 4 copies: C(2,2)=1, 1, C(3,2)=3, C(4,2)=6 pairs
+    n_docs, sizes = np.array([1, 2, 3, 4]), np.array([2, 2, 3, 4])
+    assert _max_df_within(n_docs, sizes, 11) is None  # 11 pairs in all: every group kept
+    assert _max_df_within(n_docs, sizes, 10) == 3      # 1 + 1 + 3 = 5 ≤ 10 < 11
+    assert _max_df_within(n_docs, sizes, 4) == 2       # 1 + 1 = 2 ≤ 4 < 5
+
+
+def test_a_pair_budget_leaves_out_the_most_widespread_ngrams_and_says_so():
+    stock = "全面从严治党永远在路上"  # in every document
+    docs = _docs(**{f"d{i}": f"第{i}号文件{stock}本地专有的内容{i}号" for i in range(6)},
+                 x="两个文件共享的一段很长的文字内容", y="前言两个文件共享的一段很长的文字内容")
+    everything = find_reuse(docs, n=6)
+    assert everything.attrs["max_df"] is None and (everything["text_a"].str.contains("从严治党")).any()
+    budget = find_reuse(docs, n=6, max_pairs=5)
+    assert budget.attrs["max_df"] is not None and budget.attrs["max_df"] < 6
+    assert not budget["text_a"].str.contains("从严治党").any()  # the stock phrase of all six is left out
+    same = find_reuse(docs, n=6, max_df=budget.attrs["max_df"])
+    pd.testing.assert_frame_equal(budget, same)
+    assert ((budget["doc_a"] == "x") & (budget["doc_b"] == "y")).any()  # what two documents share is kept
+
+
+def test_max_passages_keeps_the_longest_and_counts_what_was_found():
+    docs = _docs(a="一二三四五六七八九十甲乙丙丁戊己庚辛壬癸子丑寅卯", b="一二三四五六七八九十甲乙丙丁戊己 子丑寅卯辰巳午未",
+                 c="子丑寅卯辰巳午未申酉")
+    found = find_reuse(docs, n=4, internal=False)
+    top = find_reuse(docs, n=4, internal=False, max_passages=1)
+    assert top.attrs["n_found"] == len(found) > 1 and len(top) == 1
+    assert top["n_chars"].iloc[0] == found["n_chars"].max()
+
+
+def test_share_pairs_are_the_nonzero_cells_and_baseline_shares_agree():
+    from huayu.analysis.reuse import share_pairs
+
+    docs = _docs(t="坚持以人民为中心的发展思想推动高质量发展", a="我们要坚持以人民为中心的发展思想", b="推动高质量发展是主题",
+                 c="完全不同的一句话")
+    passages = find_reuse(docs, n=4)
+    matrix = share_matrix(passages, docs)
+    pairs = share_pairs(passages, docs)
+    cells = {(r, c): v for r, row in matrix.iterrows() for c, v in row.items() if v > 0}
+    assert {(r, c): v for r, c, v in pairs.itertuples(index=False)} == pytest.approx(cells)
+    by_matrix = baseline_shares(matrix, "t").set_index("doc_id")
+    by_pairs = baseline_shares(pairs, "t").set_index("doc_id")
+    numbers = ["with_baseline", "max_with_other"]
+    assert by_pairs.loc[["a", "b"], numbers].equals(by_matrix.loc[["a", "b"], numbers])
+    assert "c" not in by_pairs.index and by_matrix.loc["c", "max_with_other"] == 0  # c shares nothing
+    assert by_matrix.loc["a", "with_baseline"] == pytest.approx(matrix.loc["a", "t"])
+    # a and b share nothing with another place: the matrix names the first column, the pairs nobody
+    assert by_matrix.loc["a", "other"] == "b" and by_pairs.loc["a", "other"] == ""
+
+
+def test_share_matrix_above_the_limit_keeps_the_documents_sharing_most():
+    docs = _docs(t="坚持以人民为中心的发展思想推动高质量发展", a="我们要坚持以人民为中心的发展思想", b="推动高质量发展是主题",
+                 c="完全不同的一句话")
+    passages = find_reuse(docs, n=4)
+    full = share_matrix(passages, docs)
+    small = share_matrix(passages, docs, max_documents=2)
+    assert small.attrs["n_documents"] == 4 and len(small) == 2
+    shared = coverage(passages, docs).set_index("doc_id")["shared_any"]
+    assert set(small.index) == set(shared.sort_values(ascending=False, kind="stable").index[:2])
+    assert small.equals(full.loc[small.index, small.index])

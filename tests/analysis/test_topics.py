@@ -120,3 +120,38 @@ def test_too_many_topics_is_named(dfm):
     for model in ("nmf", "lda"):
         with pytest.raises(ParameterError, match=message):
             fit_topics(dfm, 100_000, model=model)
+
+
+def test_sample_units_is_reproducible_in_corpus_order_and_whole_below_the_limit(dfm):
+    from huayu.analysis.topics import sample_units
+
+    assert sample_units(dfm, dfm.shape[0]) is dfm and sample_units(dfm, None) is dfm
+    a, b = sample_units(dfm, 5, random_state=3), sample_units(dfm, 5, random_state=3)
+    assert a.shape == (5, dfm.shape[1]) and list(a.units) == list(b.units)
+    positions = dfm.units.get_indexer(a.units)
+    assert list(positions) == sorted(positions)  # corpus order
+    assert (a.matrix != dfm.matrix[positions]).nnz == 0
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_topics_fitted_on_a_sample_give_shares_for_every_paragraph(dfm, model):
+    full = fit_topics(dfm, 2, model=model, random_state=0)
+    assert full.n_fitted == dfm.shape[0]
+    sampled = fit_topics(dfm, 2, model=model, random_state=0, max_units=8)
+    assert sampled.n_fitted == 8 and sampled.theta.shape == (dfm.shape[0], 2)
+    assert np.allclose(sampled.theta.sum(axis=1), 1.0)
+    again = fit_topics(dfm, 2, model=model, random_state=0, max_units=8)
+    assert np.allclose(again.theta.to_numpy(), sampled.theta.to_numpy())
+    # the two blocks still separate: d2's paragraphs (block B only) share a dominant topic
+    d2 = sampled.theta[sampled.theta.index.str.startswith("d2/")]
+    assert d2.idxmax(axis=1).nunique() == 1
+
+
+def test_kmeans_and_map_on_a_sample(dfm):
+    from huayu.analysis.topics import kmeans_paragraphs, paragraph_map
+
+    km = kmeans_paragraphs(dfm, 2, random_state=0, max_units=8)
+    assert len(km.labels) == 8 and int(km.crosstab.to_numpy().sum()) == 8
+    points = paragraph_map(dfm, random_state=0, max_units=8)
+    assert len(points) == 8 and points.attrs["n_units"] == dfm.shape[0]
+    assert set(points["unit"]) == set(km.labels.index)  # the same sample with the same seed

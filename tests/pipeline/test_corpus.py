@@ -148,3 +148,14 @@ def test_the_state_council_reports_make_a_valid_corpus(tmp_path):
     docs = corpus.documents_table
     assert len(docs) == 6 and set(docs["admin_level"]) == {"national"} and set(docs["genre"]) == {"work_report"}
     assert docs["doc_id"].is_unique
+
+
+def test_the_synthetic_builder_draws_documents_of_about_the_asked_length(tmp_path):
+    from _synthetic_corpus import write_corpus
+
+    a = write_corpus(tmp_path / "a", 6, chars_per_document=3000, sources=("bundled", "external"), seed=5)
+    b = write_corpus(tmp_path / "b", 6, chars_per_document=3000, sources=("bundled", "external"), seed=5)
+    corpus = load_corpus(a, progress=False)
+    lengths = corpus.documents_table["raw_text"].str.len()
+    assert ((lengths >= 3000 - 1) & (lengths < 3000 + 1300)).all()  # one paragraph (≤ 1,255 chars) past the target at most
+    assert [p.read_bytes() for p in sorted((a / "raw").iterdir())] == [p.read_bytes() for p in sorted((b / "raw").iterdir())]

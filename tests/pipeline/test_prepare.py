@@ -125,3 +125,45 @@ def test_make_prepare_with_corpus_and_out(repo_root, tmp_path):
     again = subprocess.run(["make", "--no-print-directory", "-q", "prepare", f"CORPUS={corpus}", f"OUT={out}"],
                            cwd=repo_root, capture_output=True, text=True)
     assert again.returncode == 0, "make -q prepare should report up to date after a run"
+
+
+def test_workers_and_batches_give_the_same_tables_and_big_tables_get_no_csv(tmp_path, monkeypatch):
+    from _synthetic_corpus import write_corpus
+    from huayu.pipeline import prepare as prepare_module
+
+    corpus = write_corpus(tmp_path / "corpus", 12, chars_per_document=1500, sources=("bundled", "external"))
+    monkeypatch.setattr(prepare_module, "BATCH_DOCUMENTS", 5)  # three batches
+    one = prepare_module.prepare(corpus, tmp_path / "one", segment=False, progress=False, workers=1)
+    (tmp_path / "two" / "interim").mkdir(parents=True)
+    (tmp_path / "two" / "interim" / "sentences.csv").write_text("stale\n")  # from an earlier, smaller corpus
+    monkeypatch.setattr(prepare_module, "SPREADSHEET_MAX_ROWS", one.n_paragraphs)  # sentences no longer fit
+    two = prepare_module.prepare(corpus, tmp_path / "two", segment=False, progress=False, workers=2)
+    for name in ("documents", "paragraphs", "sentences", "cleaning_log"):
+        pd.testing.assert_frame_equal(pd.read_parquet(one.interim_dir / f"{name}.parquet"),
+                                      pd.read_parquet(two.interim_dir / f"{name}.parquet"))
+    assert (two.interim_dir / "paragraphs.csv").is_file() and (two.interim_dir / "documents.csv").is_file()
+    assert not (two.interim_dir / "sentences.csv").exists()
+    assert one.n_sentences > one.n_paragraphs and (one.interim_dir / "sentences.csv").is_file()
+    csv = pd.read_csv(one.interim_dir / "paragraphs.csv", encoding="utf-8-sig")
+    assert len(csv) == one.n_paragraphs and list(csv.columns) == list(pd.read_parquet(
+        one.interim_dir / "paragraphs.parquet").columns)
+    assert not list(two.interim_dir.glob(".*.tmp")) and not list(two.interim_dir.glob(".*.staged"))
+
+
+def test_prepare_batch_reports_a_bad_file_as_a_problem_not_an_exception(tmp_path):
+    from huayu.pipeline.corpus import plan_corpus
+    from huayu.pipeline.prepare import prepare_batch
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.txt").write_text("第一段。\n第二段。\n", encoding="utf-8")
+    (tmp_path / "raw" / "b.txt").write_bytes(b"\x00\x01\x02binary")
+    pd.DataFrame([{"doc_id": d, "file": f"raw/{d}.txt", "place_zh": "中国", "place_en": "China",
+                   "prefecture": "unknown", "province": "unknown", "admin_level": "national", "date": "2020",
+                   "date_certainty": "stated", "speakers": "unknown", "speaker_roles": "unknown", "event": "x",
+                   "genre": "speech", "source": "x", "notes": ""} for d in "ab"]).to_csv(tmp_path / "metadata.csv",
+                                                                                      index=False)
+    plan = plan_corpus(tmp_path)
+    assert not plan.problems
+    batch = prepare_batch(plan.root, plan.entries, list(plan.metadata.columns), rules=[])
+    assert batch.n_documents == 1 and batch.tables["paragraphs"].num_rows == 2
+    assert [(i, "b.txt" in p.where) for i, p in batch.problems] == [(1, True)]

@@ -49,6 +49,7 @@ import pandas as pd
 from scipy.special import xlogy
 
 from huayu.checks import check_choice, check_columns, check_int
+from huayu.analysis.dfm import factorize_strings
 from huayu.errors import ParameterError
 
 __all__ = [
@@ -92,9 +93,8 @@ class _Stream:
             raise ParameterError("tokens has no token left for collocations (empty table, or every token is "
                                  "punctuation/stopword with drop_punct/drop_stop)")
         t = tokens[keep]
-        self.ids, self.vocab = pd.factorize(t["token"].astype("str"), sort=False)
-        self.ids = self.ids.astype(np.int64)
-        unit = pd.factorize(t["doc_id"].astype("str"), sort=False)[0].astype(np.int64)
+        self.ids, self.vocab = factorize_strings(t["token"])
+        unit = factorize_strings(t["doc_id"])[0]
         if len(cols) > 1:
             sub = t[cols[1]].to_numpy(dtype=np.int64)
             unit = pd.factorize(unit * (int(sub.max()) + 1) + sub, sort=False)[0].astype(np.int64)

@@ -21,7 +21,8 @@ import scipy.sparse as sp
 from huayu.checks import check_columns, check_int, check_known, select_documents
 from huayu.errors import ParameterError
 
-__all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "ParameterError"]
+__all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "factorize_strings",
+           "ParameterError"]
 
 #: Id columns that restart in every document: a unit made of them alone is prefixed with ``doc_id``.
 _WITHIN_DOCUMENT = {"para_id", "sent_id", "token_index"}
@@ -85,6 +86,24 @@ class DocumentTermMatrix:
         return pd.DataFrame(self.matrix.toarray(), index=self.units, columns=self.terms)
 
 
+def factorize_strings(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values.astype("str"), sort=sort)`` (codes in order of first appearance, or of the
+    sorted strings), without building a string per row when ``values`` is categorical (the tokens as
+    :func:`huayu.pipeline.tables.read_tokens` reads them): the integer codes are factorized instead and
+    only the distinct strings are looked up. Returns ``(codes as int64, uniques as a str Index)``."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, first = pd.factorize(values.cat.codes.to_numpy(), sort=False)
+        uniques = pd.Index(values.cat.categories.astype("str")[first], dtype="str")
+        if sort and len(uniques):
+            order = np.argsort(uniques.to_numpy(dtype=object), kind="stable")
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            codes, uniques = rank[codes], uniques[order]
+        return codes.astype(np.int64), uniques
+    codes, uniques = pd.factorize(values.astype("str"), sort=sort)
+    return codes.astype(np.int64), pd.Index(np.asarray(uniques, dtype=object), dtype="str")
+
+
 def _unit_columns(unit: str | list[str]) -> list[str]:
     cols = [unit] if isinstance(unit, str) else list(unit)
     if not cols or not all(isinstance(c, str) and c for c in cols):
@@ -106,6 +125,24 @@ def unit_labels(table: pd.DataFrame, unit: str | list[str] = "doc_id") -> pd.Ser
     for col in cols[1:]:
         labels = labels + UNIT_SEPARATOR + table[col].astype("str")
     return labels
+
+
+def _unit_codes(table: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.Index]:
+    """Codes of the units (first appearance) and their labels (:func:`unit_labels`), labelling only the
+    distinct units: each column is factorized to integers, the columns combined into one key."""
+    key = np.zeros(len(table), dtype=np.int64)
+    for col in cols:
+        values = table[col]
+        if pd.api.types.is_integer_dtype(values.dtype):
+            codes, _ = pd.factorize(values.to_numpy(), sort=False)
+        else:
+            codes, _ = factorize_strings(values)
+        key = key * (int(codes.max()) + 1 if len(codes) else 1) + codes
+    unit_codes, first_key = pd.factorize(key, sort=False)
+    first_row = np.zeros(len(first_key), dtype=np.int64)
+    first_row[unit_codes[::-1]] = np.arange(len(unit_codes) - 1, -1, -1)  # the first row of each unit
+    labels = unit_labels(table.iloc[first_row], cols)
+    return unit_codes.astype(np.int64), pd.Index(labels.to_numpy(dtype=object), dtype="str")
 
 
 def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_stop: bool = False,
@@ -136,14 +173,14 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
         if wanted:
             check_columns("tokens", tokens, [flag])
             keep &= ~tokens[flag].to_numpy(dtype=bool)
-    labels = unit_labels(tokens, unit)
-    labels = labels[keep]
-    words = tokens["token"].astype("str")[keep]
-    if len(words) == 0:
+    cols = _unit_columns(unit)
+    check_columns("tokens", tokens, cols)
+    if not keep.any():
         raise ParameterError("tokens has no token left to count (empty table, or every token is "
                              "stop/punctuation with drop_stop/drop_punct)")
-    unit_codes, unit_index = pd.factorize(labels, sort=False)
-    term_codes, term_index = pd.factorize(words, sort=True)
+    kept = tokens if keep.all() else tokens[keep]
+    unit_codes, unit_index = _unit_codes(kept, cols)
+    term_codes, term_index = factorize_strings(kept["token"], sort=True)
     counts = sp.coo_matrix((np.ones(len(unit_codes), dtype=np.int64), (unit_codes, term_codes)),
                            shape=(len(unit_index), len(term_index))).tocsr()
     counts.sum_duplicates()

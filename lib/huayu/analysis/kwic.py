@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import check_choice, check_columns, check_int, check_string_list
+from huayu.analysis.dfm import factorize_strings
 from huayu.errors import ParameterError
 
 __all__ = ["kwic", "kwic_html", "show", "write_html", "MATCHES", "SORT_KEYS", "ParameterError"]
@@ -45,31 +46,33 @@ PARAGRAPH_MARK = "¶"
 
 
 def _token_hits(tokens: pd.DataFrame, pattern: str, match: str) -> pd.DataFrame:
-    words = tokens["token"].astype("str")
+    # Integer codes of the words (the distinct words are matched, never one string per token).
+    codes, words = factorize_strings(tokens["token"])
+    doc_codes, doc_names = factorize_strings(tokens["doc_id"])
     if match == "regex":
         try:
             rx = re.compile(pattern)
         except re.error as exc:
             raise ParameterError(f"pattern={pattern!r} is not a valid regular expression: {exc}") from None
-        first = words.str.fullmatch(rx).to_numpy(dtype=bool)
+        matching = np.asarray(pd.Series(words, dtype="str").str.fullmatch(rx), dtype=bool)
+        first = matching[codes] if len(codes) else np.zeros(0, dtype=bool)
         length = 1
         hit_start = np.flatnonzero(first)
     else:
         phrase = pattern.split()
         length = len(phrase)
-        arr = words.to_numpy()
-        doc = tokens["doc_id"].astype("str").to_numpy()
-        n = len(arr)
+        wanted = words.get_indexer(phrase)  # -1: a word that never occurs (no hit)
+        n = len(codes)
         ok = np.zeros(max(n - length + 1, 0), dtype=bool)
         if n >= length:
             ok[:] = True
-            for j, w in enumerate(phrase):  # loop over the words of the phrase, not over tokens
-                ok &= arr[j:n - length + 1 + j] == w
-                ok &= doc[j:n - length + 1 + j] == doc[:n - length + 1]
+            for j, w in enumerate(wanted):  # loop over the words of the phrase, not over tokens
+                ok &= codes[j:n - length + 1 + j] == w
+                ok &= doc_codes[j:n - length + 1 + j] == doc_codes[:n - length + 1]
         hit_start = np.flatnonzero(ok)
     hit_end = hit_start + length - 1
     return pd.DataFrame({
-        "doc_id": tokens["doc_id"].astype("str").to_numpy()[hit_start],
+        "doc_id": np.asarray(doc_names, dtype=object)[doc_codes[hit_start]],
         "char_start": tokens["char_start"].to_numpy(dtype=np.int64)[hit_start],
         "char_end": tokens["char_end"].to_numpy(dtype=np.int64)[hit_end],
     })
@@ -151,7 +154,7 @@ def kwic(tokens: pd.DataFrame, documents_table: pd.DataFrame, pattern: str, *, m
             raise ParameterError(f"doc_ids: unknown doc_id(s) {unknown}; valid values: {all_docs}")
     else:
         docs = all_docs
-    toks = tokens[tokens["doc_id"].astype("str").isin(docs)]
+    toks = tokens[tokens["doc_id"].isin(docs)]
     if match == "chars":
         hits = _char_hits(texts, pattern, docs)
     else:
@@ -175,7 +178,8 @@ def kwic(tokens: pd.DataFrame, documents_table: pd.DataFrame, pattern: str, *, m
         counted = toks
         if not count_punct and "is_punct" in toks.columns:
             counted = toks[~toks["is_punct"].to_numpy(dtype=bool)]
-        cd = counted["doc_id"].astype("str").map(doc_order).to_numpy(dtype=np.int64)
+        codes, names = factorize_strings(counted["doc_id"])  # the order of each distinct doc_id, then per token
+        cd = names.map(doc_order).to_numpy(dtype=np.int64)[codes]
         cs = counted["char_start"].to_numpy(dtype=np.int64)
         ce = counted["char_end"].to_numpy(dtype=np.int64)
         order = np.lexsort((cs, cd))

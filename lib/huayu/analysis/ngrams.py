@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import is_none, check_choice, check_columns, check_int
+from huayu.analysis.dfm import factorize_strings
 from huayu.errors import ParameterError
 
 __all__ = ["ngram_clusters", "BOUNDARIES", "ParameterError"]
@@ -69,11 +70,9 @@ def ngram_clusters(tokens: pd.DataFrame, n: int | Sequence[int] = (2, 6), *, min
     check_columns("tokens", tokens, ["token", *cols])
     if tokens.empty:
         raise ParameterError("tokens is empty: there is nothing to count")
-    ids, vocab = pd.factorize(tokens["token"].astype("str"), sort=False)
-    ids = ids.astype(np.int64)
+    ids, vocab = factorize_strings(tokens["token"])
     n_tok = len(ids)
-    docs, doc_index = pd.factorize(tokens["doc_id"].astype("str"), sort=False)
-    docs = docs.astype(np.int64)
+    docs, doc_index = factorize_strings(tokens["doc_id"])
     unit = docs
     if len(cols) > 1:
         sub = tokens[cols[1]].to_numpy(dtype=np.int64)

@@ -24,6 +24,16 @@ documents"):
 5. **Within a document** (``internal=True``) the same is done for pairs of positions in one text whose
    copies do not overlap — a repeated paragraph, or an abstract that copies the body.
 
+Scale. The candidate pairs of step 3 grow with the square of the number of documents an n-gram occurs
+in. Before generating them their number is counted (``Σ_g C(size_g, 2)`` over the hash groups); when it
+exceeds ``max_pairs`` (default :data:`MAX_PAIRS`) and no ``max_df`` is given, ``max_df`` is set to the
+largest number of documents that keeps the pairs within ``max_pairs`` — the most widespread n-grams (the
+stock phrases of the genre) are left out — and the value used is reported in ``attrs["max_df"]``. At most
+``max_passages`` passages (default :data:`MAX_PASSAGES`, longest first) are reported
+(``attrs["n_found"]`` is the number found). The share matrix is dense only up to
+:data:`MAX_MATRIX_DOCUMENTS` documents; above, it holds the documents with the most shared text and
+:func:`share_pairs` gives every pair with a passage, in long form (sparse: linear in the passages).
+
 Share matrix. For documents *r* (row) and *c* (column),
 :math:`S_{rc} = |\\bigcup_{p \\in P_{rc}} p|_r / L_r`: the number of stripped characters of *r* covered
 by the passages it shares with *c* (overlapping passages counted once), divided by the stripped length
@@ -43,11 +53,18 @@ import pandas as pd
 from huayu.checks import is_none, check_columns, check_int
 from huayu.errors import ParameterError
 
-__all__ = ["strip_text", "ngram_hashes", "find_reuse", "share_matrix", "coverage", "alignment_table",
+__all__ = ["strip_text", "ngram_hashes", "find_reuse", "share_matrix", "share_pairs", "MAX_PAIRS",
+           "MAX_PASSAGES", "MAX_MATRIX_DOCUMENTS", "coverage", "alignment_table",
            "baseline_shares", "choose_baseline", "uncleaned_documents", "BASELINE_GENRE"]
 
 #: the genre whose first document is the baseline when none is given (see :func:`choose_baseline`)
 BASELINE_GENRE = "template"
+#: candidate n-gram pairs above which ``max_df`` is chosen automatically (see "Scale" above)
+MAX_PAIRS = 5_000_000
+#: passages reported at most (the longest)
+MAX_PASSAGES = 50_000
+#: documents of a dense share matrix at most (more: the documents with the most shared text)
+MAX_MATRIX_DOCUMENTS = 200
 
 _P = np.uint64(0x100000001B3)  # the 64-bit FNV prime, odd
 
@@ -94,7 +111,8 @@ _PASSAGE_COLUMNS = ["doc_a", "doc_b", "internal", "n_chars", "start_a", "end_a",
 
 
 def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | None = None, max_df: int | None = None,
-               internal: bool = True, progress: bool = False) -> pd.DataFrame:
+               internal: bool = True, progress: bool = False, max_pairs: int | None = MAX_PAIRS,
+               max_passages: int | None = MAX_PASSAGES) -> pd.DataFrame:
     """Shared passages between and (with ``internal``) within the ``documents_table`` (``doc_id``, ``text``).
 
     Returns one row per maximal aligned passage: ``doc_a, doc_b`` (``doc_a`` first in document order;
@@ -110,6 +128,9 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     max_df : leave out n-grams found in more than this many documents (``None`` or 0: keep all).
     internal : also report reuse within a document.
     progress : show a tqdm bar while hashing documents.
+    max_pairs : candidate n-gram pairs at most; above, ``max_df`` is chosen to keep within it (module
+        docstring, "Scale"; ``None``: no limit). ``attrs["max_df"]`` is the value used (``None``: all kept).
+    max_passages : passages reported at most, the longest (``None``: all); ``attrs["n_found"]``: found.
     """
     check_columns("documents_table", documents_table, ["doc_id", "text"])
     n = check_int("n", n, minimum=2)
@@ -125,14 +146,14 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
         raise ParameterError(f"internal={internal!r} must be True or False")
     ids = [str(d) for d in documents_table["doc_id"]]
     if len(set(ids)) != len(ids):
-        dup = sorted({d for d in ids if ids.count(d) > 1})
+        dup = sorted(d for d, k in pd.Series(ids).value_counts().items() if k > 1)
         raise ParameterError(f"documents has repeated doc_id values {dup}; each document must appear once")
     texts = [str(t) for t in documents_table["text"]]
 
     iterator = range(len(ids))
     if progress:
-        from tqdm import tqdm
-        iterator = tqdm(iterator, desc="hash n-grams", unit="doc", disable=None)  # silent when not a terminal
+        from tqdm.auto import tqdm
+        iterator = tqdm(iterator, desc="hash n-grams", unit="doc", disable=None)  # a widget in Jupyter
     stripped, index, hashes, doc_of, pos_of = [], [], [], [], []
     for k in iterator:
         s, idx = strip_text(texts[k])
@@ -155,10 +176,12 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     gid = np.cumsum(new_group) - 1
     g_start = np.flatnonzero(new_group)
     g_size = np.diff(np.r_[g_start, len(h)])
+    # Number of distinct documents per group: (group, doc) changes within the sorted order.
+    new_gd = new_group | np.r_[True, d[1:] != d[:-1]]
+    n_docs = np.bincount(gid[new_gd], minlength=len(g_start))
+    if max_df is None and max_pairs is not None:
+        max_df = _max_df_within(n_docs, g_size, check_int("max_pairs", max_pairs, minimum=1))
     if max_df is not None:
-        # Number of distinct documents per group: (group, doc) changes within the sorted order.
-        new_gd = new_group | np.r_[True, d[1:] != d[:-1]]
-        n_docs = np.bincount(gid[new_gd], minlength=len(g_start))
         ok_elem = (n_docs <= max_df)[gid]
     else:
         ok_elem = np.ones(len(h), dtype=bool)
@@ -197,6 +220,10 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     # Within a document the two copies must not overlap.
     ok &= (ra != rb) | (s_b >= e_a)
     ra, rb, s_a, e_a, s_b, e_b = ra[ok], rb[ok], s_a[ok], e_a[ok], s_b[ok], e_b[ok]
+    n_found = len(ra)
+    if max_passages is not None and n_found > check_int("max_passages", max_passages, minimum=1):
+        top = np.sort(np.argsort(-(e_a - s_a), kind="stable")[:max_passages])  # the longest, in pair order
+        ra, rb, s_a, e_a, s_b, e_b = ra[top], rb[top], s_a[top], e_a[top], s_b[top], e_b[top]
 
     rows = []
     for a, b, sa, ea, sb, eb in zip(ra.tolist(), rb.tolist(), s_a.tolist(), e_a.tolist(), s_b.tolist(), e_b.tolist()):
@@ -210,7 +237,20 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
         return _empty_passages()
     out = _typed(pd.DataFrame(rows, columns=_PASSAGE_COLUMNS))
     out.attrs["stripped_lengths"] = {ids[k]: len(stripped[k]) for k in range(len(ids))}
+    out.attrs["max_df"] = None if max_df is None else int(max_df)
+    out.attrs["n_found"] = int(n_found)
     return out
+
+
+def _max_df_within(n_docs: np.ndarray, g_size: np.ndarray, max_pairs: int) -> int | None:
+    """The largest document frequency ``m`` such that the hash groups found in at most ``m`` documents
+    generate at most ``max_pairs`` candidate pairs (``C(size, 2)`` each); ``None`` when all of them do."""
+    pairs = g_size.astype(np.float64) * (g_size - 1) / 2
+    if pairs.sum() <= max_pairs:
+        return None
+    by_df = np.bincount(n_docs, weights=pairs)           # pairs of the groups found in exactly m documents
+    within = np.flatnonzero(np.cumsum(by_df) <= max_pairs)
+    return max(2, int(within[-1])) if len(within) else 2
 
 
 def _pair_order(da: np.ndarray, db: np.ndarray, diag: np.ndarray, pa: np.ndarray, *, n_docs: int,
@@ -260,22 +300,59 @@ def _union_length(iv: pd.DataFrame, keys: list[str]) -> pd.Series:
     return covered.groupby([iv[k] for k in keys], sort=False).sum()
 
 
-def share_matrix(passages: pd.DataFrame, documents_table: pd.DataFrame) -> pd.DataFrame:
-    """Document × document matrix :math:`S_{rc}` (row *r*, column *c*) of the share of *r*'s stripped
-    characters in passages shared with *c*; the diagonal is internal reuse. Rows and columns follow the
-    order of ``documents_table``; see the module docstring for the formula."""
+def share_pairs(passages: pd.DataFrame, documents_table: pd.DataFrame) -> pd.DataFrame:
+    """:math:`S_{rc}` of every pair of documents that share a passage, in long form: ``doc_id, shared_with,
+    share`` (row *r*, column *c* of :func:`share_matrix`; pairs sharing nothing are left out, so the table
+    grows with the passages, not with the square of the documents), in document order."""
     check_columns("passages", passages, ["doc_a", "doc_b", "stripped_start_a", "stripped_end_a",
                                          "stripped_start_b", "stripped_end_b"])
     check_columns("documents_table", documents_table, ["doc_id", "text"])
     ids = [str(d) for d in documents_table["doc_id"]]
-    lengths = _stripped_lengths(documents_table, passages)
-    mat = pd.DataFrame(0.0, index=pd.Index(ids, name="doc_id"), columns=pd.Index(ids, name="shared_with"))
     if passages.empty:
+        return pd.DataFrame({"doc_id": pd.Series([], dtype="str"), "shared_with": pd.Series([], dtype="str"),
+                             "share": pd.Series([], dtype="float64")})
+    lengths = _stripped_lengths(documents_table, passages)
+    cov = _union_length(_intervals(passages), ["row", "col"]).rename("covered").reset_index()
+    order = {d: i for i, d in enumerate(ids)}
+    cov = cov.assign(_r=cov["row"].map(order), _c=cov["col"].map(order)).sort_values(["_r", "_c"])
+    denom = cov["row"].map(lengths).astype("float64")
+    share = (cov["covered"].astype("float64") / denom.where(denom > 0)).fillna(0.0)
+    return pd.DataFrame({"doc_id": cov["row"].astype("str").to_numpy(), "shared_with": cov["col"].astype("str").to_numpy(),
+                         "share": share.to_numpy()})
+
+
+def share_matrix(passages: pd.DataFrame, documents_table: pd.DataFrame, *,
+                 max_documents: int | None = MAX_MATRIX_DOCUMENTS) -> pd.DataFrame:
+    """Document × document matrix :math:`S_{rc}` (row *r*, column *c*) of the share of *r*'s stripped
+    characters in passages shared with *c*; the diagonal is internal reuse. Rows and columns follow the
+    order of ``documents_table``; see the module docstring for the formula.
+
+    With more than ``max_documents`` documents (``None``: no limit) the matrix holds the ``max_documents``
+    documents with the largest share of text shared with other documents (in corpus order; ties: the
+    first), and ``attrs["n_documents"]`` the number of documents: every pair is in :func:`share_pairs`."""
+    check_columns("passages", passages, ["doc_a", "doc_b", "stripped_start_a", "stripped_end_a",
+                                         "stripped_start_b", "stripped_end_b"])
+    check_columns("documents_table", documents_table, ["doc_id", "text"])
+    all_ids = [str(d) for d in documents_table["doc_id"]]
+    pairs = share_pairs(passages, documents_table)
+    ids = all_ids
+    if max_documents is not None and len(all_ids) > check_int("max_documents", max_documents, minimum=1):
+        between = pairs[pairs["doc_id"] != pairs["shared_with"]]
+        shared = coverage(passages, documents_table).set_index("doc_id")["shared_any"] if len(between) else \
+            pd.Series(0.0, index=all_ids)
+        shared = shared.reindex(all_ids).fillna(0.0)
+        chosen = set(shared.iloc[np.argsort(-shared.to_numpy(), kind="stable")[:max_documents]].index)
+        ids = [d for d in all_ids if d in chosen]
+    mat = pd.DataFrame(0.0, index=pd.Index(ids, name="doc_id"), columns=pd.Index(ids, name="shared_with"))
+    mat.attrs["n_documents"] = len(all_ids)
+    if pairs.empty:
         return mat
-    cov = _union_length(_intervals(passages), ["row", "col"]).unstack(fill_value=0)
-    cov = cov.reindex(index=ids, columns=ids, fill_value=0).astype("float64")
-    denom = lengths.reindex(ids).astype("float64").where(lambda x: x > 0)
-    mat.loc[:, :] = (cov.div(denom, axis=0).fillna(0.0)).to_numpy()
+    pairs = pairs[pairs["doc_id"].isin(ids) & pairs["shared_with"].isin(ids)]
+    pos = {d: i for i, d in enumerate(ids)}
+    values = np.zeros((len(ids), len(ids)))
+    values[pairs["doc_id"].map(pos).to_numpy(dtype=np.int64), pairs["shared_with"].map(pos).to_numpy(dtype=np.int64)] = \
+        pairs["share"].to_numpy()
+    mat.loc[:, :] = values
     return mat
 
 
@@ -332,22 +409,38 @@ def alignment_table(passages: pd.DataFrame, *, top: int | None = None, internal:
 def baseline_shares(matrix: pd.DataFrame, baseline: str | None) -> pd.DataFrame:
     """Each document's share shared with the ``baseline`` document (e.g. the template) next to its
     largest share with any other document: ``doc_id, with_baseline, max_with_other, other``. Without a
-    baseline (``None`` or ``""``): ``doc_id, max_with_other, other``."""
+    baseline (``None`` or ``""``): ``doc_id, max_with_other, other``.
+
+    ``matrix`` is :func:`share_matrix` or, for any number of documents, :func:`share_pairs` (long form,
+    the pairs sharing nothing left out: a document that shares nothing at all is not listed, and ``other``
+    is ``""`` for one that shares nothing with another document). Vectorised: one pass over the cells (or pairs), no loop over documents."""
+    long_form = isinstance(matrix, pd.DataFrame) and {"doc_id", "shared_with", "share"} <= set(matrix.columns)
+    if long_form:
+        docs = list(dict.fromkeys(matrix["doc_id"].astype("str")))
+        known = set(docs) | set(matrix["shared_with"].astype("str"))
+        cells = matrix.assign(doc_id=matrix["doc_id"].astype("str"), shared_with=matrix["shared_with"].astype("str"))
+    else:
+        docs, known = [str(r) for r in matrix.index], {str(c) for c in matrix.columns}
+        stacked = matrix.copy()
+        stacked.index, stacked.columns = docs, [str(c) for c in matrix.columns]
+        cells = stacked.stack().rename("share").rename_axis(["doc_id", "shared_with"]).reset_index()
     if is_none(baseline):
         baseline = None
-    elif baseline not in matrix.columns:
+    elif baseline not in known:
         raise ParameterError(f"baseline={baseline!r} is not a column of the matrix; valid values: "
-                             f"{', '.join(map(str, matrix.columns))}")
-    rows = []
-    for r in matrix.index:
-        if r == baseline:
-            continue
-        others = matrix.loc[r].drop([c for c in (baseline, r) if c is not None], errors="ignore")
-        best = others.idxmax() if len(others) else ""
-        top = float(others.max()) if len(others) else 0.0
-        rows.append((r, float(matrix.loc[r, baseline]), top, best) if baseline is not None else (r, top, best))
-    columns = ["doc_id", "with_baseline", "max_with_other", "other"]
-    return pd.DataFrame(rows, columns=columns if baseline is not None else [c for c in columns if c != "with_baseline"])
+                             f"{', '.join(sorted(known) if long_form else map(str, matrix.columns))}")
+    rows = [d for d in docs if d != baseline]
+    others = cells[(cells["doc_id"] != cells["shared_with"]) & (cells["shared_with"] != baseline)]
+    # the largest share per row; ties and all-zero rows: the first partner in column order (idxmax)
+    best = others.sort_values("share", ascending=False, kind="stable").drop_duplicates("doc_id")
+    best = best.set_index("doc_id")
+    out = pd.DataFrame({"doc_id": rows})
+    if baseline is not None:
+        with_b = cells[cells["shared_with"] == baseline].set_index("doc_id")["share"]
+        out["with_baseline"] = out["doc_id"].map(with_b).fillna(0.0).astype("float64")
+    out["max_with_other"] = out["doc_id"].map(best["share"]).fillna(0.0).astype("float64")
+    out["other"] = out["doc_id"].map(best["shared_with"]).fillna("").astype("str")
+    return out
 
 
 def choose_baseline(documents_table: pd.DataFrame, baseline: str | None) -> tuple[str | None, str]:

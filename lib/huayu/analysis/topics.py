@@ -34,6 +34,14 @@ of the TF-IDF rows — the two directions of largest variance around the mean pa
 ARPACK on the sparse matrix (scikit-learn centres it implicitly). Alternative: truncated SVD of the
 uncentred matrix (latent semantic analysis; Deerwester et al. 1990, *JASIS* 41(6): 391–407).
 
+Large corpora. The models are fitted on at most ``max_units`` paragraphs (default
+:data:`MAX_FIT_UNITS` = 5,000), a simple random sample without replacement drawn with ``random_state``
+(:func:`sample_units`; the same seed gives the same sample, in corpus order); the topic shares of *every*
+paragraph are then inferred with the fitted model (``transform``: NMF's non-negative least squares with
+``H`` fixed, LDA's variational E-step), which is linear in the number of paragraphs. k-means and the 2-D
+map use the same kind of sample. A corpus with fewer paragraphs is used whole, and the results are those
+of fitting on all of them. The fitted number is ``TopicModel.n_fitted`` / ``attrs["n_fitted"]``.
+
 Threads. The models run with one BLAS/OpenMP thread (:data:`_ONE_THREAD`): a corpus has a few hundred
 paragraphs at most, too few for threads to help, and on a shared machine running several notebooks at once
 (``make -j``) the waiting threads of OpenMP cost more than the work itself. The results do not change.
@@ -59,10 +67,12 @@ from huayu.errors import ParameterError
 from huayu.analysis.dfm import UNIT_SEPARATOR, DocumentTermMatrix, document_dfm
 from huayu.analysis.tfidf import tfidf_weights
 
-__all__ = ["paragraph_dfm", "fit_topics", "TopicModel", "topic_terms", "document_topic_shares",
+__all__ = ["paragraph_dfm", "sample_units", "MAX_FIT_UNITS", "fit_topics", "TopicModel", "topic_terms", "document_topic_shares",
            "kmeans_paragraphs", "KMeansResult", "silhouette_by_k", "paragraph_map", "ParameterError"]
 
 MODELS = ("nmf", "lda")
+#: At most this many paragraphs fit a topic model, k-means or the map (a reproducible sample above it).
+MAX_FIT_UNITS = 5_000
 MAP_METHODS = ("pca", "svd")
 SILHOUETTE_SAMPLE = 2000
 #: Decorator: run the function with one thread in BLAS and OpenMP (see "Threads" in the module docstring).
@@ -92,6 +102,18 @@ def unit_documents(units: Iterable[str]) -> pd.Series:
     return pd.Series(np.asarray(docs, dtype=object), index=units, dtype="str", name="doc_id")
 
 
+def sample_units(dfm: DocumentTermMatrix, max_units: int | None = MAX_FIT_UNITS, *,
+                 random_state: int = 42) -> DocumentTermMatrix:
+    """At most ``max_units`` rows of ``dfm``: all of them when there are no more (or ``max_units`` is
+    ``None``), else a simple random sample without replacement (``numpy.random.default_rng(random_state)``),
+    kept in corpus order (compare the result's ``shape`` with ``dfm.shape`` to report the sample)."""
+    if max_units is None or dfm.shape[0] <= check_int("max_units", max_units, minimum=2):
+        return dfm
+    random_state = check_int("random_state", random_state, minimum=0)
+    rows = np.sort(np.random.default_rng(random_state).choice(dfm.shape[0], size=max_units, replace=False))
+    return DocumentTermMatrix(dfm.matrix[rows].tocsr(), dfm.units[rows], dfm.terms)
+
+
 @dataclass(frozen=True)
 class TopicModel:
     """A fitted topic model: paragraph topic shares ``theta`` (rows sum to 1) and topic–term weights."""
@@ -104,6 +126,7 @@ class TopicModel:
     unit_tokens: pd.Series     # N_p, tokens per unit (the weights of document shares)
     n_iter: int
     converged: bool
+    n_fitted: int = 0          # paragraphs the model was fitted on (all units, or a sample of them)
 
 
 def _check_n_topics(n_topics: int, dfm: DocumentTermMatrix, name: str = "n_topics") -> int:
@@ -120,30 +143,40 @@ def _check_n_topics(n_topics: int, dfm: DocumentTermMatrix, name: str = "n_topic
 
 @_ONE_THREAD
 def fit_topics(dfm: DocumentTermMatrix, n_topics: int, *, model: str = "nmf", random_state: int = 42,
-               max_iter: int | None = None) -> TopicModel:
+               max_iter: int | None = None, max_units: int | None = MAX_FIT_UNITS) -> TopicModel:
     """Fit NMF (on TF-IDF) or LDA (on counts) with a fixed ``random_state`` (formulas in the module docstring).
 
     ``n_topics`` must not exceed the number of units or of terms; bad values raise :class:`ParameterError`.
+    With more than ``max_units`` units the model is fitted on a sample of them (:func:`sample_units`) and
+    every unit's topic shares are inferred with it (module docstring, "Large corpora").
     """
     model = check_choice("model", model, MODELS)
     if not isinstance(dfm, DocumentTermMatrix):
         raise ParameterError(f"dfm must be a huayu.analysis.dfm.DocumentTermMatrix, got {type(dfm).__name__}")
     n_topics = _check_n_topics(n_topics, dfm)
     random_state = check_int("random_state", random_state, minimum=0)
+    fit = sample_units(dfm, max_units, random_state=random_state)
+    sampled = fit.shape[0] < dfm.shape[0]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         if model == "nmf":
             iters = max_iter or 1000
             estimator = NMF(n_components=n_topics, init="nndsvda", random_state=random_state,
                             max_iter=iters, tol=1e-4)
-            w = estimator.fit_transform(tfidf_weights(dfm))
+            # TF-IDF weights of the whole corpus (idf from every unit), fitted on the sampled rows
+            x = tfidf_weights(dfm)
+            w = estimator.fit_transform(x[np.flatnonzero(dfm.units.isin(fit.units))] if sampled else x)
+            if sampled:
+                w = estimator.transform(x)
             components = estimator.components_
             n_iter = int(estimator.n_iter_)
         else:
             iters = max_iter or 50
             estimator = LatentDirichletAllocation(n_components=n_topics, learning_method="batch",
                                                   random_state=random_state, max_iter=iters)
-            w = estimator.fit_transform(dfm.matrix.astype(np.float64))
+            w = estimator.fit_transform(fit.matrix.astype(np.float64))
+            if sampled:
+                w = estimator.transform(dfm.matrix.astype(np.float64))
             components = estimator.components_ / estimator.components_.sum(axis=1, keepdims=True)
             n_iter = int(estimator.n_iter_)
     converged = not any(issubclass(c.category, ConvergenceWarning) for c in caught)
@@ -159,7 +192,7 @@ def fit_topics(dfm: DocumentTermMatrix, n_topics: int, *, model: str = "nmf", ra
                       theta=pd.DataFrame(theta, index=units, columns=topics),
                       components=pd.DataFrame(components, index=topics, columns=pd.Index(dfm.terms, dtype="str")),
                       unit_tokens=pd.Series(dfm.totals(), index=units, name="n_tokens"),
-                      n_iter=n_iter, converged=converged)
+                      n_iter=n_iter, converged=converged, n_fitted=int(fit.shape[0]))
 
 
 def topic_terms(model: TopicModel, n_terms: int = 10) -> pd.DataFrame:
@@ -228,10 +261,13 @@ def _check_k(n_clusters: int, n_units: int) -> int:
 
 
 @_ONE_THREAD
-def kmeans_paragraphs(dfm: DocumentTermMatrix, n_clusters: int, *, random_state: int = 42) -> KMeansResult:
-    """k-means on L2-normalised TF-IDF rows with the cosine silhouette (module docstring)."""
-    n_clusters = _check_k(n_clusters, dfm.shape[0])
+def kmeans_paragraphs(dfm: DocumentTermMatrix, n_clusters: int, *, random_state: int = 42,
+                      max_units: int | None = MAX_FIT_UNITS) -> KMeansResult:
+    """k-means on L2-normalised TF-IDF rows with the cosine silhouette (module docstring); with more than
+    ``max_units`` units, of a sample of them (:func:`sample_units`: labels and crosstab are the sample's)."""
     random_state = check_int("random_state", random_state, minimum=0)
+    dfm = sample_units(dfm, max_units, random_state=random_state)
+    n_clusters = _check_k(n_clusters, dfm.shape[0])
     x = _unit_vectors(dfm)
     km = KMeans(n_clusters=n_clusters, n_init=10, random_state=random_state)
     raw = km.fit_predict(x)
@@ -253,31 +289,38 @@ def kmeans_paragraphs(dfm: DocumentTermMatrix, n_clusters: int, *, random_state:
 
 
 @_ONE_THREAD
-def silhouette_by_k(dfm: DocumentTermMatrix, ks: Iterable[int], *, random_state: int = 42) -> pd.DataFrame:
-    """Silhouette score for each number of clusters in ``ks`` (a guide to choosing ``n_clusters``)."""
+def silhouette_by_k(dfm: DocumentTermMatrix, ks: Iterable[int], *, random_state: int = 42,
+                    max_units: int | None = MAX_FIT_UNITS) -> pd.DataFrame:
+    """Silhouette score for each number of clusters in ``ks`` (a guide to choosing ``n_clusters``), on at
+    most ``max_units`` units (the sample of :func:`kmeans_paragraphs`)."""
     from tqdm.auto import tqdm
 
+    dfm = sample_units(dfm, max_units, random_state=random_state)
     ks = [_check_k(k, dfm.shape[0]) for k in ks]
     if not ks:
         raise ParameterError("ks is empty; give at least one number of clusters")
-    rows = [(k, kmeans_paragraphs(dfm, k, random_state=random_state).silhouette)
+    rows = [(k, kmeans_paragraphs(dfm, k, random_state=random_state, max_units=None).silhouette)
             for k in tqdm(ks, desc="k-means", disable=None)]
     return pd.DataFrame(rows, columns=["n_clusters", "silhouette"]).astype({"n_clusters": np.int64})
 
 
 @_ONE_THREAD
 def paragraph_map(dfm: DocumentTermMatrix, *, method: str = "pca", random_state: int = 42,
-                  clusters: pd.Series | None = None) -> pd.DataFrame:
+                  clusters: pd.Series | None = None, max_units: int | None = MAX_FIT_UNITS) -> pd.DataFrame:
     """2-D coordinates of every unit from its TF-IDF vector (module docstring).
 
     ``method``: ``"pca"`` (default: principal components of the centred TF-IDF matrix, computed on the
     sparse matrix without densifying it) or ``"svd"`` (truncated SVD of the uncentred matrix, i.e. LSA,
     whose first axis mostly follows the average paragraph). Columns: ``unit, doc_id, x, y, n_tokens``
     (+ ``cluster`` if ``clusters`` is given). The share of the variance each axis keeps is in
-    ``DataFrame.attrs["explained_variance_ratio"]``.
+    ``DataFrame.attrs["explained_variance_ratio"]``. With more than ``max_units`` units the map shows a
+    sample of them (:func:`sample_units`, the sample k-means uses with the same seed);
+    ``attrs["n_units"]`` is the number before sampling.
     """
     check_choice("method", method, MAP_METHODS)
     random_state = check_int("random_state", random_state, minimum=0)
+    n_all = dfm.shape[0]
+    dfm = sample_units(dfm, max_units, random_state=random_state)
     n_units, n_terms = dfm.shape
     if n_units < 3 or n_terms < 3:
         raise ParameterError(f"a 2-D map needs at least 3 units and 3 terms, got {n_units} units and {n_terms} terms")
@@ -301,4 +344,5 @@ def paragraph_map(dfm: DocumentTermMatrix, *, method: str = "pca", random_state:
         out["cluster"] = out["unit"].map(clusters).astype("str")
     out.attrs["explained_variance_ratio"] = [float(v) for v in model.explained_variance_ratio_]
     out.attrs["method"] = method
+    out.attrs["n_units"] = n_all
     return out

@@ -137,7 +137,10 @@ class NotebookContext:
             if not folder.exists():
                 raise FileNotFoundError(f"{name}: folder {folder} does not exist; prepare the corpus first "
                                         "(`make prepare` or `python -m huayu prepare --corpus data --out data`)")
-            self._tables[name] = getattr(tables, f"read_{name}")(folder)
+            # The tokens are read once per notebook, doc_id/token/pos dictionary-encoded (pandas categoricals
+            # with sorted categories: a small integer per token instead of a string, see read_tokens).
+            reader = getattr(tables, f"read_{name}")
+            self._tables[name] = reader(folder, categorical=True) if name == "tokens" else reader(folder)
         return self._tables[name]
 
     documents_table = StageTable("documents", "The documents table (one row per document, metadata + cleaned text).")

@@ -3,38 +3,69 @@
 ``python -m huayu prepare --corpus DIR --out DIR`` (``make prepare CORPUS=DIR OUT=DIR``) reads the corpus
 folder (``metadata.csv`` + text files) and writes
 
-* ``OUT/interim/documents.parquet``, ``paragraphs.parquet``, ``sentences.parquet`` (+ ``.csv`` copies),
-  ``cleaning_log.csv`` (+ ``.parquet``): every removal with its rule and raw offsets,
-  ``clean_text/<doc_id>.txt``: the cleaned text of each document, readable,
+* ``OUT/interim/documents.parquet``, ``paragraphs.parquet``, ``sentences.parquet``, ``cleaning_log.parquet``
+  (always), and a ``.csv`` copy of each table that fits a spreadsheet (at most :data:`SPREADSHEET_MAX_ROWS`
+  = 1,048,576 rows, the row limit of Excel and LibreOffice Calc; ``documents.csv`` without the text). A
+  larger table has no CSV copy (a stale one is removed) and the log says so: read its parquet file with
+  pandas, R (``arrow::read_parquet``) or DuckDB;
+* ``clean_text/<doc_id>.txt``: the cleaned text of each document, readable,
   ``prepare_manifest.json``: the corpus content hash and the counts;
 * ``OUT/processed/tokens.parquet``: one token per row (re-segmented only when its inputs change).
 
-Validation runs first and reports every problem at once; then nothing is written. Each file is
-replaced atomically, so a failed run leaves the previous outputs in place. The raw files are only read.
+How it runs. The corpus is never held in memory as a whole: the metadata sheet and the folder listing are
+checked first (:func:`huayu.pipeline.corpus.plan_corpus`), then the documents go in batches of
+:data:`BATCH_DOCUMENTS` to ``workers`` forked processes, each running :func:`prepare_batch` (read, decode,
+detect the script, clean with :func:`huayu.pipeline.clean.clean_document`, split), and this process
+appends each batch's Arrow tables, in corpus order, to the parquet files. :func:`prepare_batch` is the
+public unit of work (a distributed runner can call it on any batch); :func:`write_batches` writes its
+results.
+
+Validation reports every problem at once; then nothing is replaced. Each file is written to a temporary
+file and replaced only when every document was read, so a failed run leaves the previous outputs in place.
+The raw files are only read.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import logging
+import multiprocessing
+import operator
 import os
 import time
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from huayu import schema
+from huayu.errors import CorpusError
 from huayu.pipeline import clean as clean_stage
-from huayu.pipeline.evidence import gather_evidence
-from huayu.pipeline.corpus import Corpus, load_corpus
-from huayu.outputs import write_all, write_csv, write_json, write_parquet, write_text
+from huayu.pipeline.corpus import Corpus, log_warnings, plan_corpus, read_document
+from huayu.pipeline.evidence import RepeatedLines, count_lines, gather_evidence, repeated_lines
+from huayu.pipeline.metadata import Problem
+from huayu.outputs import atomic_write, write_json, write_text
 
 log = logging.getLogger("huayu.pipeline.prepare")
 
 METADATA_DROP = ("path", "raw_text")
+#: Documents per batch handed to a worker (a few hundred thousand characters of local speeches).
+BATCH_DOCUMENTS = 32
+#: Rows a spreadsheet can show (Excel and LibreOffice Calc): a larger table gets no CSV copy.
+SPREADSHEET_MAX_ROWS = 1_048_576
+#: What :func:`prepare_batch` adds to the metadata columns of each document, in order.
+DOCUMENT_COLUMNS = {"encoding": "str", "script": "str", "converted_to_simplified": "bool",
+                    "n_chars_raw": "int64", "n_chars_clean": "int64", "n_paragraphs": "int64",
+                    "n_sentences": "int64", "n_removals": "int64", "text": "str"}
+TABLE_NAMES = ("documents", "paragraphs", "sentences", "cleaning_log")
 
 
 @dataclass
@@ -49,79 +80,339 @@ class PrepareResult:
     tokens_recomputed: bool
 
 
+@dataclass
+class Batch:
+    """What :func:`prepare_batch` returns for a batch of documents: the rows of the four interim tables as
+    Arrow tables (schemas of :func:`table_schemas`), the problems (with their metadata row numbers, for
+    ordering) and the warnings."""
+
+    tables: dict[str, pa.Table]
+    problems: list[tuple[int, Problem]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    encodings: Counter = field(default_factory=Counter)
+
+    @property
+    def n_documents(self) -> int:
+        return self.tables["documents"].num_rows
+
+
+def _frame(columns: dict[str, str], rows: list[tuple] | None = None) -> pd.DataFrame:
+    names = list(columns)
+    if not rows:
+        return pd.DataFrame({c: pd.Series([], dtype="str" if k in ("string", "str") else k)
+                             for c, k in columns.items()})
+    frame = pd.DataFrame(rows, columns=names)
+    for c, k in columns.items():
+        frame[c] = frame[c].astype("str" if k in ("string", "str") else k)
+    return frame
+
+
+def table_schemas(metadata_columns: Sequence[str]) -> dict[str, pa.Schema]:
+    """The Arrow schemas of the four interim tables (with the pandas metadata that restores their dtypes);
+    the documents table has the corpus's metadata columns first."""
+    doc_columns = {c: "str" for c in metadata_columns if c not in DOCUMENT_COLUMNS} | DOCUMENT_COLUMNS
+    frames = {"documents": _frame(doc_columns), "paragraphs": _frame(dict(schema.PARAGRAPHS.columns)),
+              "sentences": _frame(dict(schema.SENTENCES.columns)),
+              "cleaning_log": _frame(dict(schema.CLEANING_LOG.columns))}
+    return {name: pa.Schema.from_pandas(frame, preserve_index=False) for name, frame in frames.items()}
+
+
+def prepare_batch(root: str | Path, entries: Sequence[tuple[int, dict]], metadata_columns: Sequence[str], *,
+                  rules: Sequence[clean_stage.Rule], to_simplified_chinese: bool = False,
+                  evidence: RepeatedLines | None = None, exclude_flagged: bool = False) -> Batch:
+    """Read, validate and clean a batch of documents: the unit of work of ``prepare``.
+
+    ``entries`` are ``(row number, metadata row)`` pairs of :func:`huayu.pipeline.corpus.plan_corpus`
+    (``row`` a dict of the sheet's ``metadata_columns``). Each document is decoded
+    (:func:`huayu.pipeline.corpus.read_document`), cleaned with ``rules``
+    (:func:`huayu.pipeline.clean.clean_document`) and split (:func:`huayu.pipeline.clean.document_tables`).
+    A document that cannot be read is a problem of the batch, not an exception: every problem of the
+    corpus is reported together. Pure: reads the files, writes nothing.
+
+    ``evidence``: the lines repeated across documents of one source (:func:`evidence_batch` on every batch,
+    merged by :func:`huayu.pipeline.evidence.repeated_lines`), the evidence of the ``repeated`` rules.
+    ``exclude_flagged``: leave out near-empty stubs and texts mostly not in Chinese (their warning is kept).
+    """
+    root = Path(root)
+    schemas = table_schemas(metadata_columns)
+    meta_names = [c for c in schemas["documents"].names if c not in DOCUMENT_COLUMNS]
+    rows: dict[str, list] = {name: [] for name in TABLE_NAMES}
+    out = Batch({})
+    for i, row in entries:
+        read = read_document(root, i, row, to_simplified_chinese=to_simplified_chinese,
+                             exclude_flagged=exclude_flagged)
+        if read.problem is not None:
+            out.problems.append((i, read.problem))
+            continue
+        if read.warning:
+            out.warnings.extend(read.warning.split("\n"))
+        if read.excluded:
+            continue
+        out.encodings[read.record["encoding"]] += 1
+        _clean_one(read.record, meta_names, rules, rows, evidence)
+    out.tables = _arrow_tables(rows, schemas)
+    return out
+
+
+def evidence_batch(root: str | Path, entries: Sequence[tuple[int, dict]], *,
+                   to_simplified_chinese: bool = False):
+    """The first pass of cleaning on a batch: the line hashes of its readable documents
+    (:func:`huayu.pipeline.evidence.count_lines`; batches merge with ``+``). Reads the files, writes nothing."""
+    root = Path(root)
+    texts = []
+    for i, row in entries:
+        read = read_document(root, i, row, to_simplified_chinese=to_simplified_chinese)
+        if read.record is not None:
+            texts.append((read.record["doc_id"], read.record["raw_text"], read.record.get("source")))
+    return count_lines(texts)
+
+
+def _clean_one(doc: dict, meta_names: Sequence[str], rules: Sequence[clean_stage.Rule],
+               rows: dict[str, list], evidence: RepeatedLines | None = None) -> None:
+    """Clean one read document (a record of :func:`read_document`) and add its rows to ``rows``."""
+    source = doc.get("source")
+    source = None if isinstance(source, float) else source  # NaN: no source column value
+    cleaned = clean_stage.clean_document(doc["raw_text"], doc["doc_id"], doc.get("genre"), rules, source=source,
+                                         evidence=evidence)
+    p_rows, s_rows, l_rows = clean_stage.document_tables(cleaned)
+    rows["paragraphs"] += p_rows
+    rows["sentences"] += s_rows
+    rows["cleaning_log"] += l_rows
+    rows["documents"].append(tuple(doc[c] for c in meta_names) + (
+        doc["encoding"], doc["script"], doc["converted_to_simplified"], len(doc["raw_text"]),
+        len(cleaned.text), len(p_rows), len(s_rows), len(l_rows), cleaned.text))
+
+
+def _arrow_tables(rows: dict[str, list], schemas: dict[str, pa.Schema]) -> dict[str, pa.Table]:
+    return {name: pa.Table.from_pandas(_frame({f.name: _kind(f.type) for f in s}, rows[name]), schema=s,
+                                       preserve_index=False) for name, s in schemas.items()}
+
+
+def _kind(arrow_type: pa.DataType) -> str:
+    if pa.types.is_boolean(arrow_type):
+        return "bool"
+    if pa.types.is_integer(arrow_type):
+        return "int64"
+    return "str"
+
+
+def _batches(entries: list, size: int) -> Iterator[list]:
+    for start in range(0, len(entries), size):
+        yield entries[start:start + size]
+
+
+def run_batches(root: Path, entries: list[tuple[int, dict]], metadata_columns: Sequence[str], *,
+                rules: Sequence[clean_stage.Rule], to_simplified_chinese: bool = False, workers: int = 1,
+                batch_documents: int = BATCH_DOCUMENTS, exclude_flagged: bool = False) -> Iterator[Batch]:
+    """:func:`prepare_batch` on every batch of ``entries``, in ``workers`` forked processes (one when
+    there is a single batch or no ``fork``); yields the batches in corpus order. When a rule needs evidence
+    of repetition (``repeated`` rules), a first pass (:func:`evidence_batch`) counts the lines of every batch
+    the same way and the merged counts go to every batch of the second pass."""
+    batches = list(_batches(entries, batch_documents))
+    evidence = None
+    if any(r.kind == "repeated" for r in rules):
+        count = functools.partial(evidence_batch, root, to_simplified_chinese=to_simplified_chinese)
+        evidence = repeated_lines(functools.reduce(operator.add, _map(count, batches, workers), count_lines([])))
+    work = functools.partial(prepare_batch, root, metadata_columns=list(metadata_columns), rules=list(rules),
+                             to_simplified_chinese=to_simplified_chinese, evidence=evidence,
+                             exclude_flagged=exclude_flagged)
+    yield from _map(work, batches, workers)
+
+
+def _map(work, batches: list, workers: int) -> Iterator:
+    """``work`` on each batch, in order, in ``workers`` forked processes (one when there is a single batch
+    or no ``fork``)."""
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or len(batches) <= 1 or not fork:
+        yield from map(work, batches)
+        return
+    with multiprocessing.get_context("fork").Pool(min(workers, len(batches))) as pool:
+        yield from pool.imap(work, batches)
+
+
+class _TableWriters:
+    """The four interim parquet files, written batch by batch to temporary files beside their final names;
+    :meth:`commit` moves them into place, :meth:`discard` removes them."""
+
+    def __init__(self, interim_dir: Path, schemas: dict[str, pa.Schema]):
+        self.interim_dir = interim_dir
+        self.tmp = {name: interim_dir / f".{name}.parquet.{os.getpid()}.tmp" for name in schemas}
+        self.writers = {name: pq.ParquetWriter(self.tmp[name], s) for name, s in schemas.items()}
+        self.rows = dict.fromkeys(schemas, 0)
+
+    def write(self, batch: Batch) -> None:
+        for name, table in batch.tables.items():
+            if table.num_rows:
+                self.writers[name].write_table(table)
+                self.rows[name] += table.num_rows
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+    def discard(self) -> None:
+        self.close()
+        for path in self.tmp.values():
+            path.unlink(missing_ok=True)
+
+
+def _write_csv_copy(parquet: Path, csv: Path, *, drop: Sequence[str] = ()) -> Path:
+    """A CSV copy of a parquet table (UTF-8 with BOM, as :func:`huayu.outputs.write_csv`), written in
+    row groups, atomically."""
+    source = pq.ParquetFile(parquet)
+    columns = [c for c in source.schema_arrow.names if c not in drop]
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            if source.metadata.num_rows == 0:
+                pd.DataFrame(columns=columns).to_csv(fh, index=False, lineterminator="\n")
+            for i in range(source.num_row_groups):
+                frame = source.read_row_group(i, columns=columns).to_pandas()
+                frame.to_csv(fh, index=False, header=i == 0, lineterminator="\n")
+
+    return atomic_write(csv, write)
+
+
+def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str, pa.Schema], *,
+                  n_documents: int, progress: bool = True) -> tuple[dict[str, int], list[tuple[int, Problem]],
+                                                                    list[str], Counter, dict[str, Path]]:
+    """Append each batch to the temporary parquet files; returns the row counts, problems, warnings, the
+    encodings found and the temporary files (to :func:`commit_interim`, or remove on a problem)."""
+    interim_dir.mkdir(parents=True, exist_ok=True)
+    writers = _TableWriters(interim_dir, schemas)
+    problems, warnings, encodings = [], [], Counter()
+    bar = tqdm(total=n_documents, desc="cleaning", unit="doc", disable=not progress or n_documents < 20)
+    try:
+        for batch in batches:
+            if not problems:  # once a document fails nothing will be written: only collect the problems
+                writers.write(batch)
+            problems += batch.problems
+            warnings += batch.warnings
+            encodings.update(batch.encodings)
+            bar.update(batch.n_documents + len(batch.problems))
+    except BaseException:
+        writers.discard()
+        raise
+    finally:
+        bar.close()
+    writers.close()
+    return writers.rows, problems, warnings, encodings, writers.tmp
+
+
+def commit_interim(tmp: dict[str, Path], rows: dict[str, int], interim_dir: Path, manifest: dict) -> None:
+    """Write the CSV copies that fit a spreadsheet, then move every table into place and write
+    ``prepare_manifest.json`` and ``clean_text/`` (see the module docstring)."""
+    csvs: list[tuple[Path, Path]] = []
+    try:
+        for name in TABLE_NAMES:
+            final_csv = interim_dir / f"{name}.csv"
+            if rows[name] <= SPREADSHEET_MAX_ROWS:
+                staged = final_csv.with_name(f".{final_csv.name}.staged")
+                _write_csv_copy(tmp[name], staged, drop=["text"] if name == "documents" else ())
+                csvs.append((staged, final_csv))
+            else:
+                log.info("%s: %d rows, more than a spreadsheet shows (%d): no CSV copy, read %s.parquet",
+                         name, rows[name], SPREADSHEET_MAX_ROWS, name)
+    except BaseException:
+        for staged, _ in csvs:
+            staged.unlink(missing_ok=True)
+        for path in tmp.values():
+            path.unlink(missing_ok=True)
+        raise
+    for name in TABLE_NAMES:
+        os.chmod(tmp[name], 0o644)
+        os.replace(tmp[name], interim_dir / f"{name}.parquet")
+        if rows[name] > SPREADSHEET_MAX_ROWS:
+            (interim_dir / f"{name}.csv").unlink(missing_ok=True)  # a copy from an earlier, smaller corpus
+    for staged, final in csvs:
+        os.replace(staged, final)
+    write_json(manifest, interim_dir / "prepare_manifest.json")
+    write_clean_texts(interim_dir)
+
+
+def write_clean_texts(interim_dir: Path) -> None:
+    """``clean_text/<doc_id>.txt`` from ``documents.parquet`` (read in row groups); unchanged files are
+    left as they are, files of documents no longer in the corpus removed."""
+    text_dir = interim_dir / "clean_text"
+    text_dir.mkdir(exist_ok=True)
+    wanted = set()
+    source = pq.ParquetFile(interim_dir / "documents.parquet")
+    for i in range(source.num_row_groups):
+        group = source.read_row_group(i, columns=["doc_id", "text"])
+        for doc_id, text in zip(group.column("doc_id").to_pylist(), group.column("text").to_pylist()):
+            path = text_dir / f"{doc_id}.txt"
+            wanted.add(path.name)
+            if not path.exists() or path.read_text(encoding="utf-8") != text + "\n":
+                write_text(text + "\n", path)
+    for stale in text_dir.glob("*.txt"):
+        if stale.name not in wanted:
+            stale.unlink()
+
+
 def raw_corpus_sha256(corpus: Corpus) -> str:
     """SHA-256 over the metadata sheet and every listed file's bytes (in metadata order)."""
+    return _raw_sha256(corpus.root, corpus.documents_table["path"])
+
+
+def _raw_sha256(root: Path, paths: Iterable[str | Path]) -> str:
     digest = hashlib.sha256()
-    digest.update((corpus.root / "metadata.csv").read_bytes())
-    for path in corpus.documents_table["path"]:
+    digest.update((root / "metadata.csv").read_bytes())
+    for path in paths:
         digest.update(b"\0" + Path(path).read_bytes())
     return digest.hexdigest()
 
 
 def clean_corpus(corpus: Corpus, *, rules: list[clean_stage.Rule] | None = None,
                  progress: bool = True) -> dict[str, pd.DataFrame]:
-    """Clean every document, one at a time; returns the documents, paragraphs, sentences and log tables."""
+    """Clean a corpus loaded in memory (:func:`huayu.pipeline.corpus.load_corpus`), one document at a time;
+    returns the documents, paragraphs, sentences and log tables as ``prepare`` writes them (for tests and
+    small corpora; ``prepare`` itself streams)."""
     rules = clean_stage.load_rules() if rules is None else rules
-    paragraphs, sentences, removals, texts = [], [], [], []
-    stats = []
     docs = corpus.documents_table
-    sources = docs["source"] if "source" in docs.columns else pd.Series([None] * len(docs), index=docs.index)
+    metadata_columns = [c for c in docs.columns if c not in METADATA_DROP and c not in DOCUMENT_COLUMNS]
+    schemas = table_schemas(metadata_columns)
+    parts: dict[str, list[pa.Table]] = {name: [] for name in TABLE_NAMES}
+    sources = docs["source"] if "source" in docs.columns else [None] * len(docs)
     # first pass: lines repeated across documents of one source (the evidence of the `repeated` rules)
     evidence = gather_evidence(zip(docs["doc_id"], docs["raw_text"], sources))
-    bar = tqdm(zip(docs.itertuples(index=False), sources), total=len(docs), desc="cleaning", unit="doc",
-               disable=not progress or len(docs) < 20)
-    for doc, source in bar:
-        cleaned = clean_stage.clean_document(doc.raw_text, doc.doc_id, doc.genre, rules, source=source,
-                                             evidence=evidence)
-        p_rows, s_rows, l_rows = clean_stage.document_tables(cleaned)
-        paragraphs += p_rows
-        sentences += s_rows
-        removals += l_rows
-        texts.append(cleaned.text)
-        stats.append((len(doc.raw_text), len(cleaned.text), len(p_rows), len(s_rows), len(l_rows)))
-    documents = docs.drop(columns=[c for c in METADATA_DROP if c in docs.columns]).copy()
-    stat_frame = pd.DataFrame(stats, columns=["n_chars_raw", "n_chars_clean", "n_paragraphs", "n_sentences",
-                                              "n_removals"])
-    documents = pd.concat([documents.reset_index(drop=True), stat_frame], axis=1)
-    documents["text"] = texts
-    tables = {
-        "documents": documents,
-        "paragraphs": schema.PARAGRAPHS.conform(pd.DataFrame(paragraphs, columns=schema.PARAGRAPHS.names)),
-        "sentences": schema.SENTENCES.conform(pd.DataFrame(sentences, columns=schema.SENTENCES.names)),
-        "cleaning_log": schema.CLEANING_LOG.conform(pd.DataFrame(removals, columns=schema.CLEANING_LOG.names)),
-    }
-    return tables
+    bar = tqdm(total=len(docs), desc="cleaning", unit="doc", disable=not progress or len(docs) < 20)
+    for start in range(0, len(docs), BATCH_DOCUMENTS):
+        chunk = docs.iloc[start:start + BATCH_DOCUMENTS]
+        batch = _clean_loaded(chunk, metadata_columns, schemas, rules, evidence)
+        for name in TABLE_NAMES:
+            parts[name].append(batch[name])
+        bar.update(len(chunk))
+    bar.close()
+    return {name: pa.concat_tables(parts[name]).to_pandas() if parts[name] else
+            pa.Table.from_pylist([], schema=schemas[name]).to_pandas() for name in TABLE_NAMES}
 
 
-def write_interim(tables: dict[str, pd.DataFrame], interim_dir: Path, manifest: dict) -> None:
-    """Write the interim tables (parquet + readable CSV/TXT copies) atomically."""
-    interim_dir.mkdir(parents=True, exist_ok=True)
-    documents = tables["documents"]
-    writes = []
-    for name, table in tables.items():
-        writes.append((write_parquet, table, interim_dir / f"{name}.parquet"))
-        csv_table = table.drop(columns=["text"]) if name == "documents" else table
-        writes.append((write_csv, csv_table, interim_dir / f"{name}.csv"))
-    writes.append((write_json, manifest, interim_dir / "prepare_manifest.json"))
-    write_all(writes)
-    text_dir = interim_dir / "clean_text"
-    text_dir.mkdir(exist_ok=True)
-    wanted = set()
-    for doc_id, text in zip(documents["doc_id"], documents["text"]):
-        path = text_dir / f"{doc_id}.txt"
-        wanted.add(path.name)
-        if not path.exists() or path.read_text(encoding="utf-8") != text + "\n":
-            write_text(text + "\n", path)
-    for stale in text_dir.glob("*.txt"):
-        if stale.name not in wanted:
-            stale.unlink()
+def _clean_loaded(chunk: pd.DataFrame, metadata_columns: list[str], schemas: dict[str, pa.Schema],
+                  rules: Sequence[clean_stage.Rule], evidence: RepeatedLines | None = None) -> dict[str, pa.Table]:
+    rows: dict[str, list] = {name: [] for name in TABLE_NAMES}
+    for doc in chunk.to_dict("records"):
+        _clean_one(doc, metadata_columns, rules, rows, evidence)
+    return _arrow_tables(rows, schemas)
+
+
+def default_workers() -> int:
+    """The processes ``prepare`` cleans in: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chinese: bool = False,
             rules_path: str | Path | None = None, clean: bool = True, segment: bool = True,
             segment_settings: dict | None = None, force: bool = False, progress: bool = True,
-            exclude_flagged: bool = False) -> PrepareResult:
-    """Run the corpus → clean → tokens stages; see the module docstring for what is written."""
+            workers: int | None = None, exclude_flagged: bool = False) -> PrepareResult:
+    """Run the corpus → clean → tokens stages; see the module docstring for what is written and how.
+
+    ``workers``: processes that read and clean (default: every CPU this process may use).
+    ``exclude_flagged``: leave out near-empty stubs and texts mostly not in Chinese
+    (:mod:`huayu.pipeline.screening`); without it they are kept with a warning.
+    """
     started = time.perf_counter()
     out_dir = Path(out_dir)
     rules = [] if not clean else clean_stage.load_rules(rules_path or clean_stage.DEFAULT_RULES)
@@ -130,30 +421,56 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
         from huayu.pipeline.segment import SegmentSettings
 
         settings = SegmentSettings.from_mapping(segment_settings or {})  # unknown settings fail before any work
-    corpus = load_corpus(corpus_dir, to_simplified_chinese=to_simplified_chinese, progress=progress,
-                         exclude_flagged=exclude_flagged)
-    tables = clean_corpus(corpus, rules=rules, progress=progress)
+    workers = default_workers() if workers is None else max(1, int(workers))
+    plan = plan_corpus(corpus_dir)
+    metadata_columns = list(plan.metadata.columns)
+    schemas = table_schemas(metadata_columns)
     interim_dir, processed_dir = out_dir / "interim", out_dir / "processed"
+    if plan.problems:  # the sheet is wrong: report it with every file's problem, without cleaning anything
+        reads = (read_document(plan.root, i, row, to_simplified_chinese=to_simplified_chinese)
+                 for i, row in plan.entries)
+        raise CorpusError(plan.root, plan.problems + [r.problem for r in reads if r.problem] + plan.unlisted)
+    batches = run_batches(plan.root, plan.entries, metadata_columns, rules=rules,
+                          to_simplified_chinese=to_simplified_chinese, workers=workers,
+                          exclude_flagged=exclude_flagged)
+    rows, problems, warnings, encodings, tmp = write_batches(batches, interim_dir, schemas,
+                                                             n_documents=len(plan.entries), progress=progress)
+    if problems or plan.unlisted:
+        for path in tmp.values():
+            path.unlink(missing_ok=True)
+        raise CorpusError(plan.root, [p for _, p in sorted(problems, key=lambda x: x[0])] + plan.unlisted)
+    if not rows["documents"] and plan.entries:
+        for path in tmp.values():
+            path.unlink(missing_ok=True)
+        raise CorpusError(plan.root, [Problem(str(plan.root / "metadata.csv"),
+                                              "every document was left out by --exclude-flagged")])
+    log_warnings(warnings)
+    log.info("loaded %d documents from %s (%s)", rows["documents"], plan.root,
+             ", ".join(f"{n} {e}" for e, n in encodings.most_common()))
+    converted = pq.read_table(tmp["documents"], columns=["converted_to_simplified"]).column(0)
     manifest = {
-        "corpus": str(corpus.root),
-        "corpus_sha256": raw_corpus_sha256(corpus),
-        "documents": int(len(tables["documents"])),
-        "paragraphs": int(len(tables["paragraphs"])),
-        "sentences": int(len(tables["sentences"])),
-        "removals": int(len(tables["cleaning_log"])),
+        "corpus": str(plan.root),
+        "corpus_sha256": _raw_sha256(plan.root, ((plan.root / row["file"]).resolve() for _, row in plan.entries)),
+        "documents": rows["documents"],
+        "paragraphs": rows["paragraphs"],
+        "sentences": rows["sentences"],
+        "removals": rows["cleaning_log"],
         "cleaning": "on" if clean else "off",
         "rules": str(rules_path or clean_stage.DEFAULT_RULES) if clean else None,
-        "converted_to_simplified": bool(tables["documents"]["converted_to_simplified"].any()),
+        "converted_to_simplified": bool(pc.any(converted).as_py()) if len(converted) else False,
     }
-    write_interim(tables, interim_dir, manifest)
-    log.info("cleaned %d documents: %d paragraphs, %d sentences, %d removals logged → %s",
-             manifest["documents"], manifest["paragraphs"], manifest["sentences"], manifest["removals"], interim_dir)
+    commit_interim(tmp, rows, interim_dir, manifest)
+    log.info("cleaned %d documents: %d paragraphs, %d sentences, %d removals logged → %s (%.1f s)",
+             manifest["documents"], manifest["paragraphs"], manifest["sentences"], manifest["removals"], interim_dir,
+             time.perf_counter() - started)
     tokens_path, recomputed = None, False
     if segment:
         from huayu.pipeline.segment import write_tokens
 
-        tokens_path, recomputed = write_tokens(tables["sentences"], processed_dir, settings, progress=progress,
+        sentences = schema.SENTENCES.conform(pd.read_parquet(interim_dir / "sentences.parquet"))
+        tokens_path, recomputed = write_tokens(sentences, processed_dir, settings, progress=progress,
                                                force=force)
+        del sentences
         os.utime(tokens_path)  # up to date now: `make` compares this file's time with its inputs'
     log.info("prepare finished in %.1f s", time.perf_counter() - started)
     return PrepareResult(interim_dir, processed_dir, manifest["documents"], manifest["paragraphs"],
@@ -188,6 +505,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a segmentation setting, e.g. --set max_slogan_chars=10 (repeatable)")
     parser.add_argument("--force", action="store_true", help="re-segment even when the cache is up to date")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes that read and clean the documents (default: every CPU available)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -195,7 +514,7 @@ def run(args: argparse.Namespace) -> int:
     result = prepare(args.corpus, args.out, to_simplified_chinese=args.to_simplified, rules_path=args.rules,
                      clean=not args.no_clean, segment=not args.no_segment,
                      segment_settings=_parse_settings(args.set), force=args.force, progress=not args.no_progress,
-                     exclude_flagged=args.exclude_flagged)
+                     workers=args.workers, exclude_flagged=args.exclude_flagged)
     print(f"prepared {result.n_documents} documents: {result.n_paragraphs} paragraphs, {result.n_sentences} "
           f"sentences, {result.n_removals} boilerplate removals logged → {result.interim_dir}")
     if result.tokens_path:

@@ -43,6 +43,11 @@ def plot_share_matrix(ctx, matrix: pd.DataFrame, *, name: str = "reuse-matrix"):
         ax.set_title(ctx.label.text(zh=f"（{n} 个文本全部绘出，每 {step} 个标注一个；表格含全部）",
                                     en=f"(all {n} documents drawn, every {step}th labelled; all in the table)"),
                      fontsize="small")
+    n_all = int(matrix.attrs.get("n_documents", n))
+    if n_all > n:  # share_matrix kept the documents with the most shared text
+        ax.set_title(ctx.label.text(zh=f"（共享最多的 {n} 个文本，共 {n_all} 个；每对文本见 reuse-pairs 表）",
+                                    en=f"(the {n} documents sharing most, of {n_all}; every pair in reuse-pairs)"),
+                     fontsize="small")
     ax.set_xlabel(ctx.label.text(zh="与之共享的文本", en="Shared with"))
     ax.set_ylabel(ctx.label.text(zh="文本", en="Text"))
     ax.tick_params(axis="x", rotation=35 if small else 90)

@@ -198,8 +198,8 @@ def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int =
     rows = []
     iterator = docs
     if progress:
-        from tqdm import tqdm
-        iterator = tqdm(docs, desc="bootstrap", unit="doc", disable=None)  # silent when not a terminal
+        from tqdm.auto import tqdm
+        iterator = tqdm(docs, desc="bootstrap", unit="doc", disable=None)  # a widget in Jupyter
     groups = dict(tuple(per_sent.groupby("doc_id", sort=False)))
     for doc_id in iterator:
         g = groups.get(doc_id)
