@@ -373,3 +373,15 @@ def test_formula_timeline_first_and_last_use():
     assert by_genre.loc["三个代表", "work_report"] == 2 and by_genre.loc["四项基本原则", "template"] == 1
     empty = formula_timeline(table[table["doc_id"] == "undated"], documents)
     assert empty.empty and "first_year" in empty.columns
+
+
+@pytest.mark.parametrize("text", ["比上年增长一点二倍", "增长百分之四点五", "一九四九年十月一日", "3月5日在会上",
+                                  "增长1.5倍", "一点四倍"])
+def test_quantities_and_dates_are_not_numbered_formulas(text):
+    # Found as 'formulas' in the reports of the 1950s before: 一点二倍, 之四点五, 十月一日.
+    assert [s.surface for s in formula_spans(text, include_slogans=False)] == []
+
+
+def test_a_formula_beside_a_quantity_is_still_found():
+    spans = formula_spans("坚持两个维护，增长一点二倍，落实八项规定", include_slogans=False)
+    assert [s.surface for s in spans] == ["两个维护", "八项规定"]

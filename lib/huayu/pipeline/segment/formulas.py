@@ -47,6 +47,7 @@ CSV); ``None`` is the default file :data:`LEXICON_PATH`.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -79,6 +80,11 @@ LEXICON_PATH = DICTIONARIES / "formula_lexicon.csv"
 _CN_COUNT = r"(?:[二两三四五六七八九]?十[一二三四五六七八九]?|[二两三四五六七八九])"
 _AR_COUNT = r"(?:[1-9][0-9]?)"
 _NUM_CHARS = "〇零一二两三四五六七八九十百千万亿0123456789０１２３４５６７８９"
+#: Numbers that are quantities, not counts of a formula: decimals (一点二, 4点5), fractions (百分之四点五),
+#: multiples (一点二倍) and dates (十月一日, 3月5日). No numbered span may overlap one (like ``not_formula``).
+_NUMERIC_EXPRESSIONS = re.compile(
+    rf"[{_NUM_CHARS}]+点[{_NUM_CHARS}]+倍?|分之[{_NUM_CHARS}]+(?:点[{_NUM_CHARS}]+)?"
+    rf"|[{_NUM_CHARS}]{{1,3}}月[{_NUM_CHARS}]{{1,3}}[日号]|[{_NUM_CHARS}]+倍")
 # A count must not continue a longer number, an ordinal (第) or a decimal.
 _NOT_AFTER = rf"(?<![{_NUM_CHARS}第.．])(?<![{_NUM_CHARS}]、)"
 _CJK = r"[\u3400-\u4dbf\u4e00-\u9fff]"
@@ -339,7 +345,7 @@ def formula_offsets(text: str, *, max_slogan_chars: int = 8, include_slogans: bo
 
     # Numeral words and idioms (四季, 五颜六色): no numbered span may overlap one.
     blocked = None
-    for m in pats["not_formula"].finditer(text):
+    for m in itertools.chain(pats["not_formula"].finditer(text), _NUMERIC_EXPRESSIONS.finditer(text)):
         if blocked is None:
             blocked = bytearray(len(text) + 1)
         blocked[m.start():m.end()] = b"\x01" * (m.end() - m.start())
