@@ -50,6 +50,8 @@ def check_structure(name: str, *, min_markdown: int, max_statements: int | None 
 
 
 BUNDLED = ROOT / "params" / "bundled.yaml"
+#: The notebooks `make figures` runs (every numbered notebook but the interactive explorer, 00-explore).
+FIGURE_NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb") if p.stem != "00-explore")
 
 
 def check_parameters_agree_with_default_yaml(name: str) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _notebook_runs import BUNDLED, csv, run, strict_kernel  # noqa: F401  (strict_kernel: autouse fixture)
+from _notebook_runs import BUNDLED, FIGURE_NOTEBOOKS, csv, run, strict_kernel  # noqa: F401  (strict_kernel: autouse fixture)
 
 from huayu.paths import ROOT
 
-NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+NOTEBOOKS = FIGURE_NOTEBOOKS
 DEFAULT = ROOT / "params" / "default.yaml"
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from huayu.errors import ParameterError, SourceError
 from huayu.paths import ROOT
+from _notebook_runs import FIGURE_NOTEBOOKS
 from huayu.pipeline.corpus import load_corpus
 from huayu.pipeline.importing import import_collection
 from huayu.pipeline.importing.build import normalise_date, parse_pairs
@@ -506,7 +507,7 @@ def test_make_import_prepare_figures_on_the_shipped_jsonl(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "near-empty" in result.stderr          # the stub is reported by prepare, and kept
     manifest = pd.read_csv(out / "figures" / "MANIFEST.csv")
-    notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    notebooks = FIGURE_NOTEBOOKS
     assert sorted(p.name for p in (out / "figures").iterdir() if p.is_dir()) == notebooks
     assert len(manifest) > 0 and all(list((out / "figures" / nb).glob("*.png")) for nb in notebooks)
     result = subprocess.run([*make, "export"], cwd=ROOT, capture_output=True, text=True, env=env)
