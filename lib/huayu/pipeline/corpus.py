@@ -172,19 +172,10 @@ def _unlisted_files(root: Path, listed: set[Path]) -> list[Path]:
     return found
 
 
-def load_corpus(corpus_dir: str | Path, *, to_simplified_chinese: bool = False, progress: bool = True,
-                dictionaries: Path = DICTIONARIES) -> Corpus:
-    """Load and validate a corpus folder. Raises :class:`CorpusError` listing every problem.
+def read_sheet(corpus_dir: str | Path, *, dictionaries: Path = DICTIONARIES) -> tuple[Path, pd.DataFrame, list[Problem]]:
+    """The corpus folder (resolved), its metadata sheet and the sheet's problems (:func:`check_metadata`).
 
-    Parameters
-    ----------
-    corpus_dir:
-        Folder holding ``metadata.csv``; ``file`` paths are relative to it.
-    to_simplified_chinese:
-        Convert Traditional-Chinese documents to Simplified (OpenCC ``t2s``). Without it, Traditional
-        documents are kept as they are and reported in ``Corpus.warnings``.
-    progress:
-        Show a progress bar (when more than a handful of files).
+    Raises :class:`CorpusError` at once when there is no folder, no readable sheet or no ``doc_id`` column.
     """
     root = Path(corpus_dir).resolve()
     sheet = root / "metadata.csv"
@@ -199,47 +190,87 @@ def load_corpus(corpus_dir: str | Path, *, to_simplified_chinese: bool = False, 
     problems = check_metadata(table, str(sheet), dictionaries=dictionaries)
     if problems and "doc_id" not in table.columns:
         raise CorpusError(root, problems)
+    return root, table, problems
 
+
+def unlisted_problems(root: Path, records: list[dict]) -> list[Problem]:
+    """A problem for every text file in the corpus folder (or a folder of listed files) not in ``records``."""
+    listed = set()
+    for row in records:
+        if row.get("file"):
+            path = (root / row["file"]).resolve()
+            if path.is_relative_to(root):
+                listed.add(path)
+    return [Problem(str(path.relative_to(root)), "text file is not listed in metadata.csv")
+            for path in _unlisted_files(root, listed)]
+
+
+def load_document(root: Path, row: dict, line: int, *, to_simplified_chinese: bool = False
+                  ) -> tuple[dict | None, Problem | None, str | None]:
+    """Read, decode and check the file of one metadata row (``line``: its line in ``metadata.csv``).
+
+    Returns ``(record, problem, warning)``: ``record`` is the row plus ``path``, ``encoding``, ``script``,
+    ``converted_to_simplified`` and ``raw_text`` (``None`` when there is a problem); ``warning`` reports a
+    Traditional-Chinese text that was not converted. :func:`load_corpus` calls it for every row, and the
+    distributed prepare (:mod:`huayu.pipeline.distributed`) for every row of a batch.
+    """
+    path = (root / row["file"]).resolve()
+    where = f"{row['file']} (metadata row {line})"
+    if not path.is_relative_to(root):
+        return None, Problem(where, "file path points outside the corpus folder"), None
+    if not path.is_file():
+        return None, Problem(where, "listed file is missing"), None
+    try:
+        text, encoding = decode_bytes(path.read_bytes())
+    except DecodeError as exc:
+        return None, Problem(where, f"undecodable: {exc}"), None
+    if not text.strip():
+        return None, Problem(where, "text is empty or whitespace only"), None
+    script, share = detect_script(text)
+    converted, warning = False, None
+    if script != "simplified":
+        if to_simplified_chinese:
+            text = to_simplified(text)
+            converted = True
+            log.info("%s: %s Chinese (%.0f%% of Han characters) converted to Simplified", row["file"],
+                     script, 100 * share)
+        else:
+            warning = (f"{row['file']}: {script} Chinese ({100 * share:.0f}% of Han characters differ "
+                       "from Simplified); use --to-simplified to convert")
+    return ({**row, "path": str(path), "encoding": encoding, "script": script,
+             "converted_to_simplified": converted, "raw_text": text}, None, warning)
+
+
+def load_corpus(corpus_dir: str | Path, *, to_simplified_chinese: bool = False, progress: bool = True,
+                dictionaries: Path = DICTIONARIES) -> Corpus:
+    """Load and validate a corpus folder. Raises :class:`CorpusError` listing every problem.
+
+    Parameters
+    ----------
+    corpus_dir:
+        Folder holding ``metadata.csv``; ``file`` paths are relative to it.
+    to_simplified_chinese:
+        Convert Traditional-Chinese documents to Simplified (OpenCC ``t2s``). Without it, Traditional
+        documents are kept as they are and reported in ``Corpus.warnings``.
+    progress:
+        Show a progress bar (when more than a handful of files).
+    """
+    root, table, problems = read_sheet(corpus_dir, dictionaries=dictionaries)
     rows: list[dict] = []
-    listed: set[Path] = set()
     records = table.to_dict("records") if "file" in table.columns else []
     bar = tqdm(records, desc="loading", unit="doc", disable=not progress or len(records) < 20)
     warnings: list[str] = []
     for i, row in enumerate(bar):
         if not row.get("file"):
             continue
-        path = (root / row["file"]).resolve()
-        where = f"{row['file']} (metadata row {i + 2})"
-        if not path.is_relative_to(root):
-            problems.append(Problem(where, "file path points outside the corpus folder"))
-            continue
-        listed.add(path)
-        if not path.is_file():
-            problems.append(Problem(where, "listed file is missing"))
-            continue
-        try:
-            text, encoding = decode_bytes(path.read_bytes())
-        except DecodeError as exc:
-            problems.append(Problem(where, f"undecodable: {exc}"))
-            continue
-        if not text.strip():
-            problems.append(Problem(where, "text is empty or whitespace only"))
-            continue
-        script, share = detect_script(text)
-        converted = False
-        if script != "simplified":
-            if to_simplified_chinese:
-                text = to_simplified(text)
-                converted = True
-                log.info("%s: %s Chinese (%.0f%% of Han characters) converted to Simplified", row["file"],
-                         script, 100 * share)
-            else:
-                warnings.append(f"{row['file']}: {script} Chinese ({100 * share:.0f}% of Han characters differ "
-                                "from Simplified); use --to-simplified to convert")
-        rows.append({**row, "path": str(path), "encoding": encoding, "script": script,
-                     "converted_to_simplified": converted, "raw_text": text})
-    for path in _unlisted_files(root, listed):
-        problems.append(Problem(str(path.relative_to(root)), "text file is not listed in metadata.csv"))
+        record, problem, warning = load_document(root, row, i + 2, to_simplified_chinese=to_simplified_chinese)
+        if problem is not None:
+            problems.append(problem)
+        if warning is not None:
+            warnings.append(warning)
+        if record is not None:
+            rows.append(record)
+    problems += unlisted_problems(root, records)
     if problems:
         raise CorpusError(root, problems)
     for w in warnings:
