@@ -313,6 +313,7 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
     width = max(5, len(str(max(len(batches) - 1, 0))))
     parts = [f"part-{i:0{width}d}" for i in range(len(batches))]
 
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".prepare-staging-", dir=out_dir))
     interim, processed = staging / "interim", staging / "processed"
@@ -374,8 +375,12 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
         }
         write_json(manifest, interim / "prepare_manifest.json")
         publish(staging, out_dir)
-    finally:
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # nothing written: not even the output folder
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     interim_dir, processed_dir = out_dir / "interim", out_dir / "processed"
     tokens_path = processed_dir / "tokens" if segment else None
     if tokens_path is not None:
