@@ -55,7 +55,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND     := Agg
 export HUAYU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: help all figures prepare test test-fast bench lab venv lock clean clean-outputs
+.PHONY: help all figures prepare test test-fast bench bench-dask lab venv lock clean clean-outputs
 
 help: ## List every target with one line each
 	@echo "huayu — make targets (variables: CORPUS=dir OUT=dir PARAMS=file.yaml JOBS=n; PARAMS default: see the Makefile)"
@@ -120,6 +120,9 @@ test-fast: $(STAMP) ## Run the tests that do not execute notebooks
 
 bench: $(STAMP) $(PREPARED) ## Run the benchmarks; writes benchmarks/results.json and prints a table
 	$(PY) benchmarks/run.py --out benchmarks/results.json
+
+bench-dask: $(STAMP) ## prepare of 10,000 documents locally vs a Dask LocalCluster(2) → benchmarks/results.json
+	$(PY) benchmarks/run.py --only dask --out benchmarks/results.json
 
 lab: $(STAMP) ## Start JupyterLab on localhost with the project's kernel ("Python (huayu)")
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
