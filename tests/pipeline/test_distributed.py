@@ -19,6 +19,7 @@ import pytest
 from _dask import KillWorker, local_cluster
 from _synthetic_corpus import write_corpus
 from huayu.errors import CorpusError, ParameterError
+from huayu.notebook import provenance
 from huayu.paths import ROOT
 from huayu.pipeline import tables
 from huayu.pipeline.distributed import plan_batches, prepare_distributed, publish
@@ -64,6 +65,9 @@ def test_bundled_corpus_equals_a_local_run(cluster, bundled_out, tmp_path):
     assert manifest["layout"] == "dataset" and manifest["documents"] == 5 and len(manifest["corpus_sha256"]) == 64
     assert manifest["removals"] == 20 and manifest["partitions"] == 3
     assert not list(out.glob(".prepare-staging-*"))
+    # the figures' provenance sees the same corpus content, and the parts as prepared tables
+    assert provenance.prepared_corpus_sha256(out / "interim") == provenance.prepared_corpus_sha256(
+        bundled_out / "interim")
 
 
 def test_the_command_line_starts_and_stops_a_local_cluster(tmp_path):
