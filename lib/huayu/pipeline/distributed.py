@@ -94,7 +94,8 @@ def connect(scheduler: str) -> Iterator[Any]:
     spec = str(scheduler).strip()
     match = _LOCAL.fullmatch(spec)
     if match:
-        n = int(match.group(1)) if match.group(1) else max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        n = int(match.group(1)) if match.group(1) else max(1, cores)
         if n < 1:
             raise ParameterError(f"--scheduler {spec!r}: a local cluster needs at least 1 worker (local:2)")
         log.info("starting a local Dask cluster of %d worker process(es)", n)
