@@ -41,6 +41,14 @@ Differences from a local run
     the SHA-256 over ``metadata.csv`` and each file's SHA-256 (computed on the workers), so it differs
     from a local run's value but changes exactly when the corpus does.
 
+Measured (``benchmarks/bench_dask.py``, ``make bench-dask``): 10,000 synthetic documents (23.4 M characters,
+12.6 M tokens, 17 batches) on the 2-core development machine, shared with other work (load average 13–19):
+``prepare`` 186 s, ``prepare --scheduler local:2`` 220 s including starting and stopping the cluster (1.19×).
+On one machine the cluster gains little — the local run already segments on every core, only loading and
+cleaning run on both cores here — and costs the cluster's start and stop (worker processes importing pandas
+and each building the segmenter, ~5–15 s on this machine), the wait for the slowest batch at the end of
+phase 1 and reading the sentences back for phase 2; its point is the machines beyond this one.
+
 ``--scheduler local:N`` starts a :class:`distributed.LocalCluster` of ``N`` worker processes (one thread
 each: the segmenter holds the GIL) and stops it at the end; any other value is a scheduler address
 (``tcp://10.0.0.5:8786``) or a scheduler file (``scheduler.json``), e.g. of a dask-jobqueue cluster (see
