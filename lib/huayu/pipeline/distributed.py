@@ -107,7 +107,7 @@ def connect(scheduler: str) -> Iterator[Any]:
         if n < 1:
             raise ParameterError(f"--scheduler {spec!r}: a local cluster needs at least 1 worker (local:2)")
         log.info("starting a local Dask cluster of %d worker process(es)", n)
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
         return
@@ -330,8 +330,8 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
     try:
         with connect(scheduler) as client:
             n_workers = len(client.scheduler_info().get("workers", {}))
-            log.info("prepare on %d Dask worker(s): %d documents in %d batch(es)", n_workers, len(lines),
-                     len(batches))
+            log.info("prepare on %d Dask worker(s): %d documents in %d batch(es); dashboard %s", n_workers,
+                     len(lines), len(batches), client.dashboard_link)
             phase1 = [client.submit(load_clean_batch, root, [lines[i] for i in batch], part, interim,
                                     rules=rules, to_simplified_chinese=to_simplified_chinese,
                                     settings=settings, key=f"huayu-clean-{part}-{run}", retries=retries, pure=False)
