@@ -70,7 +70,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND     := Agg
 export HUAYU_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: help all figures prepare import export report test test-fast bench bench-scale lab browser venv lock clean clean-outputs FORCE
+.PHONY: help all figures prepare import export report test test-fast bench bench-scale bench-dask lab browser venv lock clean clean-outputs FORCE
 
 help: ## List every target with one line each
 	@echo "huayu — make targets (variables: CORPUS=dir OUT=dir PARAMS=file.yaml JOBS=n; PARAMS default: see the Makefile)"
@@ -161,6 +161,9 @@ bench: $(STAMP) $(PREPARED) ## Run the benchmarks; writes benchmarks/results.jso
 
 bench-scale: $(STAMP) ## prepare + every notebook on 1,000 and 10,000 synthetic documents (~11,000 chars each) → benchmarks/results.json
 	$(PY) benchmarks/bench_scale.py --out benchmarks/results.json
+
+bench-dask: $(STAMP) ## prepare of 10,000 documents locally vs a Dask LocalCluster(2) → benchmarks/results.json
+	$(PY) benchmarks/run.py --only dask --out benchmarks/results.json
 
 lab: $(STAMP) $(PREPARED) ## Prepare the corpus if needed, start JupyterLab on localhost (kernel "Python (huayu)"); notebooks/00-explore.ipynb explores it
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -5,6 +5,9 @@ Each ``bench_<area>.py`` exposes ``run(quick: bool = False) -> dict`` returning 
 compared; absolute seconds depend on the machine and its load.
 
     python benchmarks/run.py [--only segment,stats] [--quick] [--out benchmarks/results.json]
+
+Areas that take long (``ON_REQUEST``: ``scale``, ``make bench-scale``; ``OPT_IN``: ``dask``, ``make bench-dask``)
+run only when ``--only`` names them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ ON_REQUEST = {"scale"}
 sys.path.insert(0, str(HERE))
 
 
+#: Areas left out of a plain run (they take minutes): run them with ``--only AREA``.
+OPT_IN = {"dask": "prepare of 10,000 documents locally and on a Dask LocalCluster(2) (make bench-dask)"}
+
+
 def _load(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
@@ -40,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = {a.strip() for a in args.only.split(",") if a.strip()}
     files = sorted(HERE.glob("bench_*.py"))
-    if not wanted:
-        files = [f for f in files if f.stem.removeprefix("bench_") not in ON_REQUEST]
+    if not wanted:  # areas that take long run only when named
+        files = [f for f in files if f.stem.removeprefix("bench_") not in ON_REQUEST | set(OPT_IN)]
     if wanted:
         files = [f for f in files if f.stem.removeprefix("bench_") in wanted]
         missing = wanted - {f.stem.removeprefix("bench_") for f in files}

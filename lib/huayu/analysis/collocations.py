@@ -218,8 +218,10 @@ def _table(stream: _Stream, node: np.ndarray, coll: np.ndarray, side: np.ndarray
 
 
 def _sort(table: pd.DataFrame, sort_by: str) -> pd.DataFrame:
+    """By ``sort_by`` and ``observed`` (descending), then ``collocate`` and ``node``: a total order, so the
+    table does not depend on the order the pairs were counted in (the partitioned counts rely on it)."""
     check_choice("sort_by", sort_by, MEASURES)
-    return table.sort_values([sort_by, "observed", "collocate"], ascending=[False, False, True],
+    return table.sort_values([sort_by, "observed", "collocate", "node"], ascending=[False, False, True, True],
                              kind="mergesort").reset_index(drop=True)
 
 

@@ -90,7 +90,8 @@ def prepared_corpus_sha256(interim_dir: str | os.PathLike[str]) -> str:
     """
     path = Path(interim_dir) / "documents.parquet"
     if not path.exists():
-        return "unknown"
+        dataset = Path(interim_dir) / "documents"  # the partitioned layout of prepare --scheduler: not cached
+        return _canonical_prepared_sha256(dataset) if any(dataset.glob("part-*.parquet")) else "unknown"
     cached = cache_dir() / "provenance" / f"corpus-{sha256_file(path)}-{lock_hash()[:16]}.txt"
     try:
         value = cached.read_text(encoding="utf-8").strip()
@@ -213,7 +214,8 @@ def inputs_fingerprint(notebook: str | os.PathLike[str], *, parameter_set: str, 
         except ValueError:
             return p.name
 
-    tables = [p for folder in (interim_dir, processed_dir) for p in sorted(Path(folder).glob("*.parquet"))]
+    tables = [p for folder in (interim_dir, processed_dir) for pattern in ("*.parquet", "*/part-*.parquet")
+              for p in sorted(Path(folder).glob(pattern))]  # single files, and the parts of partitioned tables
     dictionaries = sorted(p for p in (ROOT / "data" / "dictionaries").glob("*") if p.is_file())
     parts = {
         "notebook": _input_sha256(notebook),

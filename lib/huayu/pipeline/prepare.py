@@ -508,9 +508,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="processes that read and clean the documents (default: every CPU available)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    # Distributed run (huayu.pipeline.distributed): a Dask cluster, partitioned parquet datasets.
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run on a Dask cluster: a scheduler address (tcp://HOST:8786), a scheduler file "
+                             "(scheduler.json) or local:N (a local cluster of N worker processes); writes "
+                             "partitioned datasets (interim/<table>/part-*.parquet, processed/tokens/part-*.parquet)")
+    parser.add_argument("--batch-mb", type=float, default=4.0, metavar="MB",
+                        help="with --scheduler: raw text per task, in MiB (default: 4)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.scheduler:
+        from huayu.pipeline.distributed import run as run_distributed
+
+        return run_distributed(args)
     result = prepare(args.corpus, args.out, to_simplified_chinese=args.to_simplified, rules_path=args.rules,
                      clean=not args.no_clean, segment=not args.no_segment,
                      segment_settings=_parse_settings(args.set), force=args.force, progress=not args.no_progress,

@@ -3,6 +3,11 @@
 Every analysis reads its input through these, so a missing table gives one message that says which
 command makes it, instead of a pyarrow traceback, and a table that does not match its schema (written by
 an older version, or edited by hand) is a :class:`huayu.errors.TableError` naming the file and the column.
+
+Two layouts are read alike: one file (``tokens.parquet``, what ``prepare`` writes) or a partitioned
+dataset folder (``tokens/part-00000.parquet``, ``part-00001.parquet`` …, what ``prepare --scheduler``
+writes, one part per batch of documents in corpus order); the parts are read in the order of their names
+(:mod:`pyarrow.dataset`), so both give the same frame. When both exist the single file is read.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from huayu import schema
@@ -18,10 +25,26 @@ from huayu.checks import is_none
 from huayu.paths import resolve
 
 
-def _read(folder: str | Path, name: str, maker: str) -> pd.DataFrame:
+def table_path(folder: str | Path, name: str, maker: str = "make prepare") -> Path:
+    """Where the table ``name`` (``"tokens.parquet"``) of ``folder`` is: the file, else its dataset folder."""
     path = resolve(folder) / name
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: run `{maker}` first")
+    if path.is_file():
+        return path
+    dataset = path.with_suffix("")
+    if dataset.is_dir() and any(dataset.glob("part-*.parquet")):
+        return dataset
+    raise FileNotFoundError(f"{path} does not exist (nor a dataset folder {dataset.name}/part-*.parquet): "
+                            f"run `{maker}` first")
+
+
+def partition_paths(folder: str | Path, name: str, maker: str = "make prepare") -> list[Path]:
+    """The files of a table in order: ``[NAME.parquet]``, or the parts of the dataset folder ``NAME/``."""
+    path = table_path(folder, name, maker)
+    return [path] if path.is_file() else sorted(path.glob("part-*.parquet"))
+
+
+def _read(folder: str | Path, name: str, maker: str) -> pd.DataFrame:
+    path = table_path(folder, name, maker)
     return schema.TABLES[name.removesuffix(".parquet")].validate(pd.read_parquet(path), path)
 
 
@@ -68,9 +91,7 @@ def read_tokens(processed_dir: str | Path = "data/processed", *, columns: Sequen
     from huayu.pipeline.segment.parts import check_granularity, fine_tokens
 
     fine = check_granularity(granularity) == "fine"
-    path = resolve(processed_dir) / "tokens.parquet"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: run `make prepare` first")
+    path = table_path(processed_dir, "tokens.parquet")
     if columns is not None:
         columns = list(dict.fromkeys(columns))
         unknown = [c for c in columns if c not in schema.TOKENS.columns]
@@ -83,15 +104,15 @@ def read_tokens(processed_dir: str | Path = "data/processed", *, columns: Sequen
     if not is_none(doc_ids) and doc_ids != "all":
         filters = [("doc_id", "in", [str(d) for d in ([doc_ids] if isinstance(doc_ids, str) else doc_ids)])]
     if fine:  # the parts interleave by token_index and offsets: read whole rows, then select
-        frame = fine_tokens(_read_filtered(path, filters), _read_filtered(path.with_name("token_parts.parquet"),
-                                                                           filters))
+        frame = fine_tokens(_read_filtered(path, filters),
+                            _read_filtered(_parts_path(path), filters))
         if columns is not None:
             frame = frame[columns]
         for column in [c for c in DICTIONARY_COLUMNS if c in frame.columns] if categorical else ():
             frame[column] = pd.Categorical(frame[column], categories=sorted(pd.unique(frame[column])))
         return schema.TOKENS.validate(frame, path, columns=columns)
     dictionary = [c for c in DICTIONARY_COLUMNS if columns is None or c in columns] if categorical else None
-    table = pq.read_table(path, columns=columns, filters=filters, read_dictionary=dictionary or None)
+    table = _read_table(path, columns=columns, filters=filters, read_dictionary=dictionary or None)
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
     for column in dictionary or ():
@@ -102,10 +123,26 @@ def read_tokens(processed_dir: str | Path = "data/processed", *, columns: Sequen
     return schema.TOKENS.validate(frame, path, columns=columns)
 
 
+def _read_table(path: Path, *, columns=None, filters=None, read_dictionary=None) -> pa.Table:
+    """One parquet file, or the parts of a dataset folder in the order of their names (:mod:`pyarrow.dataset`)."""
+    if path.is_file():
+        return pq.read_table(path, columns=columns, filters=filters, read_dictionary=read_dictionary)
+    fmt = ds.ParquetFileFormat(read_options={"dictionary_columns": list(read_dictionary or ())})
+    dataset = ds.dataset([str(p) for p in sorted(path.glob("part-*.parquet"))], format=fmt)
+    return dataset.to_table(columns=columns, filter=pq.filters_to_expression(filters) if filters else None)
+
+
+def _parts_path(tokens_path: Path) -> Path:
+    """The parts table beside a tokens table of either layout (``token_parts.parquet`` or ``token_parts/``)."""
+    if tokens_path.is_file():
+        return tokens_path.with_name("token_parts.parquet")
+    return tokens_path.with_name("token_parts")
+
+
 def _read_filtered(path: Path, filters) -> pd.DataFrame:
-    if not path.is_file():
+    if not (path.is_file() or (path.is_dir() and any(path.glob("part-*.parquet")))):
         raise FileNotFoundError(f"{path} does not exist: run `make prepare` first")
-    return pq.read_table(path, filters=filters).to_pandas()
+    return _read_table(path, filters=filters).to_pandas()
 
 
 def read_token_parts(processed_dir: str | Path = "data/processed") -> pd.DataFrame:
