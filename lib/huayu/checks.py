@@ -52,6 +52,17 @@ def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int
     return value
 
 
+def check_fraction(name: str, value: Any, *, what: str = "a number", example: str = "0.05") -> float:
+    """Return ``value`` as ``float`` if it lies strictly between 0 and 1 (a significance level, a confidence level)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}={value!r} must be {what} between 0 and 1 (e.g. {example})") from None
+    if not 0 < number < 1:
+        raise ParameterError(f"{name}={value!r} must lie strictly between 0 and 1 (e.g. {example})")
+    return number
+
+
 def check_columns(name: str, df: pd.DataFrame, columns: Iterable[str]) -> None:
     """Raise :class:`ParameterError` if ``df`` lacks any of ``columns``."""
     import pandas as pd

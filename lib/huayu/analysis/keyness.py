@@ -71,7 +71,7 @@ import scipy.sparse as sp
 from scipy import special, stats
 from scipy.special import xlogy
 
-from huayu.checks import check_choice, check_columns, check_int, is_none
+from huayu.checks import check_choice, check_columns, check_fraction, check_int, is_none
 from huayu.errors import ParameterError
 from huayu.analysis import units
 from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
@@ -194,13 +194,7 @@ def _chi2_sf_1df(x: np.ndarray) -> np.ndarray:
 
 
 def _check_alpha(alpha: Any) -> float:
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        raise ParameterError(f"alpha={alpha!r} must be a number between 0 and 1 (e.g. 0.05)") from None
-    if not 0 < value < 1:
-        raise ParameterError(f"alpha={alpha!r} must lie strictly between 0 and 1 (e.g. 0.05)")
-    return value
+    return check_fraction("alpha", alpha)
 
 
 def group_labels(documents_table: pd.DataFrame, by: str, *, period: Any = "year") -> pd.Series:

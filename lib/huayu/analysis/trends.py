@@ -45,7 +45,8 @@ import pandas as pd
 from scipy import stats
 
 from huayu.analysis import units as units_module
-from huayu.checks import check_choice, check_columns, check_int, check_string_list, select_documents
+from huayu.checks import (check_choice, check_columns, check_fraction, check_int, check_string_list,
+                          select_documents)
 from huayu.errors import ParameterError
 from huayu.pipeline.metadata import date_sort_key
 
@@ -270,13 +271,7 @@ def poisson_interval(counts: Any, ci: float = 0.95) -> tuple[np.ndarray, np.ndar
 
 
 def _check_ci(ci: Any) -> float:
-    try:
-        value = float(ci)
-    except (TypeError, ValueError):
-        raise ParameterError(f"ci={ci!r} must be a confidence level between 0 and 1 (e.g. 0.95)") from None
-    if not 0 < value < 1:
-        raise ParameterError(f"ci={ci!r} must lie strictly between 0 and 1 (e.g. 0.95)")
-    return value
+    return check_fraction("ci", ci, what="a confidence level", example="0.95")
 
 
 def keyword_rates(tokens: pd.DataFrame, keywords: Iterable[str], documents_table: pd.DataFrame, *,
