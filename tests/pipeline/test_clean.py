@@ -229,3 +229,44 @@ def test_offsets_of_tables_point_into_the_cleaned_text(raw):
         assert text[start:end] == p
     for _, _, _, start, end, s in sentences:
         assert text[start:end] == s
+
+
+def _removed_by(raw: str, genre: str = "news_report") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in clean_document(raw, "t", genre, RULES).removals:
+        out.setdefault(r.rule, []).append(r.removed_text)
+    return out
+
+
+def test_credits_glued_to_a_paragraph_are_removed_but_sentences_with_reporters_kept():
+    raw = ("新甘肃客户端兰州讯（新甘肃·甘肃日报记者 张伟 李娜）全省经济运行稳中有进。\n"
+           "记者从市发展和改革委员会获悉，今年一季度重点项目投资增长百分之十二。\n"
+           "会议要求抓好落实。（宝鸡台记者 王强 赵敏）\n"
+           "各地积极开展工作。（编辑：刘洋 责任编辑：陈静）")
+    doc = clean_document(raw, "t", "news_report", RULES)
+    assert doc.paragraphs == ["全省经济运行稳中有进。", "记者从市发展和改革委员会获悉，今年一季度重点项目投资增长百分之十二。"
+                              .replace("，", ","), "会议要求抓好落实。", "各地积极开展工作。"]
+    assert {r.rule for r in doc.removals} == {"news_lead_byline", "trailing_credit"}
+
+
+def test_a_bracket_inside_a_sentence_is_no_credit():
+    raw = "会议由区委副书记（记者站原站长 张三）主持，并作了讲话。"
+    assert clean_document(raw, "t", "news_report", RULES).removals == []
+
+
+@pytest.mark.parametrize("line, rule", [("— 3 —", "page_number"), ("第3页 共12页", "page_number"),
+                                        ("00:00 / 03:04", "player_widget"), ("视频加载中...", "player_widget"),
+                                        ("点击上方蓝字 关注我们", "wechat_widget"), ("阅读原文", "wechat_widget"),
+                                        ("分享 收藏 点赞 在看", "wechat_widget"), ("编辑 | 张三", "metadata_line"),
+                                        ("解读机构：兰州市发展和改革委员会 解读人：刘敏 解读时间：2023-12-01", "metadata_line"),
+                                        ("原文链接：兰州市人民政府关于印发实施方案的通知", "metadata_line")])
+def test_furniture_lines_of_documents_videos_and_wechat(line, rule):
+    raw = f"会议召开\n{line}\n会议强调，要抓好落实。"
+    assert _removed_by(raw) == {rule: [normalise_text(line)]}
+
+
+@pytest.mark.parametrize("line", ["各位代表！", "撸起袖子加油干", "谢谢大家！", "一、出台背景", "第三，坚持稳中求进。",
+                                  "要用好短视频、直播等新媒体形式，讲好家乡发展故事。", "播放器产业发展迅速"])
+def test_text_that_looks_like_furniture_is_kept(line):
+    raw = f"会议召开\n{line}\n会议强调，要抓好落实。"
+    assert _removed_by(raw, "speech") == {}
