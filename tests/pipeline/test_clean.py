@@ -270,3 +270,70 @@ def test_furniture_lines_of_documents_videos_and_wechat(line, rule):
 def test_text_that_looks_like_furniture_is_kept(line):
     raw = f"会议召开\n{line}\n会议强调，要抓好落实。"
     assert _removed_by(raw, "speech") == {}
+
+
+# The engine's shortcuts (tried per distinct text, length bounds, str.split, str.replace) against the plain
+# definitions they replace.
+from huayu.pipeline import clean as clean_module  # noqa: E402
+
+_TEXTS = st.text(alphabet=st.sampled_from(list("政府工作报告会议记者摄图片首页|>：:。！? \n\u3000\u00a0，（）0123456789—-")),
+                 max_size=120)
+
+
+def _reference_paragraphs(work: str) -> list[tuple[int, int, str]]:
+    """The paragraphs as the one regular expression ``_PARAGRAPH_BREAK`` defines them."""
+    cuts = [(m.start(), m.end()) if m.group(1) is None else (m.end(1), m.end())
+            for m in clean_module._PARAGRAPH_BREAK.finditer(work)]
+    bounds = [0] + [x for cut in cuts for x in cut] + [len(work)]
+    out = []
+    for start, end in zip(bounds[0::2], bounds[1::2]):
+        while start < end and work[start] == " ":
+            start += 1
+        while end > start and work[end - 1] == " ":
+            end -= 1
+        if start < end:
+            out.append((start, end, re.sub(" {2,}", " ", work[start:end])))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_fast_paragraph_split_and_character_map_match_their_definitions(raw):
+    assert clean_module._translate(raw) == raw.translate(clean_module._CHAR_MAP)
+    work = normalise(raw)[0]
+    assert [(p.start, p.end, p.text) for p in clean_module._split_paragraphs(work)] == _reference_paragraphs(work)
+
+
+def test_length_bounds_never_exclude_a_match():
+    """A text outside a pattern's width bounds is never tried; on every paragraph of the gold set and the
+    bundled texts, every whole match is within the bounds."""
+    from huayu.pipeline.clean_gold import read_gold
+
+    texts = {p for d in read_gold() for p in clean_module.paragraph_texts(d.raw)}
+    for rule in RULES:
+        lo, hi = clean_module._width(rule.pattern)
+        for text in texts:
+            if rule.pattern.fullmatch(text):
+                assert lo <= len(text) <= hi, (rule.name, text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["首页 | 政务公开 | 政务服务", "[图片]", "会议现场", "坚持稳中求进 推动高质量发展",
+                                 "会议强调，要抓好落实。", "— 3 —", "来源：新华社", "相关链接", "区委召开全会",
+                                 "点击上方蓝字 关注我们", "主办单位：某某区人民政府", "各位代表！",
+                                 "全省经济运行稳中有进。（记者 张伟 李娜）", "&nbsp;今年工作。"]), max_size=14))
+def test_scanner_gives_what_each_rule_alone_gives(lines):
+    """Cleaning with the document's scanner equals cleaning one rule at a time, each rule scanning alone."""
+    raw = "\n".join(lines)
+    fast = clean_document(raw, "t", "news_report", RULES)
+    clean_module._SCANNERS.clear()
+    original = clean_module._scanner
+
+    def one_at_a_time(rules):  # the document's scanner knows no pattern: each rule then scans by itself
+        return original(rules if len(rules) == 1 else [])
+    try:
+        clean_module._scanner = one_at_a_time
+        slow = clean_document(raw, "t", "news_report", RULES)
+    finally:
+        clean_module._scanner = original
+    assert fast == slow
