@@ -337,3 +337,27 @@ def test_scanner_gives_what_each_rule_alone_gives(lines):
     finally:
         clean_module._scanner = original
     assert fast == slow
+
+
+def test_running_header_printed_on_every_page_is_removed_but_signature_and_fragments_kept():
+    lines = ["关于印发工作方案的通知", "各乡镇人民政府："]
+    for n in range(1, 4):
+        lines += [f"今年要抓好第{n}批工作，推动经济", "持续回升向好。", f"- {n} -", "眉政办发〔2023〕10号"]
+    lines += ["一是", "，抓好落实。", "一是", "，稳住就业。", "一是", "，防范风险。",
+              "眉县人民政府办公室", "2023年2月3日"]
+    removed = _removed_by("\n".join(lines), "work_report")
+    assert removed["recurring_line"] == ["眉政办发〔2023〕10号"] * 3
+    assert removed["page_number"] == ["- 1 -", "- 2 -", "- 3 -"]
+    doc = clean_document("\n".join(lines), "t", "work_report", RULES)
+    assert "一是" in doc.paragraphs and doc.paragraphs[-2:] == ["眉县人民政府办公室", "2023年2月3日"]
+
+
+def test_a_signature_repeated_across_a_source_is_kept():
+    from huayu.pipeline.evidence import gather_evidence
+
+    docs = [(f"d{i}", f"关于第{i}项工作的通知\n各部门：\n要抓好第{i}项工作。\n网站地图 | 联系我们\n眉县人民政府\n2023年{i}月5日",
+             "http://www.meixian.gov.cn/") for i in range(1, 5)]
+    evidence = gather_evidence(docs)
+    doc = clean_document(docs[0][1], "d1", "work_report", RULES, source=docs[0][2], evidence=evidence)
+    assert doc.paragraphs[-2:] == ["眉县人民政府", "2023年1月5日"]
+    assert [r.removed_text for r in doc.removals] == ["网站地图 | 联系我们"]

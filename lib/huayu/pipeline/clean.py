@@ -32,7 +32,11 @@ The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rul
     ``repeated`` — a paragraph the pattern matches as a whole that the evidence table lists as repeated across
     documents of the document's source, unless it is glued into a sentence of its neighbours (the previous
     paragraph ends with an opening bracket or quote, or the next starts with punctuation: a hyperlink that
-    the page broke out of its sentence);
+    the page broke out of its sentence), nor a document's signature (the line right above a date line alone:
+    渭南市人民政府 / 2023年3月5日);
+    ``recurring`` — like ``repeated``, with the evidence inside the document: a paragraph the pattern matches
+    as a whole that the document prints at least :data:`RECURRING_MIN` times (the running header of a text
+    converted from PDF, on every page);
     ``duplicate`` — among paragraphs the pattern matches, those sharing the named group ``key`` are one
     repeated title when one of them is the document's first paragraph: keep one copy (the first whose whole
     text *is* the key, else the first) and remove
@@ -79,6 +83,7 @@ trying each rule on each paragraph (``benchmarks/bench_clean.py``: ``clean_chars
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -101,8 +106,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from huayu.pipeline.evidence import RepeatedLines
 
 DEFAULT_RULES = DICTIONARIES / "boilerplate_rules.csv"
-RULE_KINDS = ("paragraph", "caption", "inline", "span", "after", "before", "tail", "repeated", "duplicate",
-              "abstract")
+RULE_KINDS = ("paragraph", "caption", "inline", "span", "after", "before", "tail", "repeated", "recurring",
+              "duplicate", "abstract")
+#: A ``recurring`` paragraph is printed at least this many times in one document.
+RECURRING_MIN = 3
 MAX_PASSES = 50
 REQUIRED_COLUMNS = ("name", "kind", "pattern", "genres", "max_paragraph", "description")
 OPTIONAL_COLUMNS = ("sources",)
@@ -129,6 +136,9 @@ NEIGHBOUR = re.compile(r"(?![一二三四五六七八九十]+、|[(（][一二�
 #: A repeated paragraph is glued into a sentence when the previous paragraph ends with an opener or the next
 #: starts with punctuation (a hyperlink broken out of its sentence, as Wikisource pages are exported).
 _GLUED_BEFORE = re.compile(r"[《“‘「『(（\[【]$")
+#: A date line alone (the date under a document's signature: 2023年3月5日, 二〇二三年三月五日).
+_DATE_LINE = re.compile(r"(?:\d{4}|[〇○零一二三四五六七八九]{4}) ?年 ?(?:\d{1,2}|[一二三四五六七八九十]{1,3}) ?月 ?"
+                        r"(?:\d{1,2}|[一二三四五六七八九十]{1,3}) ?日")
 _GLUED_AFTER = re.compile(r"^[。,，、;；:：!！?？)）》”’」』\]】.]")
 
 
@@ -352,7 +362,7 @@ def _whole(pattern: re.Pattern[str], text: str) -> bool:
 
 
 #: Rule kinds whose pattern must match a paragraph as a whole, and those matched inside a paragraph.
-_WHOLE_KINDS = ("paragraph", "caption", "after", "before", "tail", "repeated")
+_WHOLE_KINDS = ("paragraph", "caption", "after", "before", "tail", "repeated", "recurring")
 MEMO_SIZE = 1 << 14
 
 
@@ -456,6 +466,12 @@ def _glued(paragraphs: list[_Paragraph], i: int, repeated: set[int]) -> bool:
     return bool(before or after)
 
 
+def _signature(paragraphs: list[_Paragraph], i: int) -> bool:
+    """Paragraph ``i`` is a document's signature: the line right above its date line (渭南市人民政府 /
+    2023年3月5日), which every document an office issues repeats and which is part of the document."""
+    return i + 1 < len(paragraphs) and _DATE_LINE.fullmatch(paragraphs[i + 1].text) is not None
+
+
 def _find(rule: Rule, paragraphs: list[_Paragraph], work: str, genre: str | None, source: str | None,
           evidence: RepeatedLines | None, index: _Index | None = None) -> list[Span]:
     """Working-text spans ``(start, end, text)`` that ``rule`` removes from ``paragraphs`` (``index``: what the
@@ -500,7 +516,12 @@ def _find(rule: Rule, paragraphs: list[_Paragraph], work: str, genre: str | None
             return []
         repeated = {i for i in hits if evidence.is_repeated(source, paragraphs[i].text)}
         spans = [(paragraphs[i].start, paragraphs[i].end, paragraphs[i].text) for i in sorted(repeated)
-                 if not _glued(paragraphs, i, repeated)]
+                 if not _glued(paragraphs, i, repeated) and not _signature(paragraphs, i)]
+    elif rule.kind == "recurring":
+        counts = Counter(paragraphs[i].text for i in hits)
+        recurring = {i for i in hits if counts[paragraphs[i].text] >= RECURRING_MIN}
+        spans = [(paragraphs[i].start, paragraphs[i].end, paragraphs[i].text) for i in sorted(recurring)
+                 if not _glued(paragraphs, i, recurring) and not _signature(paragraphs, i)]
     elif rule.kind == "duplicate":
         groups: dict[str, list[_Paragraph]] = {}
         for p in paragraphs[lo:hi]:

@@ -562,6 +562,64 @@ def policy_explainer(p: Pages, i: int):
     return page(blocks), f"http://czt.gansu.gov.cn/czt/c109{i}/zcjd.shtml", "news_report"
 
 
+# dev, written after the fourth round to revise the rules on (heldout_2 stays held out): the furniture the
+# fourth round's kinds of page carry, in other sites' layouts
+def pdf_notice(p: Pages, i: int):
+    """A county office's notice converted from PDF: a running header (its document number) on every page, page
+    numbers - 2 - or
+    第 2 页，共 6 页 at the foot, hard line wraps; the document's own issuing line kept."""
+    title = f"关于印发{p.heading()}工作方案的通知"
+    day, _ = p.date()
+    y, m, d = day.split("-")
+    body = p.body(4)
+    body.insert(1, p.heading())
+    wrapped = [piece for para in body for piece in _wrap(para, 26)]
+    lines: list[tuple[str, bool]] = [(title, False), ("各乡镇人民政府，县政府各部门：", False)]
+    per_page, page_no = 8 + i % 3, 1
+    n_pages = (len(wrapped) + 2) // per_page + 1
+    for k, piece in enumerate(wrapped, start=1):
+        lines.append((piece, False))
+        if k % per_page == 0:
+            lines.append((f"- {page_no} -" if i % 2 else f"第 {page_no} 页，共 {n_pages} 页", True))
+            page_no += 1
+            lines.append((f"眉政办发〔{y}〕{3 + 7 * i}号", True))
+    lines += [("眉县人民政府办公室", False), (f"{y}年{int(m)}月{int(d)}日", False),
+              (f"眉县人民政府办公室 {y}年{int(m)}月{int(d)}日印发", False),
+              (f"- {page_no} -" if i % 2 else f"第 {page_no} 页，共 {n_pages} 页", True)]
+    return page(lines, sep="\n"), f"http://www.meixian.gov.cn/zwgk/tzgg/{y}{i:02d}.pdf", "work_report"
+
+
+def city_daily(p: Pages, i: int):
+    """A city daily's website: the lead's credits glued to the first paragraph, the source and reporters glued to
+    the last, a 文/图 credit line, a line of share buttons; sentences that name the paper's reporters kept."""
+    title = p.headline()
+    day, clock = p.date()
+    body = p.body(4)
+    blocks = [(title, False), (f"{day} {clock} 来源：汉中日报", True), (f"文/图 记者 {p.name()} 通讯员 {p.name()}", True),
+              (bp(f"本报讯（记者 {p.name()}）") + body[0], None), (body[1], False)]
+    if i % 2 == 0:
+        blocks.append((f"本报记者在现场看到，{body[2][:30]}。", False))
+    blocks += [(p.heading(), False), (body[2], False),
+               (body[3] + bp(f"（来源：汉中日报 记者 {p.name()}）" if i % 2 else f"（记者 {p.name()} 实习生 {p.name()}）"), None),
+               ("分享到： 微信 微博 QQ", True), (f"【责任编辑：{p.name()}】", True)]
+    text = "\n".join(t if flag is None else (bp(t) if flag else t) for t, flag in blocks) + "\n"
+    return text, f"https://www.hanzhongdaily.cn/news/{day.replace('-', '')}/{i}.html", "news_report"
+
+
+def account_post(p: Pages, i: int):
+    """A county WeChat account's post as its own site shows it: follow prompts above and below, END, the
+    reading prompts, credits with | ; an image with its caption."""
+    title = p.headline()
+    blocks = [(title, False), ("▲点击上方蓝色字体，关注我们", True)]
+    body = with_body(p, 4)
+    body.insert(3, ("图片", True))
+    body.insert(4, (f"{p.name()}在调研中", True))
+    blocks += body
+    blocks += [("END", True), (f"来源 | 凤县融媒体中心", True), (f"编辑 | {p.name()}  审核 | {p.name()}", True),
+               ("点击“阅读原文”了解更多", True), ("喜欢就点个在看吧", True)]
+    return page(blocks, sep="\n"), f"https://www.fengxian.gov.cn/wx/{i}.html", "news_report"
+
+
 SITES = [("district_portal", district_portal, "dev"), ("newspaper", newspaper, "dev"),
          ("scraped_cms", scraped_cms, "dev"), ("wechat_repost", wechat_repost, "dev"),
          ("state_portal", state_portal, "dev"), ("news_agency", news_agency, "dev"),
@@ -571,7 +629,9 @@ SITES = [("district_portal", district_portal, "dev"), ("newspaper", newspaper, "
          ("policy_interpretation", policy_interpretation, "heldout"), ("tv_station", tv_station, "heldout"),
          ("pdf_document", pdf_document, "heldout_2"), ("wechat_article", wechat_article, "heldout_2"),
          ("video_news", video_news, "heldout_2"), ("epaper", epaper, "heldout_2"),
-         ("print_view", print_view, "heldout_2"), ("policy_explainer", policy_explainer, "heldout_2")]
+         ("print_view", print_view, "heldout_2"), ("policy_explainer", policy_explainer, "heldout_2"),
+         # dev sites written after the fourth round (drawn last, so the rounds above keep their pages)
+         ("pdf_notice", pdf_notice, "dev"), ("city_daily", city_daily, "dev"), ("account_post", account_post, "dev")]
 PAGES_PER_SITE = 4
 
 
