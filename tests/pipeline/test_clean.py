@@ -361,3 +361,20 @@ def test_a_signature_repeated_across_a_source_is_kept():
     doc = clean_document(docs[0][1], "d1", "work_report", RULES, source=docs[0][2], evidence=evidence)
     assert doc.paragraphs[-2:] == ["眉县人民政府", "2023年1月5日"]
     assert [r.removed_text for r in doc.removals] == ["网站地图 | 联系我们"]
+
+
+def test_a_subheading_under_an_image_is_no_caption():
+    raw = "会议召开\n[图片]\n坚定不移深化改革开放 增强经济社会发展内在活力\n会议强调，要抓好落实。\n[图片]\n张伟在会上讲话\n散会。"
+    removed = _removed_by(raw)
+    assert removed == {"caption_after_image": ["[图片]", "张伟在会上讲话"], "image_placeholder": ["[图片]"]}
+
+
+def test_speaker_line_and_publication_note_repeated_across_a_source_are_kept():
+    from huayu.pipeline.evidence import gather_evidence
+
+    docs = [(f"d{i}", f"第{i}次会议上的讲话\n省长 赵刚\n各位代表！\n今年要做好第{i}项工作。\n网站地图 | 联系我们\n"
+             f"陕西省人民政府\n2023年{i}月5日\n（此件公开发布）", "http://www.shaanxi.gov.cn/") for i in range(1, 5)]
+    evidence = gather_evidence(docs)
+    doc = clean_document(docs[1][1], "d2", "speech", RULES, source=docs[1][2], evidence=evidence)
+    assert [r.removed_text for r in doc.removals] == ["网站地图 | 联系我们"]
+    assert "省长 赵刚" in doc.paragraphs and doc.paragraphs[-1] == "(此件公开发布)"

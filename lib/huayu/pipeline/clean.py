@@ -32,8 +32,8 @@ The rules are data: ``data/dictionaries/boilerplate_rules.csv``, one row per rul
     ``repeated`` — a paragraph the pattern matches as a whole that the evidence table lists as repeated across
     documents of the document's source, unless it is glued into a sentence of its neighbours (the previous
     paragraph ends with an opening bracket or quote, or the next starts with punctuation: a hyperlink that
-    the page broke out of its sentence), nor a document's signature (the line right above a date line alone:
-    渭南市人民政府 / 2023年3月5日);
+    the page broke out of its sentence), nor a line of a document's signature block (right above or below a
+    date line alone: 渭南市人民政府 / 2023年3月5日 / （此件公开发布）);
     ``recurring`` — like ``repeated``, with the evidence inside the document: a paragraph the pattern matches
     as a whole that the document prints at least :data:`RECURRING_MIN` times (the running header of a text
     converted from PDF, on every page);
@@ -130,9 +130,10 @@ _SENTENCE_SPACE = re.compile(rf"([。!?:;…][{_CLOSERS}]*) +")  # the second al
 _SENTENCE_END = re.compile(rf"[。!?;…]+[{_CLOSERS}]*")
 _SPACES = re.compile(r" {2,}")
 #: The paragraph an ``after``/``before`` rule removes next to its evidence: at most 40 characters, no
-#: sentence punctuation, not a numbered heading (一、 (一) 第一 1.).
+#: sentence punctuation, not a numbered heading (一、 (一) 第一 1.), not two phrases of four or more characters
+#: separated by a space — the form of a subheading (坚持稳中求进 推动高质量发展), which may stand under an image too.
 NEIGHBOUR = re.compile(r"(?![一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|第[一二三四五六七八九十]+|\d+[.、])"
-                       r"[^。!?;！？；]{2,40}")
+                       r"(?![^ ]{4,} [^ ]{4,}$)[^。!?;！？；]{2,40}")
 #: A repeated paragraph is glued into a sentence when the previous paragraph ends with an opener or the next
 #: starts with punctuation (a hyperlink broken out of its sentence, as Wikisource pages are exported).
 _GLUED_BEFORE = re.compile(r"[《“‘「『(（\[【]$")
@@ -467,9 +468,11 @@ def _glued(paragraphs: list[_Paragraph], i: int, repeated: set[int]) -> bool:
 
 
 def _signature(paragraphs: list[_Paragraph], i: int) -> bool:
-    """Paragraph ``i`` is a document's signature: the line right above its date line (渭南市人民政府 /
-    2023年3月5日), which every document an office issues repeats and which is part of the document."""
-    return i + 1 < len(paragraphs) and _DATE_LINE.fullmatch(paragraphs[i + 1].text) is not None
+    """Paragraph ``i`` belongs to a document's signature block: the line right above or right below its date
+    line (渭南市人民政府 / 2023年3月5日 / （此件公开发布）), which every document an office issues repeats and which
+    is part of the document."""
+    return any(0 <= j < len(paragraphs) and _DATE_LINE.fullmatch(paragraphs[j].text) is not None
+               for j in (i - 1, i + 1))
 
 
 def _find(rule: Rule, paragraphs: list[_Paragraph], work: str, genre: str | None, source: str | None,
