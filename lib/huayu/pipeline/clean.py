@@ -564,10 +564,10 @@ def clean_document(raw: str, doc_id: str = "doc", genre: str | None = None,
     scanner = _scanner(active)
     work, offsets = normalise(raw)
     removals: list[Removal] = []
+    paragraphs = _split_paragraphs(work)  # split again after every removal, so always those of ``work``
+    index = scanner.index(paragraphs)
     for _ in range(MAX_PASSES):
         fired = False
-        paragraphs = _split_paragraphs(work)
-        index = scanner.index(paragraphs)
         for rule in active:
             spans = _find(rule, paragraphs, work, genre, source, evidence, index)
             if not spans:
@@ -587,7 +587,6 @@ def clean_document(raw: str, doc_id: str = "doc", genre: str | None = None,
             break
     else:  # pragma: no cover - a rule set that keeps firing is a bug in the rules
         raise RuleError(f"{doc_id}: cleaning did not settle after {MAX_PASSES} passes; check the rules")
-    paragraphs = _split_paragraphs(work)
     return CleanDocument(doc_id=doc_id, paragraphs=[p.text for p in paragraphs],
                          paragraph_raw_starts=[int(offsets[p.start]) for p in paragraphs],
                          removals=sorted(removals, key=lambda r: r.raw_char_start))
