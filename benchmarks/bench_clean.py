@@ -18,7 +18,7 @@
   about 11,000 characters (``tests/_synthetic_corpus.write_corpus``, paragraphs of the bundled and external
   texts; 100 documents with ``--quick``).
 
-``details`` lists the scores per split and kind of source and every wrongly removed or wrongly kept run of
+``details`` also holds the per-rule profile on the shipped reports (``seconds_per_rule_external``), and lists the scores per split and kind of source and every wrongly removed or wrongly kept run of
 characters of the dev and heldout documents (not of heldout_2, which stays held out). Run alone with ``python benchmarks/bench_clean.py``.
 """
 
@@ -81,6 +81,29 @@ def cleaning_speed(docs, rules) -> float:
     return sum(len(raw) for _, raw, _, _ in docs) / (time.perf_counter() - started)
 
 
+def rule_seconds(docs, rules) -> dict[str, float]:
+    """Per rule, the seconds its pattern takes on every distinct paragraph of ``docs`` once (as the engine tries
+    it: a whole match only within the pattern's length bounds, ``finditer`` for inline and span rules) — the
+    per-rule profile; the engine's own work (splitting, look-ups) is not in it."""
+    from huayu.pipeline.clean import _width, paragraph_texts
+
+    texts = list(dict.fromkeys(p for _, raw, _, _ in docs for p in paragraph_texts(raw)))
+    out = {}
+    for rule in rules:
+        lo, hi = _width(rule.pattern)
+        started = time.perf_counter()
+        if rule.kind in ("inline", "span"):
+            for text in texts:
+                for _ in rule.pattern.finditer(text):
+                    pass
+        else:
+            for text in texts:
+                if lo <= len(text) <= hi:
+                    rule.pattern.fullmatch(text)
+        out[rule.name] = time.perf_counter() - started
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
 def run(quick: bool = False) -> dict:
     docs = read_gold()
     rules = load_rules()
@@ -105,13 +128,15 @@ def run(quick: bool = False) -> dict:
     t1, t2 = _evidence_time(docs, n), _evidence_time(docs, 2 * n)
     metrics["clean_evidence_docs_per_s"] = n / t1
     metrics["clean_evidence_scaling_2x_docs"] = t2 / t1
-    metrics["clean_chars_per_s"] = cleaning_speed(external_documents(), rules)
+    external = external_documents()
+    metrics["clean_chars_per_s"] = cleaning_speed(external, rules)
     metrics["clean_chars_per_s_synthetic"] = cleaning_speed(synthetic_documents(100 if quick else 1000), rules)
     # the errors of the tuning documents only: reading heldout_2's would make it a tuning set
     wrong = errors([d for d in docs if d.split in TUNING_SPLITS], rules, evidence=evidence)
     metrics["details"] = {"by_split_and_source": by_group,
                           "errors": wrong.to_dict("records"),
-                          "evidence_lines_per_source": {k: len(v) for k, v in evidence.lines.items()}}
+                          "evidence_lines_per_source": {k: len(v) for k, v in evidence.lines.items()},
+                          "seconds_per_rule_external": rule_seconds(external, rules)}
     return metrics
 
 
