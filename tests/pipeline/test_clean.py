@@ -229,3 +229,152 @@ def test_offsets_of_tables_point_into_the_cleaned_text(raw):
         assert text[start:end] == p
     for _, _, _, start, end, s in sentences:
         assert text[start:end] == s
+
+
+def _removed_by(raw: str, genre: str = "news_report") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in clean_document(raw, "t", genre, RULES).removals:
+        out.setdefault(r.rule, []).append(r.removed_text)
+    return out
+
+
+def test_credits_glued_to_a_paragraph_are_removed_but_sentences_with_reporters_kept():
+    raw = ("新甘肃客户端兰州讯（新甘肃·甘肃日报记者 张伟 李娜）全省经济运行稳中有进。\n"
+           "记者从市发展和改革委员会获悉，今年一季度重点项目投资增长百分之十二。\n"
+           "会议要求抓好落实。（宝鸡台记者 王强 赵敏）\n"
+           "各地积极开展工作。（编辑：刘洋 责任编辑：陈静）")
+    doc = clean_document(raw, "t", "news_report", RULES)
+    assert doc.paragraphs == ["全省经济运行稳中有进。", "记者从市发展和改革委员会获悉，今年一季度重点项目投资增长百分之十二。"
+                              .replace("，", ","), "会议要求抓好落实。", "各地积极开展工作。"]
+    assert {r.rule for r in doc.removals} == {"news_lead_byline", "trailing_credit"}
+
+
+def test_a_bracket_inside_a_sentence_is_no_credit():
+    raw = "会议由区委副书记（记者站原站长 张三）主持，并作了讲话。"
+    assert clean_document(raw, "t", "news_report", RULES).removals == []
+
+
+@pytest.mark.parametrize("line, rule", [("— 3 —", "page_number"), ("第3页 共12页", "page_number"),
+                                        ("00:00 / 03:04", "player_widget"), ("视频加载中...", "player_widget"),
+                                        ("点击上方蓝字 关注我们", "wechat_widget"), ("阅读原文", "wechat_widget"),
+                                        ("分享 收藏 点赞 在看", "wechat_widget"), ("编辑 | 张三", "metadata_line"),
+                                        ("解读机构：兰州市发展和改革委员会 解读人：刘敏 解读时间：2023-12-01", "metadata_line"),
+                                        ("原文链接：兰州市人民政府关于印发实施方案的通知", "metadata_line")])
+def test_furniture_lines_of_documents_videos_and_wechat(line, rule):
+    raw = f"会议召开\n{line}\n会议强调，要抓好落实。"
+    assert _removed_by(raw) == {rule: [normalise_text(line)]}
+
+
+@pytest.mark.parametrize("line", ["各位代表！", "撸起袖子加油干", "谢谢大家！", "一、出台背景", "第三，坚持稳中求进。",
+                                  "要用好短视频、直播等新媒体形式，讲好家乡发展故事。", "播放器产业发展迅速"])
+def test_text_that_looks_like_furniture_is_kept(line):
+    raw = f"会议召开\n{line}\n会议强调，要抓好落实。"
+    assert _removed_by(raw, "speech") == {}
+
+
+# The engine's shortcuts (tried per distinct text, length bounds, str.split, str.replace) against the plain
+# definitions they replace.
+from huayu.pipeline import clean as clean_module  # noqa: E402
+
+_TEXTS = st.text(alphabet=st.sampled_from(list("政府工作报告会议记者摄图片首页|>：:。！? \n\u3000\u00a0，（）0123456789—-")),
+                 max_size=120)
+
+
+def _reference_paragraphs(work: str) -> list[tuple[int, int, str]]:
+    """The paragraphs as the one regular expression ``_PARAGRAPH_BREAK`` defines them."""
+    cuts = [(m.start(), m.end()) if m.group(1) is None else (m.end(1), m.end())
+            for m in clean_module._PARAGRAPH_BREAK.finditer(work)]
+    bounds = [0] + [x for cut in cuts for x in cut] + [len(work)]
+    out = []
+    for start, end in zip(bounds[0::2], bounds[1::2]):
+        while start < end and work[start] == " ":
+            start += 1
+        while end > start and work[end - 1] == " ":
+            end -= 1
+        if start < end:
+            out.append((start, end, re.sub(" {2,}", " ", work[start:end])))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_fast_paragraph_split_and_character_map_match_their_definitions(raw):
+    assert clean_module._translate(raw) == raw.translate(clean_module._CHAR_MAP)
+    work = normalise(raw)[0]
+    assert [(p.start, p.end, p.text) for p in clean_module._split_paragraphs(work)] == _reference_paragraphs(work)
+
+
+def test_length_bounds_never_exclude_a_match():
+    """A text outside a pattern's width bounds is never tried; on every paragraph of the gold set and the
+    bundled texts, every whole match is within the bounds."""
+    from huayu.pipeline.clean_gold import read_gold
+
+    texts = {p for d in read_gold() for p in clean_module.paragraph_texts(d.raw)}
+    for rule in RULES:
+        lo, hi = clean_module._width(rule.pattern)
+        for text in texts:
+            if rule.pattern.fullmatch(text):
+                assert lo <= len(text) <= hi, (rule.name, text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["首页 | 政务公开 | 政务服务", "[图片]", "会议现场", "坚持稳中求进 推动高质量发展",
+                                 "会议强调，要抓好落实。", "— 3 —", "来源：新华社", "相关链接", "区委召开全会",
+                                 "点击上方蓝字 关注我们", "主办单位：某某区人民政府", "各位代表！",
+                                 "全省经济运行稳中有进。（记者 张伟 李娜）", "&nbsp;今年工作。"]), max_size=14))
+def test_scanner_gives_what_each_rule_alone_gives(lines):
+    """Cleaning with the document's scanner equals cleaning one rule at a time, each rule scanning alone."""
+    raw = "\n".join(lines)
+    fast = clean_document(raw, "t", "news_report", RULES)
+    clean_module._SCANNERS.clear()
+    original = clean_module._scanner
+
+    def one_at_a_time(rules):  # the document's scanner knows no pattern: each rule then scans by itself
+        return original(rules if len(rules) == 1 else [])
+    try:
+        clean_module._scanner = one_at_a_time
+        slow = clean_document(raw, "t", "news_report", RULES)
+    finally:
+        clean_module._scanner = original
+    assert fast == slow
+
+
+def test_running_header_printed_on_every_page_is_removed_but_signature_and_fragments_kept():
+    lines = ["关于印发工作方案的通知", "各乡镇人民政府："]
+    for n in range(1, 4):
+        lines += [f"今年要抓好第{n}批工作，推动经济", "持续回升向好。", f"- {n} -", "眉政办发〔2023〕10号"]
+    lines += ["一是", "，抓好落实。", "一是", "，稳住就业。", "一是", "，防范风险。",
+              "眉县人民政府办公室", "2023年2月3日"]
+    removed = _removed_by("\n".join(lines), "work_report")
+    assert removed["recurring_line"] == ["眉政办发〔2023〕10号"] * 3
+    assert removed["page_number"] == ["- 1 -", "- 2 -", "- 3 -"]
+    doc = clean_document("\n".join(lines), "t", "work_report", RULES)
+    assert "一是" in doc.paragraphs and doc.paragraphs[-2:] == ["眉县人民政府办公室", "2023年2月3日"]
+
+
+def test_a_signature_repeated_across_a_source_is_kept():
+    from huayu.pipeline.evidence import gather_evidence
+
+    docs = [(f"d{i}", f"关于第{i}项工作的通知\n各部门：\n要抓好第{i}项工作。\n网站地图 | 联系我们\n眉县人民政府\n2023年{i}月5日",
+             "http://www.meixian.gov.cn/") for i in range(1, 5)]
+    evidence = gather_evidence(docs)
+    doc = clean_document(docs[0][1], "d1", "work_report", RULES, source=docs[0][2], evidence=evidence)
+    assert doc.paragraphs[-2:] == ["眉县人民政府", "2023年1月5日"]
+    assert [r.removed_text for r in doc.removals] == ["网站地图 | 联系我们"]
+
+
+def test_a_subheading_under_an_image_is_no_caption():
+    raw = "会议召开\n[图片]\n坚定不移深化改革开放 增强经济社会发展内在活力\n会议强调，要抓好落实。\n[图片]\n张伟在会上讲话\n散会。"
+    removed = _removed_by(raw)
+    assert removed == {"caption_after_image": ["[图片]", "张伟在会上讲话"], "image_placeholder": ["[图片]"]}
+
+
+def test_speaker_line_and_publication_note_repeated_across_a_source_are_kept():
+    from huayu.pipeline.evidence import gather_evidence
+
+    docs = [(f"d{i}", f"第{i}次会议上的讲话\n省长 赵刚\n各位代表！\n今年要做好第{i}项工作。\n网站地图 | 联系我们\n"
+             f"陕西省人民政府\n2023年{i}月5日\n（此件公开发布）", "http://www.shaanxi.gov.cn/") for i in range(1, 5)]
+    evidence = gather_evidence(docs)
+    doc = clean_document(docs[1][1], "d2", "speech", RULES, source=docs[1][2], evidence=evidence)
+    assert [r.removed_text for r in doc.removals] == ["网站地图 | 联系我们"]
+    assert "省长 赵刚" in doc.paragraphs and doc.paragraphs[-1] == "(此件公开发布)"

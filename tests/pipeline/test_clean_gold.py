@@ -23,8 +23,10 @@ EVIDENCE = gather_evidence((d.gold_id, d.raw, d.source) for d in GOLD)
 def test_at_least_40_documents_of_4_kinds_with_dev_and_heldout():
     assert len(GOLD) >= 40
     assert {d.source_kind for d in GOLD} == {"bundled", "state_council", "congress", "synthetic_web"}
-    assert {d.split for d in GOLD} == {"dev", "heldout"}
+    assert {d.split for d in GOLD} == {"dev", "heldout", "heldout_2"}
     assert sum(d.split == "heldout" for d in GOLD) >= 12
+    heldout_2 = [d for d in GOLD if d.split == "heldout_2"]
+    assert len(heldout_2) >= 16 and len({d.gold_id.rsplit("_", 1)[0] for d in heldout_2}) >= 4
     assert all(d.boilerplate.any() for d in GOLD if d.source_kind in ("bundled", "synthetic_web"))
 
 
@@ -98,11 +100,20 @@ def test_dev_scores_reach_the_targets():
 
 
 def test_heldout_scores_do_not_fall_below_what_the_notes_report():
-    """Held-out documents were never used to tune the rules; README.md reports their score (third round:
-    precision 1.000, recall 0.836). A lower value is a regression."""
+    """The third held-out round: README.md reports its score before its misses were read (precision 1.000,
+    recall 0.836) and after the revision they led to (1.000 / 1.000). A lower value is a regression."""
     score = _score("heldout")
     assert score.precision >= 0.99
-    assert score.recall >= 0.83
+    assert score.recall >= 0.99
+
+
+def test_heldout_2_scores_do_not_fall_below_their_first_measurement():
+    """The fourth round (heldout_2) was written and scored before the rules were revised (README.md: precision
+    0.941, recall 0.537 at first; 0.975 / 0.918 after the revision; precision 1.000 once its wrongly removed
+    lines had been read — its misses were not read). A lower value is a regression."""
+    score = _score("heldout_2")
+    assert score.precision >= 0.99
+    assert score.recall >= 0.91
 
 
 def test_bundled_corpus_loses_no_real_text():
