@@ -10,7 +10,8 @@ from huayu.pipeline.segment import dictionaries
 from huayu.paths import ROOT
 
 GOLD = ROOT / "tests" / "gold"
-GENRE, HELDOUT, NEWS = (GOLD / f"segmentation_{n}.txt" for n in ("gold", "gold_heldout", "news_gold"))
+GENRE, HELDOUT, FRESH, NEWS = (GOLD / f"segmentation_{n}.txt"
+                               for n in ("gold", "gold_heldout", "gold_fresh", "news_gold"))
 
 
 def f1(path, settings=None) -> float:
@@ -25,21 +26,35 @@ def jieba_f1(path, hmm: bool) -> float:
 
 
 def test_gold_files_are_large_enough_and_do_not_overlap():
-    genre, heldout, news = (S.read_gold(p) for p in (GENRE, HELDOUT, NEWS))
-    assert len(genre) + len(heldout) >= 300 and len(heldout) >= 100 and len(news) >= 300
-    sentences = ["".join(w) for w in genre + heldout]
+    genre, heldout, fresh, news = (S.read_gold(p) for p in (GENRE, HELDOUT, FRESH, NEWS))
+    assert len(genre) + len(heldout) >= 300 and len(heldout) >= 100 and len(fresh) >= 120 and len(news) >= 300
+    sentences = ["".join(w) for w in genre + heldout + fresh]
     assert len(set(sentences)) == len(sentences)
     assert not {"".join(w) for w in news} & set(sentences)
-    header = HELDOUT.read_text(encoding="utf-8")
-    assert "Never used" in header and (GOLD / "segmentation_README.md").is_file()
+    assert "Never used" in HELDOUT.read_text(encoding="utf-8") and (GOLD / "segmentation_README.md").is_file()
+    assert "never used to choose" in FRESH.read_text(encoding="utf-8")
+
+
+def test_fresh_gold_is_the_documented_draw():
+    """The fresh held-out file holds exactly the sentences segmentation_draw.py draws, in its order."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("segmentation_draw", GOLD / "segmentation_draw.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    drawn = module.draw()
+    lines = FRESH.read_text(encoding="utf-8").splitlines()
+    body = [(lines[i - 1].removeprefix("# "), "".join(line.split()))
+            for i, line in enumerate(lines) if line and not line.startswith("#")]
+    assert body == [(label, "".join(sentence.split())) for label, sentence in drawn]
 
 
 def test_every_new_genre_sentence_names_its_source():
-    for path in (GENRE, HELDOUT):
+    for path in (GENRE, HELDOUT, FRESH):
         lines = path.read_text(encoding="utf-8").splitlines()
         body = [i for i, line in enumerate(lines) if line and not line.startswith("#")]
         sourced = [i for i in body if lines[i - 1].startswith(("# bundled:", "# work_report", "# congress:"))]
-        assert len(sourced) >= (108 if path == GENRE else 123)
+        assert len(sourced) >= {GENRE: 108, HELDOUT: 123, FRESH: 130}[path]
 
 
 def test_genre_gold_f1_at_least_095_and_held_out_close():
