@@ -159,3 +159,31 @@ def test_number_spans_scan_equals_the_pattern_everywhere():
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         assert seg.number_spans(text) == [m.span() for m in segmenter._NUMBER.finditer(text)], text
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("区委书记吕强主持会议", ["区委", "书记", "吕强", "主持", "会议"]),
+    ("周科指出", ["周科", "指出"]),
+    ("区领导龚云华、刘松等出席", ["区", "领导", "龚云华", "、", "刘松", "等", "出席"]),
+    ("李人俊同志", ["李人俊", "同志"]),
+    ("邓小平同志", ["邓小平", "同志"]),  # a dict.txt word in every mode
+])
+def test_persons_names_are_one_token(text, tokens):
+    assert S.segment_texts([text]) == [tokens]
+    assert S.segment_texts([text], {"person_names": "off"}) != [tokens] or text.startswith("邓")
+
+
+@pytest.mark.parametrize("text", ["中苏两国", "绘制了一张新的地图", "让利于民"])
+def test_no_name_after_a_numeral_in_a_numeral_or_from_a_preposition(text):
+    assert S.segment_texts([text]) == S.segment_texts([text], {"person_names": "off"})
+
+
+def test_names_get_the_person_tag_and_the_setting_is_checked():
+    tokens = S.segment_sentences(_frame("书记周科出席"), progress=False)
+    assert dict(zip(tokens["token"], tokens["pos"]))["周科"] == "nr"
+    from huayu.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="person_names"):
+        S.SegmentSettings(person_names="crf")
+    assert S.SegmentSettings.from_mapping({"person_names": "HMM"}).person_names == "hmm"
+    assert S.segment_texts(["周科指出"], {"surnames": "none"}) == [["周", "科", "指出"]]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.pipeline.segment.dictionaries import (
-    _JOINABLE_WORD, _NOT_JOINABLE, _base_dictionary, _hmm_word_tag, _load_base_dictionary, cut_phrases,
+    _JOINABLE_WORD, _NOT_JOINABLE, FUNCTION_WORDS, _base_dictionary, _hmm_word_tag, _load_base_dictionary, cut_phrases,
     pku_split_words, read_stopwords, read_user_dict)
 from huayu.pipeline.segment.formulas import formula_offsets
 from huayu.pipeline.segment.settings import SegmentSettings
@@ -99,6 +99,10 @@ class Segmenter:
         self._user_tags = {w: t for w, t in zip(entries["word"], entries["tag"]) if isinstance(t, str)}
         self._user_freqs = dict(zip(entries["word"], entries["freq"].astype("int64")))
         self._left_out = frozenset(self.cut_phrases)
+        #: Surnames a person's name may start with (``person_names``; empty when it is off).
+        self.surnames = (_surnames(read_stopwords(settings.surnames))
+                         if settings.surnames is not None and settings.person_names != "off" else frozenset())
+        self._name_cache: dict[str, int] = {}
         self._parts: dict[str, tuple[tuple[int, int], ...]] = {}
         if settings.keep_formulas:
             _formula_spans_in("", settings.max_slogan_chars)  # compile the finder's patterns before any fork
@@ -114,10 +118,59 @@ class Segmenter:
 
     def _cut(self, text: str) -> tuple[list[str], np.ndarray]:
         tokens = self._jieba.cut(text, self.settings.hmm)
+        if self.surnames and not self.settings.hmm:
+            tokens = self._join_names(tokens)
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         if self.settings.hmm:
             lengths = self._fix_ascii_runs(text, tokens, lengths)
         return tokens, lengths
+
+    # -- persons' names (``person_names``) ----------------------------------------------------------------------
+    def _join_names(self, tokens: list[str]) -> list[str]:
+        """``tokens`` with each person's name that jieba cut into single characters joined into one token.
+
+        A name starts at a single-character token that is a surname; the stretch of single Chinese characters
+        from there (at most four) is cut again with jieba's HMM alone — the HMM joins runs of single
+        characters into words, here only after a surname — and its first word, when it has two or three
+        characters, is the name (in ``"hmm_nr"`` mode only if jieba.posseg's HMM tags it ``nr``). A surname
+        after a numeral or demonstrative is a classifier (一 张, 这 张), and a given name holds no numeral or
+        function word (中 苏 两 国 is no name).
+        """
+        surnames = self.surnames
+        out: list[str] | None = None
+        n = len(tokens)
+        i = 0
+        while i < n:
+            token = tokens[i]
+            if (token in surnames and i + 1 < n and _single_han(tokens[i + 1])
+                    and not (i and tokens[i - 1][-1] in _BEFORE_CLASSIFIER)):
+                j = i + 1
+                while j < n and j - i < 4 and _single_han(tokens[j]) and tokens[j] not in _NOT_IN_GIVEN_NAME:
+                    j += 1
+                length = self._name_length("".join(tokens[i:j]))
+                if length:
+                    if out is None:
+                        out = tokens[:i]
+                    out.append("".join(tokens[i:i + length]))
+                    i += length
+                    continue
+            if out is not None:
+                out.append(token)
+            i += 1
+        return tokens if out is None else out
+
+    def _name_length(self, stretch: str) -> int:
+        """Characters of the name ``stretch`` starts with (0: none); see :meth:`_join_names`."""
+        found = self._name_cache.get(stretch)
+        if found is None:
+            word = self._jieba.cut(stretch, True)[0]
+            found = len(word) if 2 <= len(word) <= 3 else 0
+            if found and self.settings.person_names == "hmm_nr":
+                found = found if (self._user_tags.get(word) or _hmm_word_tag(word) or "").startswith("nr") else 0
+            if len(self._name_cache) > 100_000:
+                self._name_cache.clear()
+            self._name_cache[stretch] = found
+        return found
 
     def _fix_ascii_runs(self, text: str, tokens: list[str], lengths: np.ndarray) -> np.ndarray:
         """Re-split ASCII tokens the way jieba's finalseg does (jieba-rs keeps 2023-01-05 whole).
@@ -284,6 +337,24 @@ class Segmenter:
                 tag = entry[1] if entry is not None else _unknown_word_tag(word, is_formula)
             out.append(tag)
         return out
+
+
+# A surname token after these is a classifier (一 张 新 的 …), not a name; these never occur in a given name
+# (numerals and the function words of FUNCTION_WORDS, with 不 也 都 就 又 被 及).
+_BEFORE_CLASSIFIER = frozenset("一二三四五六七八九十两百千万几这那每各某多第")
+_NOT_IN_GIVEN_NAME = frozenset("一二三四五六七八九十两百千万亿零几") | FUNCTION_WORDS | frozenset("不也都就又被及")
+
+
+def _surnames(listed: frozenset[str]) -> frozenset[str]:
+    """The surnames of ``listed`` a name may start with: those that jieba's dict.txt does not tag as a
+    preposition, numeral or adverb (``p``, ``m``, ``d``: 于 向 万 许 余 曾 莫 常), which in running text are
+    nearly always those words (让利 于 民, 向 重点 …), not a surname."""
+    base = _base_dictionary()
+    return frozenset(s for s in listed if base.get(s, (0, ""))[1] not in ("p", "m", "d"))
+
+
+def _single_han(token: str) -> bool:
+    return len(token) == 1 and "\u4e00" <= token <= "\u9fd5"
 
 
 def _empty_entries() -> pd.DataFrame:
