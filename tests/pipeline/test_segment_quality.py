@@ -187,3 +187,23 @@ def test_names_get_the_person_tag_and_the_setting_is_checked():
         S.SegmentSettings(person_names="crf")
     assert S.SegmentSettings.from_mapping({"person_names": "HMM"}).person_names == "hmm"
     assert S.segment_texts(["周科指出"], {"surnames": "none"}) == [["周", "科", "指出"]]
+
+
+def test_suffixes_attach_to_the_word_before_them():
+    assert S.segment_texts(["坚持公有性，鉴证类机构，保障表达权"]) == [
+        ["坚持", "公有性", "，", "鉴证类", "机构", "，", "保障", "表达权"]]
+    assert S.segment_texts(["公有性"], {"join_suffixes": False}) == [["公有", "性"]]
+    assert S.segment_texts(["性"]) == [["性"]]  # nothing before it
+
+
+def test_our_and_each_with_an_administrative_unit_are_two_words():
+    assert {"我市", "我省", "各乡镇", "各镇", "各直属"} <= set(dictionaries.pku_split_words())
+    assert S.segment_texts(["我市各乡镇"]) == [["我", "市", "各", "乡镇"]]
+    assert not {"各级", "各地", "各项", "各种", "各类"} & set(dictionaries.pku_split_words())
+
+
+def test_a_formula_inside_a_domain_word_stays_in_the_word():
+    seg = S.get_segmenter()
+    text = "坚持和平共处五项原则，做到两个维护"
+    assert S.segment_texts([text]) == [["坚持", "和平共处五项原则", "，", "做到", "两个维护"]]
+    assert [text[a:b] for a, b in seg.formula_spans(text)] == ["和平共处五项原则", "两个维护"]

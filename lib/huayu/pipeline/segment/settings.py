@@ -13,7 +13,11 @@ import numpy as np
 from huayu.errors import ParameterError
 from huayu.paths import DICTIONARIES, resolve
 
-__all__ = ["SegmentSettings", "NAME_MODES"]
+__all__ = ["SegmentSettings", "NAME_MODES", "SUFFIXES"]
+
+#: Suffixes (PKU 后缀, Yu Shiwen et al. 2002, §2.2) that ``join_suffixes`` attaches to the word before them:
+#: 性 (积极性), 化 (现代化), 者 (劳动者), 率 (增长率), 类 (鉴证类), 型 (服务型), 权 (表达权).
+SUFFIXES = frozenset("性化者率类型权")
 
 #: The values of :attr:`SegmentSettings.person_names`.
 NAME_MODES = ("hmm_nr", "hmm", "off")
@@ -44,6 +48,9 @@ class SegmentSettings:
         their decimal point and percent sign (``5.6%``), with 多/余 and 万/亿 (``9800多万``, ``98.99亿``),
         a year, month, day or hour with its unit (``2023年``, ``1月份``, ``5日``, ``9时``); ASCII or
         full-width digits.
+    join_suffixes : the suffixes the PKU guideline attaches to the word before them stay attached where jieba
+        cuts them off (公有 性 → 公有性, 鉴证 类 → 鉴证类, 表达 权 → 表达权; :data:`SUFFIXES`): a suffix token
+        after a word of two or more Chinese characters joins it.
     person_names : how a person's name is kept whole (one token, tagged ``nr``) where jieba, without its HMM, cuts it
         into single characters (周科 → 周 科): in a run of single-character tokens, a surname of
         ``surnames`` and the one or two characters after it become one token when
@@ -67,6 +74,7 @@ class SegmentSettings:
     phrase_max_freq: int = 100
     pku_splits: bool = True
     join_numbers: bool = True
+    join_suffixes: bool = True
     person_names: str = "hmm_nr"
     surnames: Path | None = DICTIONARIES / "surnames_zh.txt"
     workers: int = 0
@@ -84,7 +92,7 @@ class SegmentSettings:
             if not path.is_file():
                 raise ParameterError(f"{name}={str(value)!r}: the file {path} does not exist")
             object.__setattr__(self, name, path)
-        for name in ("keep_formulas", "hmm", "pku_splits", "join_numbers"):
+        for name in ("keep_formulas", "hmm", "pku_splits", "join_numbers", "join_suffixes"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(f"{name}={getattr(self, name)!r} must be True or False")
         for name, minimum in (("max_slogan_chars", 2), ("phrase_max_freq", 0), ("workers", 0)):
@@ -120,7 +128,7 @@ class SegmentSettings:
                     value = None if text.lower() in ("", "none", "null") else text
                 elif key == "person_names":
                     value = text.lower()
-                elif key in ("keep_formulas", "hmm", "pku_splits", "join_numbers"):
+                elif key in ("keep_formulas", "hmm", "pku_splits", "join_numbers", "join_suffixes"):
                     if text.lower() not in _TRUE | _FALSE:
                         raise ParameterError(f"{key}={value!r} must be true or false")
                     value = text.lower() in _TRUE
@@ -148,7 +156,7 @@ class SegmentSettings:
         """The settings that change the tokens table (``workers`` does not)."""
         return {"keep_formulas": self.keep_formulas, "max_slogan_chars": self.max_slogan_chars, "hmm": self.hmm,
                 "phrase_max_freq": self.phrase_max_freq, "pku_splits": self.pku_splits,
-                "join_numbers": self.join_numbers, "person_names": self.person_names,
+                "join_numbers": self.join_numbers, "join_suffixes": self.join_suffixes, "person_names": self.person_names,
                 "surnames": None if self.surnames is None else self.surnames.name,
                 "user_dict": None if self.user_dict is None else self.user_dict.name,
                 "stopwords": None if self.stopwords is None else self.stopwords.name}
