@@ -34,7 +34,7 @@ replicated under new document ids until they hold at least 2 M characters (200 k
   jieba with its HMM on and off (``segment_news_f1_jieba`` is jieba's best on the news gold, the bar the
   segmenter must reach), and the effect of each setting and of the dictionary frequencies: the stage with
   one setting changed (HMM on, ``phrase_max_freq`` 0/10/30/300/1000, ``pku_splits`` or ``join_numbers`` off,
-  ``person_names`` off or ``"hmm"`` instead of ``"hmm_nr"``,
+  ``person_names`` off or ``"hmm"`` instead of ``"hmm_nr"``, ``join_suffixes`` off,
   no domain dictionary) and with the domain dictionary's frequencies replaced (none: jieba-rs's own
   suggestion; margin 1 instead of 10 in the documented rule; ×100). Every score is under ``details``.
 
@@ -294,6 +294,7 @@ def quality() -> tuple[dict, dict]:
     plain = S.jieba_reference_tokenizer(None)
     variants = {"stage": {}, "hmm_on": {"hmm": True}, "pku_splits_off": {"pku_splits": False},
                 "person_names_off": {"person_names": "off"}, "person_names_hmm": {"person_names": "hmm"},
+                "join_suffixes_off": {"join_suffixes": False},
                 "join_numbers_off": {"join_numbers": False}, "no_domain_dict": {"user_dict": None},
                 **{f"phrase_max_freq_{n}": {"phrase_max_freq": n} for n in (0, 10, 30, 300, 1000)},
                 **{f"domain_freq_{rule}": {"user_dict": None} for rule in ("none", "margin_1", "times_100")}}
