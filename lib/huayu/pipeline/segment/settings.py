@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -157,7 +158,9 @@ class SegmentSettings:
         return {"keep_formulas": self.keep_formulas, "max_slogan_chars": self.max_slogan_chars, "hmm": self.hmm,
                 "phrase_max_freq": self.phrase_max_freq, "pku_splits": self.pku_splits,
                 "join_numbers": self.join_numbers, "join_suffixes": self.join_suffixes, "person_names": self.person_names,
-                "surnames": None if self.surnames is None else self.surnames.name,
+                # the surname list by name and content (the cache key hashes the other files itself)
+                "surnames": None if self.surnames is None else
+                f"{self.surnames.name} sha256:{hashlib.sha256(self.surnames.read_bytes()).hexdigest()[:16]}",
                 "user_dict": None if self.user_dict is None else self.user_dict.name,
                 "stopwords": None if self.stopwords is None else self.stopwords.name}
 
