@@ -41,8 +41,10 @@ def test_parameters_agree_with_default_yaml(name):
 # ------------------------------------------------------------------------------------------------ running
 
 
-def word_tokens(out: Path) -> pd.DataFrame:
-    tokens = pd.read_parquet(out / "processed" / "tokens.parquet")
+def word_tokens(out: Path, granularity: str = "coarse") -> pd.DataFrame:
+    from huayu.pipeline.tables import read_tokens
+
+    tokens = read_tokens(out / "processed", granularity=granularity)
     return tokens[~tokens["is_punct"]]
 
 
@@ -92,7 +94,7 @@ def check_topics(folder: Path, n_paragraph_units: int | None = None) -> None:
         assert len(points) == n_paragraph_units
 
 
-def check_trends(folder: Path, out: Path, keywords: list[str], match: str) -> None:
+def check_trends(folder: Path, out: Path, keywords: list[str], match: str, granularity: str = "fine") -> None:
     segments = csv(folder, "segment-trends")
     by_document = csv(folder, "document-trends")
     hits = csv(folder, "dispersion")
@@ -102,8 +104,8 @@ def check_trends(folder: Path, out: Path, keywords: list[str], match: str) -> No
     doc_counts = by_document.set_index(["doc_id", "keyword"])["count"]
     assert per_doc.sort_index().to_dict() == doc_counts.sort_index().to_dict()
     assert hits.groupby(["doc_id", "keyword"]).size().to_dict() == {k: v for k, v in per_doc.items() if v}
-    if match == "token":
-        words = word_tokens(out)
+    if match == "token":  # at the fine granularity the parts of compounds count too (人居环境 in 农村人居环境整治)
+        words = word_tokens(out, granularity)
         expected = words[words["token"].isin(keywords)].groupby(["doc_id", "token"]).size()
         assert {k: v for k, v in per_doc.items() if v} == expected.to_dict()
     # documents ordered by date, the undated ones last
@@ -169,7 +171,7 @@ def test_notebook_on_bundled_corpus(name, bundled_out, tmp_path):
         assert set(csv(folder, "topic-shares-nmf")["doc_id"]) == set(documents["doc_id"])
     else:
         keywords = json.loads(json.dumps(parameter(name, "keywords")))
-        check_trends(folder, bundled_out, keywords, parameter(name, "match"))
+        check_trends(folder, bundled_out, keywords, parameter(name, "match"), parameter(name, "granularity"))
     # every term the default figures show has an English label in the glossary (lang="en")
     from huayu.plot.labels import Labeler
 
@@ -178,6 +180,28 @@ def test_notebook_on_bundled_corpus(name, bundled_out, tmp_path):
              "04-keyword-trends": [("segment-trends", "keyword")]}.get(name, [])
     terms = [t for table, column in shown for t in csv(folder, table)[column]]
     assert Labeler("en").unglossed(terms) == [], "add these terms to data/dictionaries/glossary_zh_en.csv"
+
+
+@pytest.mark.slow
+def test_keyword_trends_count_the_parts_of_compounds(bundled_out, tmp_path):
+    """04 at its default granularity (fine) finds 人居环境 inside 农村人居环境整治; coarse only where it is a word."""
+    keywords = ["人居环境", "高质量发展"]
+    coarse = word_tokens(bundled_out)
+    inside = coarse["token"].str.contains("人居环境") & (coarse["token"] != "人居环境")
+    assert inside.any()  # the bundled texts have 农村人居环境整治 and its kin
+    counts = {}
+    for granularity in ("fine", "coarse"):
+        folder = run("04-keyword-trends", bundled_out, tmp_path / granularity, keywords=keywords,
+                     granularity=granularity)
+        found = [k for k in keywords if granularity == "fine" or (coarse["token"] == k).any()]
+        check_trends(folder, bundled_out, found, "token", granularity)  # a keyword found nowhere is left out
+        by_document = csv(folder, "document-trends").set_index(["doc_id", "keyword"])
+        counts[granularity] = by_document["count"]
+        assert by_document["n_tokens"].groupby(level="doc_id").first().to_dict() == (
+            coarse.groupby("doc_id").size().to_dict())  # rates per 1,000 coarse tokens at either granularity
+    assert counts["fine"].xs("人居环境", level="keyword").sum() == coarse["token"].str.contains("人居环境").sum()
+    assert "人居环境" not in counts["coarse"].index.get_level_values("keyword")  # never a token of its own here
+    assert (counts["fine"].xs("高质量发展", level="keyword") >= counts["coarse"].xs("高质量发展", level="keyword")).all()
 
 
 def parameter(name: str, key: str):

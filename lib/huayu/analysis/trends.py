@@ -7,6 +7,11 @@ A document's *word tokens* are its tokens without punctuation, numbered ``j = 0 
 ``match="text"`` counts the keyword's non-overlapping occurrences in the cleaned text, whatever the
 segmentation, each placed at the word token where it starts.
 
+Granularity: with the coarse tokens table a keyword is counted where it is a whole token; with the fine one
+(``read_tokens(granularity="fine")``) also where it is a part of a compound the dictionary keeps whole — a
+count of 人居环境 includes 农村人居环境整治. ``N`` and positions are counted in coarse tokens either way (a part
+sits at the position of its compound), so the two granularities differ only in the hits.
+
 Relative frequency per 1,000 tokens of keyword ``k`` in a span with ``N`` word tokens and ``c`` hits:
 ``f = 1000 · c / N`` (Biber, Conrad & Reppen 1998, *Corpus Linguistics*, §9 "normalisation"; Voyant
 Tools' "Trends" tool, Sinclair & Rockwell 2016, which uses the same per-segment relative frequencies).
@@ -59,10 +64,17 @@ UNDATED = "undated"
 
 def _word_tokens(tokens: pd.DataFrame, doc_ids: Iterable[str] | str | None) -> pd.DataFrame:
     """Word tokens (no punctuation) of the chosen documents, each document contiguous and in text order,
-    with their ``position`` in the document and the document's ``length`` (both in word tokens)."""
+    with their ``position`` in the document and the document's ``length`` (both in word tokens).
+
+    ``tokens`` may be the fine granularity (``read_tokens(granularity="fine")``, ``NotebookContext.tokens_fine``):
+    each token followed by its parts, which repeat its ``token_index``. A part is then a word token that is
+    counted (``is_part`` true) but adds nothing to the length, and it sits at the position of the token it
+    lies in: the rate of 人居环境 counts its occurrences inside 农村人居环境整治 per 1,000 *coarse* tokens.
+    """
     check_columns("tokens", tokens, ["doc_id", "token", "char_start", "is_punct"])
     words = select_documents(tokens, doc_ids)
-    words = words.loc[~words["is_punct"].to_numpy(dtype=bool), ["doc_id", "token", "char_start"]]
+    columns = ["doc_id", "token", "char_start"] + (["token_index"] if "token_index" in words.columns else [])
+    words = words.loc[~words["is_punct"].to_numpy(dtype=bool), columns]
     if words.empty:
         raise ParameterError("tokens holds no word token for the chosen documents")
     doc_codes, doc_index = pd.factorize(words["doc_id"], sort=False)
@@ -70,13 +82,20 @@ def _word_tokens(tokens: pd.DataFrame, doc_ids: Iterable[str] | str | None) -> p
         order = np.argsort(doc_codes, kind="stable")
         words = words.iloc[order]
         doc_codes = doc_codes[order]
-    lengths = np.bincount(doc_codes, minlength=len(doc_index))
+    if "token_index" in words.columns:  # a part repeats the token_index of the token before it
+        key = doc_codes.astype(np.int64) * (1 << 40) + words["token_index"].to_numpy(dtype=np.int64)
+        is_part = pd.Series(key).duplicated().to_numpy()
+        words = words.drop(columns="token_index")
+    else:
+        is_part = np.zeros(len(words), dtype=bool)
+    lengths = np.bincount(doc_codes[~is_part], minlength=len(doc_index))
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     words = words.reset_index(drop=True)
     words["doc_code"] = doc_codes
-    words["position"] = (np.arange(len(words)) - starts[doc_codes]).astype(np.int64)
+    words["position"] = (np.cumsum(~is_part) - 1 - starts[doc_codes]).astype(np.int64)
     words["length"] = lengths[doc_codes].astype(np.int64)
     words["char_start"] = words["char_start"].astype(np.int64)
+    words["is_part"] = is_part
     return words
 
 
@@ -146,8 +165,8 @@ def _hits(words: pd.DataFrame, keywords: list[str], match: str, texts: pd.DataFr
 def _text_hits(words: pd.DataFrame, keywords: list[str], texts: pd.DataFrame) -> pd.DataFrame:
     text_of = texts.drop_duplicates("doc_id").set_index("doc_id")["text"]
     frames = []
-    for doc_id, group in words.groupby("doc_id", sort=False):  # one iteration per document
-        if doc_id not in text_of.index:
+    for doc_id, group in words.loc[~words["is_part"].to_numpy()].groupby("doc_id", sort=False):  # the text's
+        if doc_id not in text_of.index:                                  # words, no parts; one document a turn
             raise ParameterError(f"texts has no text for doc_id {doc_id!r}")
         text = str(text_of[doc_id])
         starts = group["char_start"].to_numpy()
@@ -186,7 +205,8 @@ def keyword_segments(tokens: pd.DataFrame, keywords: Iterable[str], n_segments: 
     segment_of = (words["position"].to_numpy() * n_segments // words["length"].to_numpy()).astype(np.int64)
     doc_order = list(pd.unique(words["doc_id"]))
     n_docs, n_kw = len(doc_order), len(keywords)
-    seg_tokens = np.bincount(words["doc_code"].to_numpy() * n_segments + segment_of,
+    coarse = ~words["is_part"].to_numpy()  # a part is no word of its own in the segment's size
+    seg_tokens = np.bincount((words["doc_code"].to_numpy() * n_segments + segment_of)[coarse],
                              minlength=n_docs * n_segments)
     doc_code = pd.Index(doc_order).get_indexer(hits["doc_id"])
     kw_code = pd.Index(keywords).get_indexer(hits["keyword"])

@@ -5,6 +5,7 @@ Usage in a notebook (after the ``parameters`` cell)::
     ctx = NotebookContext(notebook="02-tfidf", figures_dir=figures_dir, lang=lang, formats=formats, dpi=dpi,
                           interim_dir=interim_dir, processed_dir=processed_dir)
     ctx.documents_table                # tables are read on first use
+    ctx.tokens_at("fine")              # the tokens with the parts of compounds (ctx.tokens_fine)
     fig, ax = ctx.figure(width="double", height=3)
     ax.set_xlabel(ctx.label.text(zh="文档", en="Document"))
     ctx.save(fig, "similarity-heatmap", table=similarity)   # figures/02-tfidf/similarity-heatmap.{png,pdf,csv}
@@ -133,21 +134,35 @@ class NotebookContext:
         if name not in self._tables:
             from huayu.pipeline import tables
 
-            folder = self.processed_dir if name == "tokens" else self.interim_dir
+            folder = self.processed_dir if name in ("tokens", "tokens_fine") else self.interim_dir
             if not folder.exists():
                 raise FileNotFoundError(f"{name}: folder {folder} does not exist; prepare the corpus first "
                                         "(`make prepare` or `python -m huayu prepare --corpus data --out data`)")
             # The tokens are read once per notebook, doc_id/token/pos dictionary-encoded (pandas categoricals
             # with sorted categories: a small integer per token instead of a string, see read_tokens).
-            reader = getattr(tables, f"read_{name}")
-            self._tables[name] = reader(folder, categorical=True) if name == "tokens" else reader(folder)
+            if name == "tokens_fine":
+                self._tables[name] = tables.read_tokens(folder, categorical=True, granularity="fine")
+            else:
+                reader = getattr(tables, f"read_{name}")
+                self._tables[name] = reader(folder, categorical=True) if name == "tokens" else reader(folder)
         return self._tables[name]
 
     documents_table = StageTable("documents", "The documents table (one row per document, metadata + cleaned text).")
     paragraphs = StageTable("paragraphs", "The paragraphs table (offsets into the cleaned texts).")
     sentences = StageTable("sentences", "The sentences table (offsets into the cleaned texts).")
     cleaning_log = StageTable("cleaning_log", "Every boilerplate removal, with its offsets in the raw text.")
-    tokens = StageTable("tokens", "The tokens table: one row per token.")
+    tokens = StageTable("tokens", "The tokens table: one row per token (the coarse granularity: 农村人居环境整治 one token).")
+    tokens_fine = StageTable("tokens_fine", "The fine granularity: the tokens table with each token followed by "
+                             "its parts (农村人居环境整治 → 农村, 人居环境整治, 人居环境, 人居, 环境, 整治), the same "
+                             "columns and encoding (huayu.pipeline.tables.read_tokens(granularity='fine')).")
+
+    def tokens_at(self, granularity: str = "coarse") -> pd.DataFrame:
+        """:attr:`tokens` (``"coarse"``) or :attr:`tokens_fine` (``"fine"``); another value raises
+        ``ParameterError``. A count at the fine granularity finds a keyword inside the compounds the
+        dictionary keeps whole (人居环境 inside 农村人居环境整治)."""
+        from huayu.pipeline.segment.parts import check_granularity
+
+        return self.tokens_fine if check_granularity(granularity) == "fine" else self.tokens
 
     def document_ids(self, doc_ids: str | Iterable[str] | None = "all") -> list[str]:
         """The doc_ids a ``doc_ids`` filter names, in corpus order (:func:`huayu.checks.document_ids`):

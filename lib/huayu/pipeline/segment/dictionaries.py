@@ -259,6 +259,9 @@ def _cut_phrases(max_freq: int) -> tuple[str, ...]:
 CLASSIFIERS = "个位名种项次家座部本场批条所件台辆只张支篇首届期份片段层类年天周点步伙幅块句封把根套双对头匹棵颗粒间户章节门道枚架艘轮番遍趟声"
 #: Monosyllabic adjectives after a degree adverb (很大, 最大, 更多): two words in the PKU guideline.
 DEGREE_ADJECTIVES = "大小多少好高低长短快慢强弱"
+#: Administrative units and bodies after 我 (our) or 各 (each): 我市 我区 各乡镇 各部门 are two words in the PKU
+#: guideline (各级 各地 各项 各种 各类, lexicalised, are not of this shape).
+ADMINISTRATIVE_UNITS = "省|市|县|区|镇|乡|村|乡镇|街道|部门|单位|直属"
 #: dict.txt words of those shapes that are lexicalised and stay whole: the demonstrative pronouns 这个
 #: 那个 这次 那次 这种 那种; 每 with a unit of time (每年 每天 每周 每日 每秒); adverbs and nouns 一点 一道
 #: 一番 一头 一把 一手 两头 四周 很快; the holidays 五一节 三八节; 很多 很少 最好 最高 最低 最多 最少
@@ -270,6 +273,7 @@ _SPLIT_SHAPES = re.compile(
     f"|[这那每多][{CLASSIFIERS}]"                  # demonstrative / quantifier + classifier: 这家 每个 多年
     f"|第[一二三四五六七八九十百]+[{CLASSIFIERS}]"   # ordinal + classifier: 第一年 第二天
     f"|[很最更较太挺][{DEGREE_ADJECTIVES}]"         # degree adverb + adjective: 很大 最大 更多
+    f"|[我各](?:{ADMINISTRATIVE_UNITS})"             # pronoun / quantifier + unit: 我市 → 我 市, 各乡镇
     "|不了|不好")                                   # 不 + complement / adjective: 解决 不 了, 不 好
 _NUMERAL_YEAR = re.compile("[〇○零一二三四五六七八九]{4}年")  # a year (一九五七年): one time word
 
@@ -279,7 +283,7 @@ def pku_split_words() -> tuple[str, ...]:
     """The words of jieba's ``dict.txt`` the segmenter leaves out (``pku_splits``) because the PKU guideline
     writes them as two words, by shape: a numeral, demonstrative, quantifier or ordinal with a classifier
     (一个 → 一 个, 这家, 多年, 第一年), a degree adverb with a monosyllabic adjective (很大 → 很 大, 最大, 更多),
-    and 不了, 不好 — less the lexicalised words of :data:`PKU_WHOLE` and years written in numerals
+    我 or 各 with an administrative unit (我市 → 我 市, 各乡镇, 各部门), and 不了, 不好 — less the lexicalised words of :data:`PKU_WHOLE` and years written in numerals
     (一九五七年, a time word). Without them jieba cuts each into its parts, which are all dictionary words.
     """
     return tuple(w for w in _base_dictionary()

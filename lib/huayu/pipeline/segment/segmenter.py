@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from huayu.pipeline.segment.dictionaries import (
-    _JOINABLE_WORD, _NOT_JOINABLE, _base_dictionary, _hmm_word_tag, _load_base_dictionary, cut_phrases,
+    _JOINABLE_WORD, _NOT_JOINABLE, FUNCTION_WORDS, _base_dictionary, _hmm_word_tag, _load_base_dictionary, cut_phrases,
     pku_split_words, read_stopwords, read_user_dict)
 from huayu.pipeline.segment.formulas import formula_offsets
-from huayu.pipeline.segment.settings import SegmentSettings
+from huayu.pipeline.segment.settings import SUFFIXES, SegmentSettings
 
 __all__ = ["Segmenter", "get_segmenter"]
 
@@ -65,7 +65,8 @@ class Segmenter:
     """A private jieba-rs instance with the domain dictionary, plus the tag and stopword tables.
 
     Build it with :func:`get_segmenter` (cached per settings); :meth:`cut` segments one text exactly as
-    ``jieba.Tokenizer.lcut`` with the same dictionary does (whitespace included, no formula handling).
+    ``jieba.Tokenizer.lcut`` with the same dictionary does (whitespace included, no formula handling), except
+    for persons' names (``person_names``) and suffixes (``join_suffixes``), which it joins after jieba's cut.
     """
 
     def __init__(self, settings: SegmentSettings):
@@ -99,13 +100,20 @@ class Segmenter:
         self._user_tags = {w: t for w, t in zip(entries["word"], entries["tag"]) if isinstance(t, str)}
         self._user_freqs = dict(zip(entries["word"], entries["freq"].astype("int64")))
         self._left_out = frozenset(self.cut_phrases)
+        #: Surnames a person's name may start with (``person_names``; empty when it is off).
+        self.surnames = (_surnames(read_stopwords(settings.surnames))
+                         if settings.surnames is not None and settings.person_names != "off" else frozenset())
+        self._name_cache: dict[str, int] = {}
+        self._entry_words = tuple(entries["word"])
+        self._containing: dict[str, tuple[tuple[str, int], ...]] = {}
         self._parts: dict[str, tuple[tuple[int, int], ...]] = {}
         if settings.keep_formulas:
             _formula_spans_in("", settings.max_slogan_chars)  # compile the finder's patterns before any fork
 
     # -- segmentation ---------------------------------------------------------------------------------
     def cut(self, text: str) -> list[str]:
-        """Tokens of ``text`` as ``jieba.Tokenizer.lcut(text, HMM=hmm)`` gives them (whitespace included)."""
+        """Tokens of ``text`` as ``jieba.Tokenizer.lcut(text, HMM=hmm)`` gives them (whitespace included), with
+        names and suffixes joined (``person_names``, ``join_suffixes``)."""
         tokens, lengths = self._cut(text)
         if len(tokens) == len(lengths):
             return tokens
@@ -114,10 +122,61 @@ class Segmenter:
 
     def _cut(self, text: str) -> tuple[list[str], np.ndarray]:
         tokens = self._jieba.cut(text, self.settings.hmm)
+        if self.surnames and not self.settings.hmm:
+            tokens = self._join_names(tokens)
+        if self.settings.join_suffixes:
+            tokens = _join_suffixes(tokens)
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         if self.settings.hmm:
             lengths = self._fix_ascii_runs(text, tokens, lengths)
         return tokens, lengths
+
+    # -- persons' names (``person_names``) ----------------------------------------------------------------------
+    def _join_names(self, tokens: list[str]) -> list[str]:
+        """``tokens`` with each person's name that jieba cut into single characters joined into one token.
+
+        A name starts at a single-character token that is a surname; the stretch of single Chinese characters
+        from there (at most four) is cut again with jieba's HMM alone — the HMM joins runs of single
+        characters into words, here only after a surname — and its first word, when it has two or three
+        characters, is the name (in ``"hmm_nr"`` mode only if jieba.posseg's HMM tags it ``nr``). A surname
+        after a numeral or demonstrative is a classifier (一 张, 这 张), and a given name holds no numeral or
+        function word (中 苏 两 国 is no name).
+        """
+        surnames = self.surnames
+        out: list[str] | None = None
+        n = len(tokens)
+        i = 0
+        while i < n:
+            token = tokens[i]
+            if (token in surnames and i + 1 < n and _single_han(tokens[i + 1])
+                    and not (i and tokens[i - 1][-1] in _BEFORE_CLASSIFIER)):
+                j = i + 1
+                while j < n and j - i < 4 and _single_han(tokens[j]) and tokens[j] not in _NOT_IN_GIVEN_NAME:
+                    j += 1
+                length = self._name_length("".join(tokens[i:j]))
+                if length:
+                    if out is None:
+                        out = tokens[:i]
+                    out.append("".join(tokens[i:i + length]))
+                    i += length
+                    continue
+            if out is not None:
+                out.append(token)
+            i += 1
+        return tokens if out is None else out
+
+    def _name_length(self, stretch: str) -> int:
+        """Characters of the name ``stretch`` starts with (0: none); see :meth:`_join_names`."""
+        found = self._name_cache.get(stretch)
+        if found is None:
+            word = self._jieba.cut(stretch, True)[0]
+            found = len(word) if 2 <= len(word) <= 3 else 0
+            if found and self.settings.person_names == "hmm_nr":
+                found = found if (self._user_tags.get(word) or _hmm_word_tag(word) or "").startswith("nr") else 0
+            if len(self._name_cache) > 100_000:
+                self._name_cache.clear()
+            self._name_cache[stretch] = found
+        return found
 
     def _fix_ascii_runs(self, text: str, tokens: list[str], lengths: np.ndarray) -> np.ndarray:
         """Re-split ASCII tokens the way jieba's finalseg does (jieba-rs keeps 2023-01-05 whole).
@@ -162,10 +221,40 @@ class Segmenter:
 
     def formula_spans(self, text: str) -> list[tuple[int, int]]:
         """The spans :meth:`cut_with_formulas` keeps whole in ``text`` (see :func:`_formula_spans_in`):
-        none when ``keep_formulas`` is off or ``text`` holds every private-use placeholder character."""
+        none when ``keep_formulas`` is off or ``text`` holds every private-use placeholder character.
+
+        A formula inside a longer word of the domain dictionary is widened to that word (五项原则 inside
+        和平共处五项原则 is the whole term, not 和平共处 + 五项原则)."""
         if not self.settings.keep_formulas or _placeholder(text) is None:
             return []
-        return _formula_spans_in(text, self.settings.max_slogan_chars)
+        spans = _formula_spans_in(text, self.settings.max_slogan_chars)
+        out: list[tuple[int, int]] = []
+        for a, b in spans:
+            for word, offset in self._containing_entries(text[a:b]):
+                start = a - offset
+                if start >= 0 and text.startswith(word, start) and (not out or out[-1][1] <= start):
+                    a, b = start, start + len(word)
+                    break
+            if out and out[-1][1] > a:  # widened over the previous span: that one is inside this word
+                continue
+            out.append((a, b))
+        return out
+
+    def _containing_entries(self, formula: str) -> tuple[tuple[str, int], ...]:
+        """Longer domain-dictionary words holding ``formula``, longest first, with its offset in each."""
+        found = self._containing.get(formula)
+        if found is None:
+            pairs = []
+            for word in self._entry_words:
+                if len(word) > len(formula):
+                    at = word.find(formula)
+                    while at >= 0:
+                        pairs.append((word, at))
+                        at = word.find(formula, at + 1)
+            if len(self._containing) > 100_000:
+                self._containing.clear()
+            found = self._containing[formula] = tuple(sorted(pairs, key=lambda p: -len(p[0])))
+        return found
 
     def number_spans(self, text: str, formulas: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
         """The numbers and time words of ``text`` kept as one token each (``join_numbers``; the pattern is
@@ -284,6 +373,41 @@ class Segmenter:
                 tag = entry[1] if entry is not None else _unknown_word_tag(word, is_formula)
             out.append(tag)
         return out
+
+
+# A surname token after these is a classifier (一 张 新 的 …), not a name; these never occur in a given name
+# (numerals and the function words of FUNCTION_WORDS, with 不 也 都 就 又 被 及).
+_BEFORE_CLASSIFIER = frozenset("一二三四五六七八九十两百千万几这那每各某多第")
+_NOT_IN_GIVEN_NAME = frozenset("一二三四五六七八九十两百千万亿零几") | FUNCTION_WORDS | frozenset("不也都就又被及")
+
+
+def _join_suffixes(tokens: list[str]) -> list[str]:
+    """``tokens`` with each suffix of :data:`SUFFIXES` joined to a word of two or more Chinese characters
+    before it (``join_suffixes``)."""
+    out: list[str] | None = None
+    for i, token in enumerate(tokens):
+        if i and token in SUFFIXES:
+            before = tokens[i - 1] if out is None else out[-1]
+            if len(before) >= 2 and _HAN_WORD.fullmatch(before):
+                if out is None:
+                    out = tokens[:i]
+                out[-1] = before + token
+                continue
+        if out is not None:
+            out.append(token)
+    return tokens if out is None else out
+
+
+def _surnames(listed: frozenset[str]) -> frozenset[str]:
+    """The surnames of ``listed`` a name may start with: those that jieba's dict.txt does not tag as a
+    preposition, numeral or adverb (``p``, ``m``, ``d``: 于 向 万 许 余 曾 莫 常), which in running text are
+    nearly always those words (让利 于 民, 向 重点 …), not a surname."""
+    base = _base_dictionary()
+    return frozenset(s for s in listed if base.get(s, (0, ""))[1] not in ("p", "m", "d"))
+
+
+def _single_han(token: str) -> bool:
+    return len(token) == 1 and "\u4e00" <= token <= "\u9fd5"
 
 
 def _empty_entries() -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -13,7 +14,14 @@ import numpy as np
 from huayu.errors import ParameterError
 from huayu.paths import DICTIONARIES, resolve
 
-__all__ = ["SegmentSettings"]
+__all__ = ["SegmentSettings", "NAME_MODES", "SUFFIXES"]
+
+#: Suffixes (PKU 后缀, Yu Shiwen et al. 2002, §2.2) that ``join_suffixes`` attaches to the word before them:
+#: 性 (积极性), 化 (现代化), 者 (劳动者), 率 (增长率), 类 (鉴证类), 型 (服务型), 权 (表达权).
+SUFFIXES = frozenset("性化者率类型权")
+
+#: The values of :attr:`SegmentSettings.person_names`.
+NAME_MODES = ("hmm_nr", "hmm", "off")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -41,6 +49,21 @@ class SegmentSettings:
         their decimal point and percent sign (``5.6%``), with 多/余 and 万/亿 (``9800多万``, ``98.99亿``),
         a year, month, day or hour with its unit (``2023年``, ``1月份``, ``5日``, ``9时``); ASCII or
         full-width digits.
+    join_suffixes : the suffixes the PKU guideline attaches to the word before them stay attached where jieba
+        cuts them off (公有 性 → 公有性, 鉴证 类 → 鉴证类, 表达 权 → 表达权; :data:`SUFFIXES`): a suffix token
+        after a word of two or more Chinese characters joins it.
+    person_names : how a person's name is kept whole (one token, tagged ``nr``) where jieba, without its HMM, cuts it
+        into single characters (周科 → 周 科): in a run of single-character tokens, a surname of
+        ``surnames`` and the one or two characters after it become one token when
+
+        * ``"hmm_nr"`` (default): jieba's HMM, run on that stretch alone, joins them into one word *and*
+          jieba.posseg's HMM tags that word a person's name (``nr``; :func:`huayu.pipeline.segment.
+          dictionaries._hmm_word_tag`);
+        * ``"hmm"``: jieba's HMM on that stretch joins them (no tag check);
+        * ``"off"``: never (names that are dictionary words, 邓小平, 习近平, stay whole in every mode).
+
+        Measured on every gold standard (``benchmarks/bench_segment.py``; ``tests/gold/segmentation_README.md``).
+    surnames : the surname list ``person_names`` starts from (one per line); ``None`` = no name is looked for.
     workers : processes for large inputs; 0 = one per available core.
     """
 
@@ -52,10 +75,15 @@ class SegmentSettings:
     phrase_max_freq: int = 100
     pku_splits: bool = True
     join_numbers: bool = True
+    join_suffixes: bool = True
+    person_names: str = "hmm_nr"
+    surnames: Path | None = DICTIONARIES / "surnames_zh.txt"
     workers: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("user_dict", "stopwords"):
+        if self.person_names not in NAME_MODES:
+            raise ParameterError(f"person_names={self.person_names!r} must be one of {', '.join(map(repr, NAME_MODES))}")
+        for name in ("user_dict", "stopwords", "surnames"):
             value = getattr(self, name)
             if value is None:
                 continue
@@ -65,7 +93,7 @@ class SegmentSettings:
             if not path.is_file():
                 raise ParameterError(f"{name}={str(value)!r}: the file {path} does not exist")
             object.__setattr__(self, name, path)
-        for name in ("keep_formulas", "hmm", "pku_splits", "join_numbers"):
+        for name in ("keep_formulas", "hmm", "pku_splits", "join_numbers", "join_suffixes"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(f"{name}={getattr(self, name)!r} must be True or False")
         for name, minimum in (("max_slogan_chars", 2), ("phrase_max_freq", 0), ("workers", 0)):
@@ -97,9 +125,11 @@ class SegmentSettings:
         for key, value in mapping.items():
             if isinstance(value, str):
                 text = value.strip()
-                if key in ("user_dict", "stopwords"):
+                if key in ("user_dict", "stopwords", "surnames"):
                     value = None if text.lower() in ("", "none", "null") else text
-                elif key in ("keep_formulas", "hmm", "pku_splits", "join_numbers"):
+                elif key == "person_names":
+                    value = text.lower()
+                elif key in ("keep_formulas", "hmm", "pku_splits", "join_numbers", "join_suffixes"):
                     if text.lower() not in _TRUE | _FALSE:
                         raise ParameterError(f"{key}={value!r} must be true or false")
                     value = text.lower() in _TRUE
@@ -127,7 +157,10 @@ class SegmentSettings:
         """The settings that change the tokens table (``workers`` does not)."""
         return {"keep_formulas": self.keep_formulas, "max_slogan_chars": self.max_slogan_chars, "hmm": self.hmm,
                 "phrase_max_freq": self.phrase_max_freq, "pku_splits": self.pku_splits,
-                "join_numbers": self.join_numbers,
+                "join_numbers": self.join_numbers, "join_suffixes": self.join_suffixes, "person_names": self.person_names,
+                # the surname list by name and content (the cache key hashes the other files itself)
+                "surnames": None if self.surnames is None else
+                f"{self.surnames.name} sha256:{hashlib.sha256(self.surnames.read_bytes()).hexdigest()[:16]}",
                 "user_dict": None if self.user_dict is None else self.user_dict.name,
                 "stopwords": None if self.stopwords is None else self.stopwords.name}
 
