@@ -49,7 +49,7 @@ from tqdm.auto import tqdm
 from huayu import schema
 from huayu.errors import CorpusError
 from huayu.pipeline import clean as clean_stage
-from huayu.pipeline.corpus import Corpus, log_warnings, plan_corpus, read_document
+from huayu.pipeline.corpus import Corpus, ReadDocument, log_warnings, plan_corpus, read_document
 from huayu.pipeline.evidence import RepeatedLines, count_lines, gather_evidence, repeated_lines
 from huayu.pipeline.metadata import Problem
 from huayu.outputs import atomic_write, write_json, write_text
@@ -90,6 +90,8 @@ class Batch:
     problems: list[tuple[int, Problem]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encodings: Counter = field(default_factory=Counter)
+    #: the surfaces of the formula spans the segmenter finds in the batch's sentences (see :func:`run_batches`)
+    formulas: set[str] = field(default_factory=set)
 
     @property
     def n_documents(self) -> int:
@@ -119,7 +121,8 @@ def table_schemas(metadata_columns: Sequence[str]) -> dict[str, pa.Schema]:
 
 def prepare_batch(root: str | Path, entries: Sequence[tuple[int, dict]], metadata_columns: Sequence[str], *,
                   rules: Sequence[clean_stage.Rule], to_simplified_chinese: bool = False,
-                  evidence: RepeatedLines | None = None, exclude_flagged: bool = False) -> Batch:
+                  evidence: RepeatedLines | None = None, exclude_flagged: bool = False,
+                  reads: Sequence[ReadDocument] | None = None) -> Batch:
     """Read, validate and clean a batch of documents: the unit of work of ``prepare``.
 
     ``entries`` are ``(row number, metadata row)`` pairs of :func:`huayu.pipeline.corpus.plan_corpus`
@@ -132,15 +135,17 @@ def prepare_batch(root: str | Path, entries: Sequence[tuple[int, dict]], metadat
     ``evidence``: the lines repeated across documents of one source (:func:`evidence_batch` on every batch,
     merged by :func:`huayu.pipeline.evidence.repeated_lines`), the evidence of the ``repeated`` rules.
     ``exclude_flagged``: leave out near-empty stubs and texts mostly not in Chinese (their warning is kept).
+    ``reads``: the documents already read (:func:`read_batch`, one per entry), so the files are not read again.
     """
     root = Path(root)
     schemas = table_schemas(metadata_columns)
     meta_names = [c for c in schemas["documents"].names if c not in DOCUMENT_COLUMNS]
     rows: dict[str, list] = {name: [] for name in TABLE_NAMES}
     out = Batch({})
-    for i, row in entries:
-        read = read_document(root, i, row, to_simplified_chinese=to_simplified_chinese,
-                             exclude_flagged=exclude_flagged)
+    if reads is None:
+        reads = read_batch(root, entries, to_simplified_chinese=to_simplified_chinese,
+                           exclude_flagged=exclude_flagged)
+    for (i, _row), read in zip(entries, reads, strict=True):
         if read.problem is not None:
             out.problems.append((i, read.problem))
             continue
@@ -154,17 +159,95 @@ def prepare_batch(root: str | Path, entries: Sequence[tuple[int, dict]], metadat
     return out
 
 
+def read_batch(root: str | Path, entries: Sequence[tuple[int, dict]], *, to_simplified_chinese: bool = False,
+               exclude_flagged: bool = False) -> list[ReadDocument]:
+    """:func:`huayu.pipeline.corpus.read_document` on each entry of a batch."""
+    root = Path(root)
+    return [read_document(root, i, row, to_simplified_chinese=to_simplified_chinese,
+                          exclude_flagged=exclude_flagged) for i, row in entries]
+
+
 def evidence_batch(root: str | Path, entries: Sequence[tuple[int, dict]], *,
                    to_simplified_chinese: bool = False):
     """The first pass of cleaning on a batch: the line hashes of its readable documents
     (:func:`huayu.pipeline.evidence.count_lines`; batches merge with ``+``). Reads the files, writes nothing."""
-    root = Path(root)
+    return _evidence_of(root, entries, read_batch(root, entries, to_simplified_chinese=to_simplified_chinese),
+                        to_simplified_chinese=to_simplified_chinese)
+
+
+def _evidence_of(root: str | Path, entries: Sequence[tuple[int, dict]], reads: Sequence[ReadDocument], *,
+                 to_simplified_chinese: bool):
+    """The line hash counts of a batch read by :func:`read_batch`: every readable document counts, one left
+    out by ``exclude_flagged`` too (it is read again without, as the evidence is the same either way)."""
     texts = []
-    for i, row in entries:
-        read = read_document(root, i, row, to_simplified_chinese=to_simplified_chinese)
+    for (i, row), read in zip(entries, reads, strict=True):
+        if read.excluded:
+            read = read_document(Path(root), i, row, to_simplified_chinese=to_simplified_chinese)
         if read.record is not None:
             texts.append((read.record["doc_id"], read.record["raw_text"], read.record.get("source")))
     return count_lines(texts)
+
+
+#: The columns of a batch of read documents kept between the two passes (:func:`_store_reads`).
+_READ_SCHEMA = pa.schema([("problem_where", pa.large_string()), ("problem_reason", pa.large_string()),
+                          ("warning", pa.large_string()), ("excluded", pa.bool_()), ("path", pa.large_string()),
+                          ("encoding", pa.large_string()), ("script", pa.large_string()),
+                          ("converted_to_simplified", pa.bool_()), ("raw_text", pa.large_string())])
+_READ_FIELDS = ("path", "encoding", "script", "converted_to_simplified", "raw_text")
+
+
+def _store_reads(reads: Sequence[ReadDocument], path: Path) -> None:
+    """The read documents of a batch as an Arrow IPC file (the decoded texts, not the files' bytes)."""
+    columns: dict[str, list] = {name: [] for name in _READ_SCHEMA.names}
+    for read in reads:
+        columns["problem_where"].append(read.problem.where if read.problem else None)
+        columns["problem_reason"].append(read.problem.reason if read.problem else None)
+        columns["warning"].append(read.warning)
+        columns["excluded"].append(read.excluded)
+        for name in _READ_FIELDS:
+            columns[name].append(read.record[name] if read.record is not None else None)
+    table = pa.table(columns, schema=_READ_SCHEMA)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, _READ_SCHEMA) as writer:
+        writer.write_table(table)
+
+
+def _load_reads(entries: Sequence[tuple[int, dict]], path: Path) -> list[ReadDocument]:
+    """The read documents :func:`_store_reads` kept (the metadata rows come from ``entries``)."""
+    with pa.memory_map(str(path)) as source:
+        rows = pa.ipc.open_file(source).read_all().to_pylist()
+    reads = []
+    for (_i, row), stored in zip(entries, rows, strict=True):
+        problem = Problem(stored["problem_where"], stored["problem_reason"]) if stored["problem_reason"] else None
+        record = None if stored["raw_text"] is None else {**row, **{name: stored[name] for name in _READ_FIELDS}}
+        reads.append(ReadDocument(record, problem, stored["warning"], stored["excluded"]))
+    return reads
+
+
+def _read_and_count(root: Path, store: Path, job: tuple[int, list], *, to_simplified_chinese: bool,
+                    exclude_flagged: bool):
+    """The first pass on batch ``job = (number, entries)``: read its documents once, keep them in ``store``
+    for the second pass and return their line hash counts."""
+    number, entries = job
+    reads = read_batch(root, entries, to_simplified_chinese=to_simplified_chinese, exclude_flagged=exclude_flagged)
+    _store_reads(reads, store / f"batch-{number:06d}.arrow")
+    return _evidence_of(root, entries, reads, to_simplified_chinese=to_simplified_chinese)
+
+
+def _clean_batch(root: Path, store: Path | None, settings, job: tuple[int, list], **options) -> Batch:
+    """The second pass on batch ``job = (number, entries)``: :func:`prepare_batch` on the documents the
+    first pass kept (read now when there was none), and the formula words of its sentences."""
+    number, entries = job
+    reads = None
+    if store is not None:
+        kept = store / f"batch-{number:06d}.arrow"
+        reads = _load_reads(entries, kept)
+        kept.unlink()
+    batch = prepare_batch(root, entries, reads=reads, **options)
+    if settings is not None and batch.tables["sentences"].num_rows:
+        from huayu.pipeline.segment.engine import formula_words
+
+        batch.formulas = formula_words(batch.tables["sentences"].column("text").to_pylist(), settings)
+    return batch
 
 
 def _clean_one(doc: dict, meta_names: Sequence[str], rules: Sequence[clean_stage.Rule],
@@ -203,20 +286,36 @@ def _batches(entries: list, size: int) -> Iterator[list]:
 
 def run_batches(root: Path, entries: list[tuple[int, dict]], metadata_columns: Sequence[str], *,
                 rules: Sequence[clean_stage.Rule], to_simplified_chinese: bool = False, workers: int = 1,
-                batch_documents: int = BATCH_DOCUMENTS, exclude_flagged: bool = False) -> Iterator[Batch]:
+                batch_documents: int = BATCH_DOCUMENTS, exclude_flagged: bool = False,
+                settings=None, scratch: Path | None = None) -> Iterator[Batch]:
     """:func:`prepare_batch` on every batch of ``entries``, in ``workers`` forked processes (one when
-    there is a single batch or no ``fork``); yields the batches in corpus order. When a rule needs evidence
-    of repetition (``repeated`` rules), a first pass (:func:`evidence_batch`) counts the lines of every batch
-    the same way and the merged counts go to every batch of the second pass."""
-    batches = list(_batches(entries, batch_documents))
-    evidence = None
-    if any(r.kind == "repeated" for r in rules):
-        count = functools.partial(evidence_batch, root, to_simplified_chinese=to_simplified_chinese)
-        evidence = repeated_lines(functools.reduce(operator.add, _map(count, batches, workers), count_lines([])))
-    work = functools.partial(prepare_batch, root, metadata_columns=list(metadata_columns), rules=list(rules),
-                             to_simplified_chinese=to_simplified_chinese, evidence=evidence,
-                             exclude_flagged=exclude_flagged)
-    yield from _map(work, batches, workers)
+    there is a single batch or no ``fork``); yields the batches in corpus order.
+
+    When a rule needs evidence of repetition (``repeated`` rules), a first pass reads every batch's
+    documents and counts their lines (:func:`huayu.pipeline.evidence.count_lines`); the merged counts go
+    to every batch of the second pass, which cleans the documents the first pass read: each batch's decoded
+    texts wait in an Arrow file in a temporary folder inside ``scratch`` (default: the system's), so no file
+    is read or decoded twice. ``settings`` (segmentation settings): each batch also carries the formula
+    words of its sentences (:func:`huayu.pipeline.segment.engine.formula_words`), which segmentation needs
+    for the whole corpus before it writes any token."""
+    import shutil
+    import tempfile
+
+    jobs = list(enumerate(_batches(entries, batch_documents)))
+    options = dict(metadata_columns=list(metadata_columns), rules=list(rules),
+                   to_simplified_chinese=to_simplified_chinese, exclude_flagged=exclude_flagged)
+    store = None
+    try:
+        if any(r.kind == "repeated" for r in rules):
+            store = Path(tempfile.mkdtemp(prefix=".prepare-reads-", dir=scratch))
+            count = functools.partial(_read_and_count, root, store, to_simplified_chinese=to_simplified_chinese,
+                                      exclude_flagged=exclude_flagged)
+            options["evidence"] = repeated_lines(functools.reduce(operator.add, _map(count, jobs, workers),
+                                                                  count_lines([])))
+        yield from _map(functools.partial(_clean_batch, root, store, settings, **options), jobs, workers)
+    finally:
+        if store is not None:
+            shutil.rmtree(store, ignore_errors=True)
 
 
 def _map(work, batches: list, workers: int) -> Iterator:
@@ -274,10 +373,11 @@ def _write_csv_copy(parquet: Path, csv: Path, *, drop: Sequence[str] = ()) -> Pa
 
 
 def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str, pa.Schema], *,
-                  n_documents: int, progress: bool = True) -> tuple[dict[str, int], list[tuple[int, Problem]],
-                                                                    list[str], Counter, dict[str, Path]]:
+                  n_documents: int, progress: bool = True, formulas: set[str] | None = None
+                  ) -> tuple[dict[str, int], list[tuple[int, Problem]], list[str], Counter, dict[str, Path]]:
     """Append each batch to the temporary parquet files; returns the row counts, problems, warnings, the
-    encodings found and the temporary files (to :func:`commit_interim`, or remove on a problem)."""
+    encodings found and the temporary files (to :func:`commit_interim`, or remove on a problem).
+    ``formulas``: a set the batches' formula words are added to."""
     interim_dir.mkdir(parents=True, exist_ok=True)
     writers = _TableWriters(interim_dir, schemas)
     problems, warnings, encodings = [], [], Counter()
@@ -289,6 +389,8 @@ def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str
             problems += batch.problems
             warnings += batch.warnings
             encodings.update(batch.encodings)
+            if formulas is not None:
+                formulas.update(batch.formulas)
             bar.update(batch.n_documents + len(batch.problems))
     except BaseException:
         writers.discard()
@@ -430,11 +532,14 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
         reads = (read_document(plan.root, i, row, to_simplified_chinese=to_simplified_chinese)
                  for i, row in plan.entries)
         raise CorpusError(plan.root, plan.problems + [r.problem for r in reads if r.problem] + plan.unlisted)
+    interim_dir.mkdir(parents=True, exist_ok=True)
     batches = run_batches(plan.root, plan.entries, metadata_columns, rules=rules,
                           to_simplified_chinese=to_simplified_chinese, workers=workers,
-                          exclude_flagged=exclude_flagged)
+                          exclude_flagged=exclude_flagged, settings=settings, scratch=interim_dir)
+    formulas: set[str] = set()
     rows, problems, warnings, encodings, tmp = write_batches(batches, interim_dir, schemas,
-                                                             n_documents=len(plan.entries), progress=progress)
+                                                             n_documents=len(plan.entries), progress=progress,
+                                                             formulas=formulas)
     if problems or plan.unlisted:
         for path in tmp.values():
             path.unlink(missing_ok=True)
@@ -465,12 +570,12 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
              time.perf_counter() - started)
     tokens_path, recomputed = None, False
     if segment:
-        from huayu.pipeline.segment import write_tokens
+        from huayu.pipeline.segment.cache import write_tokens_from_parquet
 
-        sentences = schema.SENTENCES.conform(pd.read_parquet(interim_dir / "sentences.parquet"))
-        tokens_path, recomputed = write_tokens(sentences, processed_dir, settings, progress=progress,
-                                               force=force)
-        del sentences
+        # streamed: batches of whole documents, the formula words of the whole corpus found while cleaning
+        tokens_path, recomputed = write_tokens_from_parquet(interim_dir / "sentences.parquet", processed_dir,
+                                                            settings, formula_words=formulas, progress=progress,
+                                                            force=force)
         os.utime(tokens_path)  # up to date now: `make` compares this file's time with its inputs'
     log.info("prepare finished in %.1f s", time.perf_counter() - started)
     return PrepareResult(interim_dir, processed_dir, manifest["documents"], manifest["paragraphs"],
