@@ -112,6 +112,11 @@ def _frame(columns: dict[str, str], rows: list[tuple] | None = None) -> pd.DataF
 def table_schemas(metadata_columns: Sequence[str]) -> dict[str, pa.Schema]:
     """The Arrow schemas of the four interim tables (with the pandas metadata that restores their dtypes);
     the documents table has the corpus's metadata columns first."""
+    return dict(_table_schemas(tuple(metadata_columns)))
+
+
+@functools.lru_cache(maxsize=8)
+def _table_schemas(metadata_columns: tuple[str, ...]) -> dict[str, pa.Schema]:
     doc_columns = {c: "str" for c in metadata_columns if c not in DOCUMENT_COLUMNS} | DOCUMENT_COLUMNS
     frames = {"documents": _frame(doc_columns), "paragraphs": _frame(dict(schema.PARAGRAPHS.columns)),
               "sentences": _frame(dict(schema.SENTENCES.columns)),
@@ -267,8 +272,28 @@ def _clean_one(doc: dict, meta_names: Sequence[str], rules: Sequence[clean_stage
 
 
 def _arrow_tables(rows: dict[str, list], schemas: dict[str, pa.Schema]) -> dict[str, pa.Table]:
-    return {name: pa.Table.from_pandas(_frame({f.name: _kind(f.type) for f in s}, rows[name]), schema=s,
-                                       preserve_index=False) for name, s in schemas.items()}
+    """The rows (tuples in schema order) as Arrow tables, column by column (no pandas frame in between):
+    the values a pandas frame of the schema's dtypes would hold — strings (``str()`` of anything else, a
+    missing value null), booleans, 64-bit integers."""
+    tables = {}
+    for name, s in schemas.items():
+        columns = list(zip(*rows[name])) if rows[name] else [()] * len(s)
+        tables[name] = pa.Table.from_arrays([_arrow_column(values, f.type) for values, f in zip(columns, s)],
+                                            schema=s)
+    return tables
+
+
+def _arrow_column(values: Sequence, arrow_type: pa.DataType) -> pa.Array:
+    kind = _kind(arrow_type)
+    if kind == "bool":
+        return pa.array([bool(v) for v in values], type=arrow_type)
+    if kind == "int64":
+        return pa.array([int(v) for v in values], type=arrow_type)
+    return pa.array([v if isinstance(v, str) else None if _missing(v) else str(v) for v in values], type=arrow_type)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _kind(arrow_type: pa.DataType) -> str:
