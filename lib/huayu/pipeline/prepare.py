@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
+import json
 import logging
 import multiprocessing
 import operator
@@ -66,6 +67,13 @@ DOCUMENT_COLUMNS = {"encoding": "str", "script": "str", "converted_to_simplified
                     "n_chars_raw": "int64", "n_chars_clean": "int64", "n_paragraphs": "int64",
                     "n_sentences": "int64", "n_removals": "int64", "text": "str"}
 TABLE_NAMES = ("documents", "paragraphs", "sentences", "cleaning_log")
+#: Written (atomically) into OUT/processed as the last step of a prepare that made the tokens, by either
+#: layout: what `make` takes as "prepared" (``tokens.parquet`` alone is not there after ``--scheduler``).
+PREPARED_MARKER = "prepared.json"
+#: In each temporary folder of a run: which process made it (to tell a folder left by a killed run).
+SCRATCH_OWNER = "owner.json"
+#: The temporary folders of a run: staged outputs of ``--scheduler`` (in OUT), decoded texts (in OUT/interim).
+SCRATCH_PATTERNS = (".prepare-staging-*", "interim/.prepare-reads-*")
 
 
 @dataclass
@@ -332,7 +340,7 @@ def run_batches(root: Path, entries: list[tuple[int, dict]], metadata_columns: S
     store = None
     try:
         if any(r.kind == "repeated" for r in rules):
-            store = Path(tempfile.mkdtemp(prefix=".prepare-reads-", dir=scratch))
+            store = make_scratch(Path(scratch or tempfile.gettempdir()), ".prepare-reads-")
             count = functools.partial(_read_and_count, root, store, to_simplified_chinese=to_simplified_chinese,
                                       exclude_flagged=exclude_flagged)
             options["evidence"] = repeated_lines(functools.reduce(operator.add, _map(count, jobs, workers),
@@ -476,6 +484,64 @@ def write_clean_texts(interim_dir: Path) -> None:
             stale.unlink()
 
 
+def make_scratch(parent: Path, prefix: str) -> Path:
+    """A new temporary folder in ``parent`` whose :data:`SCRATCH_OWNER` names this process (host, process
+    id and start time), so that a later run can tell it was left by a run that was killed
+    (:func:`remove_stale_scratch`)."""
+    import socket
+    import tempfile
+
+    import psutil
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    write_json({"host": socket.gethostname(), "pid": os.getpid(), "started": psutil.Process().create_time()},
+               folder / SCRATCH_OWNER)
+    return folder
+
+
+def _owner_alive(owner: dict) -> bool:
+    import psutil
+
+    try:
+        return abs(psutil.Process(int(owner["pid"])).create_time() - float(owner["started"])) < 1.0
+    except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, TypeError, ValueError):
+        return False
+
+
+def remove_stale_scratch(out_dir: str | Path) -> list[Path]:
+    """Remove the temporary folders (:data:`SCRATCH_PATTERNS`) in ``out_dir`` that a run on this machine
+    left when it was killed (its process is gone); report, and leave, those of a run that may still be
+    going (its process is alive, or it ran on another host) or that name no owner. Returns the folders left."""
+    import shutil
+    import socket
+
+    out_dir = Path(out_dir)
+    left = []
+    for folder in sorted(p for pattern in SCRATCH_PATTERNS for p in out_dir.glob(pattern) if p.is_dir()):
+        try:
+            owner = json.loads((folder / SCRATCH_OWNER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            owner = None
+        if isinstance(owner, dict) and owner.get("host") == socket.gethostname() and not _owner_alive(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            log.info("removed %s, left by a prepare (process %s) that was stopped", folder, owner.get("pid"))
+            continue
+        who = (f"process {owner.get('pid')} on {owner.get('host')}, which may still be running"
+               if isinstance(owner, dict) else "no owner recorded")
+        log.warning("%s: temporary folder of another prepare (%s): left in place; remove it once no prepare "
+                    "writes to %s", folder, who, out_dir)
+        left.append(folder)
+    return left
+
+
+def mark_prepared(processed_dir: Path, layout: str, manifest: dict) -> Path:
+    """Write :data:`PREPARED_MARKER` (atomically, last): the layout and counts of the tables just made."""
+    marker = Path(processed_dir) / PREPARED_MARKER
+    write_json({"layout": layout, **{k: manifest[k] for k in ("documents", "paragraphs", "sentences", "removals")
+                                     if k in manifest}, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, marker)
+    return marker
+
+
 def raw_corpus_sha256(corpus: Corpus) -> str:
     """SHA-256 over the metadata sheet and every listed file's bytes (in metadata order)."""
     return _raw_sha256(corpus.root, corpus.documents_table["path"])
@@ -553,6 +619,8 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
     metadata_columns = list(plan.metadata.columns)
     schemas = table_schemas(metadata_columns)
     interim_dir, processed_dir = out_dir / "interim", out_dir / "processed"
+    if out_dir.is_dir():
+        remove_stale_scratch(out_dir)
     if plan.problems:  # the sheet is wrong: report it with every file's problem, without cleaning anything
         reads = (read_document(plan.root, i, row, to_simplified_chinese=to_simplified_chinese)
                  for i, row in plan.entries)
@@ -601,7 +669,7 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
         tokens_path, recomputed = write_tokens_from_parquet(interim_dir / "sentences.parquet", processed_dir,
                                                             settings, formula_words=formulas, progress=progress,
                                                             force=force)
-        os.utime(tokens_path)  # up to date now: `make` compares this file's time with its inputs'
+        mark_prepared(processed_dir, "file", manifest)  # last: `make` compares this file's time with its inputs'
     log.info("prepare finished in %.1f s", time.perf_counter() - started)
     return PrepareResult(interim_dir, processed_dir, manifest["documents"], manifest["paragraphs"],
                          manifest["sentences"], manifest["removals"], tokens_path, recomputed)
