@@ -243,23 +243,19 @@ def load_clean_batch(root: Path, entries: list[tuple[int, dict]], metadata_colum
 
 
 def segment_batch(sentences_path: Path, tokens_path: Path, parts_path: Path, settings: Any,
-                  formulas_elsewhere: set[str], cleaned: Mapping[str, Any] | None = None) -> tuple[int, int]:
+                  formulas_elsewhere: set[str]) -> tuple[int, int]:
     """One task of phase 2: segment one part of the sentences into the same part of the tokens dataset,
     and write its compounds' parts (:func:`huayu.pipeline.segment.parts.token_parts`, the fine granularity)
     as the same part of the ``token_parts`` dataset.
 
     ``formulas_elsewhere``: formula words found in other batches only; the ones that occur here are
     tagged as formulas (:func:`retag_formulas`), as a local run over the whole corpus tags them.
-    ``cleaned``: the result of this batch's cleaning task (:func:`load_clean_batch`), when the task was
-    submitted before every batch was cleaned: nothing to segment if the batch had problems.
     Returns the number of tokens and of parts.
     """
     from huayu import schema
     from huayu.pipeline.segment import segment_sentences
     from huayu.pipeline.segment.parts import token_parts
 
-    if cleaned is not None and cleaned["problems"]:
-        return 0, 0
     sentences = schema.SENTENCES.conform(pd.read_parquet(sentences_path))
     tokens = segment_sentences(sentences, replace(settings, workers=1), progress=False)
     _retag(tokens, settings, formulas_elsewhere)
@@ -361,6 +357,34 @@ def _drop_temporaries(folder: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _clean_then_segment(client: Any, phase1: list, parts: list[str], interim: Path, processed: Path,
+                        settings: Any, segment: bool, run: str, retries: int, progress: bool) -> tuple[list, dict]:
+    """Collect the cleaning tasks' results as they complete and submit each batch's segmentation task
+    as soon as its cleaning is done (none once a batch had problems: the run will fail). Returns the
+    results in batch order and the segmentation futures by part."""
+    from distributed import as_completed
+    from tqdm.auto import tqdm
+
+    index = {future.key: i for i, future in enumerate(phase1)}
+    results: list = [None] * len(phase1)
+    phase2: dict[str, Any] = {}
+    failed = False
+    with tqdm(total=len(phase1), desc="loading + cleaning", unit="batch",
+              disable=not progress or len(phase1) < 2) as bar:
+        for future, result in as_completed(phase1, with_results=True):
+            i = index[future.key]
+            results[i] = result
+            failed = failed or bool(result["problems"])
+            if segment and not failed:
+                part = parts[i]
+                phase2[part] = client.submit(segment_batch, interim / "sentences" / f"{part}.parquet",
+                                             processed / "tokens" / f"{part}.parquet",
+                                             processed / "token_parts" / f"{part}.parquet", settings, set(),
+                                             key=f"huayu-segment-{part}-{run}", retries=retries, pure=False)
+            bar.update()
+    return results, phase2
+
+
 # ----------------------------------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------------------------------
@@ -428,19 +452,16 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
                       for part, batch in zip(parts, batches)]
             # phase 2 overlaps phase 1: a batch is segmented as soon as it is cleaned
             seg_started = time.perf_counter()
-            phase2 = [client.submit(segment_batch, interim / "sentences" / f"{part}.parquet",
-                                    processed / "tokens" / f"{part}.parquet",
-                                    processed / "token_parts" / f"{part}.parquet", settings, set(), cleaned,
-                                    key=f"huayu-segment-{part}-{run}", retries=retries, pure=False)
-                      for part, cleaned in zip(parts, phase1)] if segment else []
-            results = _gather(client, phase1, "loading + cleaning", progress)
+            results, phase2 = _clean_then_segment(client, phase1, parts, interim, processed, settings, segment,
+                                                  run, retries, progress)
+            del phase1  # the results are here: a worker that dies later costs no cleaning task again
             problems = [*plan.problems, *(p for _, p in sorted((p for r in results for p in r["problems"]),
                                                              key=lambda x: x[0])), *plan.unlisted]
             if problems:
-                client.cancel(phase2)
+                client.cancel(list(phase2.values()))
                 raise CorpusError(root, [str(p) for p in problems])
             if lines and not sum(r["counts"]["documents"] for r in results):
-                client.cancel(phase2)
+                client.cancel(list(phase2.values()))
                 raise CorpusError(root, [Problem(str(root / "metadata.csv"),
                                                  "every document was left out by --exclude-flagged")])
             log_warnings([w for r in results for w in r["warnings"]])
@@ -449,7 +470,7 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
                      counts["paragraphs"], counts["sentences"], counts["cleaning_log"])
             n_tokens = 0
             if segment:
-                segmented = _gather(client, phase2, "segmenting", progress)
+                segmented = _gather(client, [phase2[part] for part in parts], "segmenting", progress)
                 # words that are formulas only in other batches: known now that every batch is cleaned
                 everywhere = set().union(*(r["formulas"] for r in results))
                 retag = [client.submit(retag_formulas, processed / "tokens" / f"{part}.parquet", settings,
