@@ -98,6 +98,11 @@ def _manifest(parts: Iterable[_Sentences], settings: SegmentSettings, *,
         digest.update(sent)
         if find_formulas:
             words |= formula_words(sent.texts, settings)
+    return _keyed(digest, settings), words
+
+
+def _keyed(digest: _SentencesDigest, settings: SegmentSettings) -> dict[str, Any]:
+    """The manifest of the sentences ``digest`` was fed, with its cache key."""
     lexicon = Path(_finder.LEXICON_PATH)
     inputs = {
         "sentences_sha256": digest.hexdigest(),
@@ -108,7 +113,7 @@ def _manifest(parts: Iterable[_Sentences], settings: SegmentSettings, *,
     manifest = {"inputs": inputs, "settings": settings.output_settings(), "versions": _versions(),
                 "n_sentences": digest.n}
     manifest["key"] = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode("utf-8")).hexdigest()
-    return manifest, words
+    return manifest
 
 
 #: Characters of sentences segmented at a time by :func:`write_tokens_from_parquet` (whole documents):
@@ -206,9 +211,12 @@ def _write(parts: Callable[[], Iterator[_Sentences]], processed_dir: str | os.Pa
     path = processed_dir / "tokens.parquet"
     parts_path = processed_dir / "token_parts.parquet"
     manifest_path = processed_dir / "tokens.manifest.json"
-    manifest, found = _manifest(parts(), settings, find_formulas=formula_words is None)
-    formula_words = found if formula_words is None else formula_words
-    if not force and path.is_file() and manifest_path.is_file():
+    reusable = not force and path.is_file() and manifest_path.is_file()
+    manifest = None
+    if reusable or formula_words is None:  # a first pass: the cache key (and the formula words if not given)
+        manifest, found = _manifest(parts(), settings, find_formulas=formula_words is None)
+        formula_words = found if formula_words is None else formula_words
+    if reusable:
         try:
             previous = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
@@ -217,6 +225,7 @@ def _write(parts: Callable[[], Iterator[_Sentences]], processed_dir: str | os.Pa
                 and parts_path.is_file() and previous.get("parts_sha256") == _file_sha256(parts_path)):
             log.info("tokens up to date (cache key %s…): %s not re-segmented", manifest["key"][:12], path)
             return path, False
+    digest = _SentencesDigest() if manifest is None else None  # else: the key is computed as the parts go
     started = time.perf_counter()
     n_tokens = n_parts = n_chars = 0
     segmenter = get_segmenter(settings)
@@ -228,6 +237,8 @@ def _write(parts: Callable[[], Iterator[_Sentences]], processed_dir: str | os.Pa
         with pq.ParquetWriter(tmp, _SCHEMA) as writer, pq.ParquetWriter(parts_tmp, _SCHEMA) as parts_writer, \
                 tqdm(desc="segmenting", unit="char", unit_scale=True, disable=True if not progress else None) as bar:
             for sent in parts():
+                if digest is not None:
+                    digest.update(sent)
                 if not sent.texts:
                     continue
                 n_chars += sum(map(len, sent.texts))
@@ -244,6 +255,7 @@ def _write(parts: Callable[[], Iterator[_Sentences]], processed_dir: str | os.Pa
     # The parts file is replaced after the tokens file; the manifest, written last, vouches for both.
     atomic_write(parts_path, lambda parts_tmp: atomic_write(path, lambda tmp: write(tmp, parts_tmp)))
     elapsed = time.perf_counter() - started
+    manifest = _keyed(digest, settings) if manifest is None else manifest
     manifest.update({"tokens_sha256": _file_sha256(path), "parts_sha256": _file_sha256(parts_path),
                      "n_tokens": n_tokens, "n_parts": n_parts, "n_chars": n_chars,
                      "seconds": round(elapsed, 3), "workers": settings.n_workers()})
