@@ -27,9 +27,11 @@ Segmentation then streams too (:func:`huayu.pipeline.segment.cache.write_tokens_
 sentences are read back in parts of whole documents (about 4 M characters), each part's tokens and
 parts appended to the parquet files, so the peak memory is bounded by a part, not by the corpus.
 
-Measured (``benchmarks/bench_scale.py --no-suite``, 10,000 documents of ~11,000 characters, 110 M
-characters, 2 cores shared with other work): see the numbers recorded in the commit that last changed
-this paragraph.
+Measured (``benchmarks/bench_scale.py --no-suite --sizes 1000,10000``, one run, 2 cores shared with other
+work at a load average of 8–13): 10,000 documents of ~11,000 characters (110 M characters) in 806 s wall,
+369 s CPU, peak 860 MB (PSS of the process tree; the whole-table segmentation before took 3,753 MB and
+402 s CPU in a run at load 1–6); 1,000 documents in 134 s, 43 s CPU, 611 MB. On that machine the wall
+time measured the neighbours; the CPU time and the memory are this stage's.
 
 Temporary folders (the decoded texts here, the staged outputs of ``--scheduler``) record their owner
 (:func:`make_scratch`); a run that was killed leaves its folder, and the next run removes it
