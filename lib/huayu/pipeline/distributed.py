@@ -45,13 +45,14 @@ Differences from a local run
     the SHA-256 over ``metadata.csv`` and each file's SHA-256 (computed on the workers), so it differs
     from a local run's value but changes exactly when the corpus does.
 
-Measured (``benchmarks/bench_dask.py``, ``make bench-dask``): 10,000 synthetic documents (23.4 M characters,
-12.6 M tokens, 17 batches) on the 2-core development machine, shared with other work (load average 13–19):
-``prepare`` 186 s, ``prepare --scheduler local:2`` 220 s including starting and stopping the cluster (1.19×).
-On one machine the cluster gains little — the local run already segments on every core, only loading and
-cleaning run on both cores here — and costs the cluster's start and stop (worker processes importing pandas
-and each building the segmenter, ~5–15 s on this machine), the wait for the slowest batch at the end of
-phase 1 and reading the sentences back for phase 2; its point is the machines beyond this one.
+Measured (``benchmarks/bench_dask.py``, ``make bench-dask``): the scale corpus, 10,000 documents of ~11,000
+characters (110.6 M characters after cleaning, 62.6 M tokens, 79 batches) on the 2-core development machine,
+shared with other work (load average 7.2 before, 5.0 between, 8.0 after the runs): ``prepare`` 468 s,
+``prepare --scheduler local:2`` 481 s including starting and stopping the cluster (1.03×), with phase 2
+overlapping phase 1; the tokens equal. On one machine the cluster gains little — the local run already
+cleans and segments on every core — and costs the cluster's start and stop (worker processes importing
+pandas and each building the segmenter) and the scheduler's round trips; its point is the machines beyond
+this one.
 
 ``--scheduler local:N`` starts a :class:`distributed.LocalCluster` of ``N`` worker processes (one thread
 each: the segmenter holds the GIL) and stops it at the end; any other value is a scheduler address
