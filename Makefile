@@ -63,7 +63,9 @@ INTERACTIVE    := notebooks/00-explore.ipynb
 NOTEBOOKS      := $(filter-out $(INTERACTIVE),$(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb)))
 NOTEBOOK_NAMES := $(notdir $(basename $(NOTEBOOKS)))
 NOTEBOOK_DONE  := $(foreach n,$(NOTEBOOK_NAMES),$(FIGURES)/$(n)/.done)
-PREPARED       := $(PROCESSED)/tokens.parquet
+# What `make` takes as prepared: the marker both layouts of `prepare` write last (tokens.parquet alone is not
+# there after `prepare --scheduler`, which writes processed/tokens/part-*.parquet).
+PREPARED       := $(PROCESSED)/prepared.json
 
 MAKEFLAGS += -j$(JOBS)
 export PYTHONHASHSEED := 0

@@ -1,21 +1,22 @@
 """``prepare`` on this machine versus ``prepare --scheduler local:2`` (a Dask LocalCluster of two worker processes).
 
-A synthetic corpus of 10,000 documents (``tests/_synthetic_corpus.write_corpus``: seeded draws of 4–25
-paragraphs of the bundled texts, about 2,300 characters each; 1,000 with ``--quick``) is prepared twice into
-fresh folders: locally (:func:`huayu.pipeline.prepare.prepare`: loading and cleaning in this process,
-segmentation in forked workers, one per core) and on the cluster
+The corpus of the scale issue, 10,000 documents of about 11,000 characters (110 M characters; the corpus
+``benchmarks/bench_scale.py`` builds, reused from its ``--work`` folder when it is there; 1,000 documents with
+``--quick``), is prepared twice into fresh folders: locally (:func:`huayu.pipeline.prepare.prepare`: loading
+and cleaning in forked workers, segmentation in forked workers, one per core) and on the cluster
 (:func:`huayu.pipeline.distributed.prepare_distributed`, the cluster started and stopped inside the timing).
 The tables are checked to be equal. The machine is shared: ``os.getloadavg()`` is recorded before and after
 each run, and the numbers move with the load. Target: ``dask_over_local`` ≤ 1.3.
 
     python benchmarks/run.py --only dask        (make bench-dask)
+    python benchmarks/bench_dask.py [--quick] [--work DIR]
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,8 +25,7 @@ import pandas as pd
 from huayu.paths import ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))
-
-from _synthetic_corpus import write_corpus  # noqa: E402
+sys.path.insert(0, str(ROOT / "benchmarks"))  # bench_scale's corpus builder
 
 
 def _load() -> list[float]:
@@ -48,15 +48,20 @@ def _digest(paths: list[Path]) -> tuple[int, str]:
     return rows, digest.hexdigest()
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, work: Path | None = None) -> dict:
+    from bench_scale import CHARS_PER_DOCUMENT, WORK, build_corpus
+
     from huayu.pipeline import tables
     from huayu.pipeline.distributed import prepare_distributed
     from huayu.pipeline.prepare import prepare
 
     n = 1000 if quick else 10_000
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        corpus = write_corpus(tmp / "corpus", n)
+    work = Path(work or WORK)
+    corpus = build_corpus(work / f"corpus-{n}", n, CHARS_PER_DOCUMENT)
+    tmp = work / f"dask-{n}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
         load = {"before_local": _load()}
         started = time.perf_counter()
         prepare(corpus, tmp / "local", progress=False)
@@ -76,18 +81,26 @@ def run(quick: bool = False) -> dict:
         n_chars = int(pd.read_parquet(tmp / "local" / "interim" / "documents.parquet",
                                       columns=["n_chars_clean"])["n_chars_clean"].sum())
         n_parts = len(dask_parts)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return {
         "dask_documents": n,
         "dask_prepare_s": round(dask_s, 2),
         "local_prepare_s": round(local_s, 2),
         "dask_over_local": round(dask_s / local_s, 3),
-        "details": {"n_chars_clean": n_chars, "n_tokens": local_rows, "partitions": n_parts,
+        "details": {"n_documents": n, "n_chars_clean": n_chars, "n_tokens": local_rows, "partitions": n_parts,
                     "n_sentences": result.n_sentences, "cpus": os.cpu_count(), "loadavg_1_5_15": load,
                     "target": "dask_over_local <= 1.3"},
     }
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv
-    for key, value in run(quick=quick).items():
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1,000 documents instead of 10,000")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="where the corpus is (built when missing) and the outputs go (default: benchmarks/.scale)")
+    args = parser.parse_args()
+    for key, value in run(quick=args.quick, work=args.work).items():
         print(f"{key}: {value}")

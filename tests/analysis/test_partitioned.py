@@ -57,7 +57,7 @@ def _assert_same_table(found: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 def test_the_parts_are_read_in_corpus_order(bundled):
     tokens, _, processed = bundled
-    assert [p.name for p in P.token_parts(processed)] == ["part-00000.parquet", "part-00001.parquet",
+    assert [p.name for p in P.token_files(processed)] == ["part-00000.parquet", "part-00001.parquet",
                                                           "part-00002.parquet"]
     pd.testing.assert_frame_equal(tables.read_tokens(processed), tokens)
 
@@ -123,7 +123,8 @@ def test_cooccurrences_equal_the_single_table_ones(bundled, kwargs):
 
 def test_a_single_tokens_file_is_one_part(bundled_out):
     tokens = tables.read_tokens(bundled_out / "processed")
-    assert P.token_parts(bundled_out / "processed") == [bundled_out / "processed" / "tokens.parquet"]
+    assert P.token_files(bundled_out / "processed") == [bundled_out / "processed" / "tokens.parquet"]
+    assert not hasattr(P, "token_parts")  # that name is the parts table's (huayu.pipeline.segment.parts)
     _assert_same_dfm(P.partitioned_dfm(bundled_out / "processed"), build_dfm(tokens))
 
 

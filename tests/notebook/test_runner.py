@@ -486,7 +486,7 @@ def test_make_gives_the_runner_only_the_notebooks_that_need_it(repo_root, tmp_pa
     if not (repo_root / ".venv" / "bin" / "python").exists():
         pytest.skip("needs the project's environment (make venv)")
     out = tmp_path / "out"
-    outputs = [out / "processed" / "tokens.parquet", out / "figures" / "01-corpus-overview" / ".done",
+    outputs = [out / "processed" / "prepared.json", out / "figures" / "01-corpus-overview" / ".done",
                out / "figures" / "02-tfidf" / ".done", out / "figures" / ".notebooks-done",
                out / "figures" / "MANIFEST.csv"]
     (out).mkdir()

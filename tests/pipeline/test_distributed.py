@@ -206,3 +206,26 @@ def test_bad_scheduler_values_are_named():
 def test_help_names_the_scheduler_option():
     result = subprocess.run([sys.executable, "-m", "huayu", "prepare", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "--scheduler" in result.stdout and "local:N" in result.stdout
+
+
+def test_make_takes_a_distributed_prepare_as_prepared(cluster, tmp_path, repo_root):
+    from huayu.pipeline.prepare import PREPARED_MARKER
+
+    _, client = cluster
+    out = tmp_path / "out"
+    out.mkdir()
+    # a staging folder a killed client left (its process is gone): the next run removes it
+    code = ("import os, sys; from pathlib import Path; from huayu.pipeline.prepare import make_scratch; "
+            "make_scratch(Path(sys.argv[1]), '.prepare-staging-'); os._exit(9)")
+    subprocess.run([sys.executable, "-c", code, str(out)], env={**os.environ, "PYTHONPATH": str(ROOT / "lib")})
+    assert len(list(out.glob(".prepare-staging-*"))) == 1
+    prepare_distributed(ROOT / "data", out, scheduler=client.scheduler.address, progress=False)
+    assert not list(out.glob(".prepare-staging-*"))
+    marker = json.loads((out / "processed" / PREPARED_MARKER).read_text(encoding="utf-8"))
+    assert marker["layout"] == "dataset" and marker["documents"] == 5
+    assert not (out / "processed" / "tokens.parquet").exists()
+    args = ["make", "--no-print-directory", f"CORPUS={ROOT / 'data'}", f"OUT={out}"]
+    assert subprocess.run([*args, "-q", "prepare"], cwd=repo_root, capture_output=True).returncode == 0
+    dry = subprocess.run([*args, "-n", "figures"], cwd=repo_root, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert "run-notebook" in dry.stdout and "huayu prepare" not in dry.stdout

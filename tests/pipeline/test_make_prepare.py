@@ -45,8 +45,11 @@ def test_a_file_deleted_after_a_run_is_reported_even_when_the_outputs_look_up_to
     tokens = out / "processed" / "tokens.parquet"
     tokens.parent.mkdir(parents=True)
     tokens.write_bytes(b"stand-in for an earlier run")
+    marker = out / "processed" / "prepared.json"  # what make takes as prepared (written last by prepare)
+    marker.write_text("{}", encoding="utf-8")
     future = time.time() + 3600  # newer than every prerequisite: only the missing file can make it out of date
     os.utime(tokens, (future, future))
+    os.utime(marker, (future, future))
     assert _make("-q", "prepare", f"CORPUS={corpus}", f"OUT={out}").returncode != 0
     result = _make("prepare", f"CORPUS={corpus}", f"OUT={out}")
     assert result.returncode != 0

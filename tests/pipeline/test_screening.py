@@ -6,10 +6,12 @@ import shutil
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huayu.errors import CorpusError
 from huayu.pipeline.corpus import load_corpus
-from huayu.pipeline.screening import count_text, screen_text
+from huayu.pipeline.screening import TextCounts, count_text, is_han, screen_text
 
 STUB = "論聯合政府\n的版本包括：\n\n\n論聯合政府 (1945年)\n，1945年中共七大報告\n\n\n論聯合政府 (1953年)\n，1953年4月《毛澤東選集》第三卷"
 ENGLISH = ("Fellow deputies, on behalf of the State Council, I will now report to you on the work of the government "
@@ -22,6 +24,27 @@ def test_counts_by_hand():
     assert (counts.chars, counts.han, counts.other_letters) == (17, 10, 3)
     assert counts.han_share == pytest.approx(10 / 13)
     assert count_text("2025，。").han_share == 1.0     # no letters: nothing says it is not Chinese
+
+
+def _count_one_by_one(text: str) -> TextCounts:
+    """The definition of the counts, character by character."""
+    chars = han = other = 0
+    for ch in text:
+        if ch.isspace() or ch in "\u200b\u200c\u200d\ufeff":
+            continue
+        chars += 1
+        if is_han(ch):
+            han += 1
+        elif ch.isalpha():
+            other += 1
+    return TextCounts(chars, han, other)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from("\u200b\ufeff\u3000\u3400\u4dbf\u4e00\u9fff\u4dc0\ua000 \n")),
+               max_size=80))
+def test_counts_equal_the_definition_character_by_character(text):
+    assert count_text(text) == _count_one_by_one(text)
 
 
 def test_screen_text_flags_the_shipped_stub_and_an_english_translation():

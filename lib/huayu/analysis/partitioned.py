@@ -47,13 +47,13 @@ from huayu.errors import ParameterError, TableError
 from huayu.pipeline.tables import partition_paths
 
 __all__ = ["partitioned_dfm", "partitioned_frequency_list", "partitioned_ngrams", "partitioned_cooccurrences",
-           "token_parts"]
+           "token_files"]
 
 SPLIT_EVERY = 8   # partial results combined at a time (the tree's fan-in)
 RETRIES = 3
 
 
-def token_parts(processed_dir: str | Path = "data/processed") -> list[Path]:
+def token_files(processed_dir: str | Path = "data/processed") -> list[Path]:
     """The files of the tokens table in corpus order: the parts of ``tokens/``, or ``[tokens.parquet]``."""
     return partition_paths(processed_dir, "tokens.parquet")
 
@@ -161,7 +161,7 @@ def partitioned_dfm(processed_dir: str | Path = "data/processed", *, unit: str |
         if documents_table is None:
             raise ParameterError(f"by={by!r} needs the documents_table (its metadata columns)")
         labels = group_labels(documents_table, by).to_dict()
-    paths = token_parts(processed_dir)
+    paths = token_files(processed_dir)
     dfm = _map_reduce(paths, lambda p: _dfm_part(p, unit, labels, drop_stop, drop_punct), _add_dfms, scheduler)
     if dfm is None:
         raise ParameterError("tokens has no token left to count (empty table, or every token is "
@@ -252,7 +252,7 @@ def partitioned_ngrams(processed_dir: str | Path = "data/processed", n: int | Se
     min_freq = check_int("min_freq", min_freq, minimum=1)
     min_range = check_int("min_range", min_range, minimum=1)
     check_choice("boundary", boundary, BOUNDARIES)
-    paths = token_parts(processed_dir)
+    paths = token_files(processed_dir)
     total = _map_reduce(paths, lambda p: _ngram_part(p, n, boundary, drop_punct, drop_stop, contains, sep),
                         _add_ngrams, scheduler)
     _disjoint(total["doc_ids"])
@@ -336,7 +336,7 @@ def partitioned_cooccurrences(processed_dir: str | Path = "data/processed", *, l
     min_node_freq = check_int("min_node_freq", min_node_freq, minimum=1)
     check_choice("sort_by", sort_by, _collocations.MEASURES)
     check_choice("boundary", boundary, _collocations.BOUNDARIES)
-    paths = token_parts(processed_dir)
+    paths = token_files(processed_dir)
     total = _map_reduce(paths, lambda p: _cooccurrence_part(p, left, right, boundary, drop_punct, drop_stop),
                         _add_cooccurrences, scheduler)
     _disjoint(total["doc_ids"])

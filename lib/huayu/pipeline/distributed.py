@@ -25,11 +25,12 @@ Where the work happens
     system, as on any SLURM or PBS cluster); only counts, problems and formula words travel back.
 
     Phase 1 (load, clean) runs every batch and collects every problem; a corpus with problems fails as a
-    local run does, listing all of them, with nothing published. Phase 2 (segment) starts when phase 1 is
-    complete, because a formula or slogan that neither dictionary knows is tagged ``nz`` wherever it occurs
-    in the corpus (:mod:`huayu.pipeline.segment`): phase 1 finds each batch's formula words, and each
-    segmentation task re-tags the words that are formulas only in *other* batches — so the tokens equal a
-    local run's.
+    local run does, listing all of them, with nothing published. Phase 2 (segment) overlaps it: a batch is
+    segmented as soon as its cleaning task is done (the segmentation tasks of a corpus with problems are
+    cancelled). A formula or slogan that neither dictionary knows is tagged ``nz`` wherever it occurs in the
+    corpus (:mod:`huayu.pipeline.segment`), which is known only once every batch is cleaned: phase 1 finds
+    each batch's formula words, and a last small task per part that holds a word which is a formula only in
+    *other* batches (:func:`retag_formulas`) re-tags it — so the tokens equal a local run's.
 
 Failures
     Every task is submitted with ``retries`` (default 3) and is idempotent (each part is written
@@ -44,13 +45,14 @@ Differences from a local run
     the SHA-256 over ``metadata.csv`` and each file's SHA-256 (computed on the workers), so it differs
     from a local run's value but changes exactly when the corpus does.
 
-Measured (``benchmarks/bench_dask.py``, ``make bench-dask``): 10,000 synthetic documents (23.4 M characters,
-12.6 M tokens, 17 batches) on the 2-core development machine, shared with other work (load average 13–19):
-``prepare`` 186 s, ``prepare --scheduler local:2`` 220 s including starting and stopping the cluster (1.19×).
-On one machine the cluster gains little — the local run already segments on every core, only loading and
-cleaning run on both cores here — and costs the cluster's start and stop (worker processes importing pandas
-and each building the segmenter, ~5–15 s on this machine), the wait for the slowest batch at the end of
-phase 1 and reading the sentences back for phase 2; its point is the machines beyond this one.
+Measured (``benchmarks/bench_dask.py``, ``make bench-dask``): the scale corpus, 10,000 documents of ~11,000
+characters (110.6 M characters after cleaning, 62.6 M tokens, 79 batches) on the 2-core development machine,
+shared with other work (load average 7.2 before, 5.0 between, 8.0 after the runs): ``prepare`` 468 s,
+``prepare --scheduler local:2`` 481 s including starting and stopping the cluster (1.03×), with phase 2
+overlapping phase 1; the tokens equal. On one machine the cluster gains little — the local run already
+cleans and segments on every core — and costs the cluster's start and stop (worker processes importing
+pandas and each building the segmenter) and the scheduler's round trips; its point is the machines beyond
+this one.
 
 ``--scheduler local:N`` starts a :class:`distributed.LocalCluster` of ``N`` worker processes (one thread
 each: the segmenter holds the GIL) and stops it at the end; any other value is a scheduler address
@@ -65,7 +67,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -249,25 +250,54 @@ def segment_batch(sentences_path: Path, tokens_path: Path, parts_path: Path, set
     as the same part of the ``token_parts`` dataset.
 
     ``formulas_elsewhere``: formula words found in other batches only; the ones that occur here are
-    tagged as formulas (``tags_for(..., formula=True)``), as a local run over the whole corpus tags them.
+    tagged as formulas (:func:`retag_formulas`), as a local run over the whole corpus tags them.
     Returns the number of tokens and of parts.
     """
     from huayu import schema
-    from huayu.pipeline.segment import get_segmenter, segment_sentences
+    from huayu.pipeline.segment import segment_sentences
     from huayu.pipeline.segment.parts import token_parts
 
     sentences = schema.SENTENCES.conform(pd.read_parquet(sentences_path))
     tokens = segment_sentences(sentences, replace(settings, workers=1), progress=False)
-    if formulas_elsewhere and len(tokens):
-        found = tokens["token"].isin(formulas_elsewhere).to_numpy()
-        if found.any():
-            words = pd.unique(tokens["token"][found]).tolist()
-            tags = dict(zip(words, get_segmenter(settings).tags_for(words, np.ones(len(words), dtype=bool))))
-            tokens.loc[found, "pos"] = tokens.loc[found, "token"].map(tags).astype(tokens["pos"].dtype)
+    _retag(tokens, settings, formulas_elsewhere)
     parts = token_parts(tokens, settings)
     write_parquet(tokens, tokens_path)
     write_parquet(parts, parts_path)
     return int(len(tokens)), int(len(parts))
+
+
+def _retag(tokens: pd.DataFrame, settings: Any, formulas: set[str]) -> bool:
+    """Tag the tokens that are one of ``formulas`` as formulas (``tags_for(..., formula=True)``); whether any was."""
+    from huayu.pipeline.segment import get_segmenter
+
+    if not formulas or not len(tokens):
+        return False
+    found = tokens["token"].isin(formulas).to_numpy()
+    if not found.any():
+        return False
+    words = pd.unique(tokens["token"][found]).tolist()
+    tags = dict(zip(words, get_segmenter(settings).tags_for(words, np.ones(len(words), dtype=bool))))
+    tokens.loc[found, "pos"] = tokens.loc[found, "token"].map(tags).astype(tokens["pos"].dtype)
+    return True
+
+
+def retag_formulas(tokens_path: Path, settings: Any, formulas_elsewhere: set[str]) -> bool:
+    """After phase 2 ran beside phase 1: re-tag, in one part of the tokens dataset, the words that are
+    formulas only in other batches (known once every batch is cleaned), rewriting the part if any occurs."""
+    import pyarrow.parquet as pq
+
+    if not formulas_elsewhere or not tokens_path.is_file():
+        return False
+    words = pq.read_table(tokens_path, columns=["token"]).column("token")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pc.any(pc.is_in(words, value_set=pa.array(sorted(formulas_elsewhere), type=words.type))).as_py():
+        return False
+    tokens = pd.read_parquet(tokens_path)
+    _retag(tokens, settings, formulas_elsewhere)
+    write_parquet(tokens, tokens_path)
+    return True
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -287,7 +317,8 @@ def _write_csv_copy(parts: list[Path], path: Path, drop: tuple[str, ...] = ()) -
 _OWNED = {
     "interim": [*INTERIM_TABLES, *(f"{t}.parquet" for t in INTERIM_TABLES), *(f"{t}.csv" for t in INTERIM_TABLES),
                 "clean_text", "prepare_manifest.json"],
-    "processed": ["tokens", "tokens.parquet", "token_parts", "token_parts.parquet", "tokens.manifest.json"],
+    "processed": ["tokens", "tokens.parquet", "token_parts", "token_parts.parquet", "tokens.manifest.json",
+                  "prepared.json"],
 }
 
 
@@ -325,6 +356,34 @@ def _drop_temporaries(folder: Path) -> None:
     """Temporary files of tasks whose worker died while writing (their retry wrote the part again)."""
     for tmp in folder.rglob(".*.tmp"):
         tmp.unlink(missing_ok=True)
+
+
+def _clean_then_segment(client: Any, phase1: list, parts: list[str], interim: Path, processed: Path,
+                        settings: Any, segment: bool, run: str, retries: int, progress: bool) -> tuple[list, dict]:
+    """Collect the cleaning tasks' results as they complete and submit each batch's segmentation task
+    as soon as its cleaning is done (none once a batch had problems: the run will fail). Returns the
+    results in batch order and the segmentation futures by part."""
+    from distributed import as_completed
+    from tqdm.auto import tqdm
+
+    index = {future.key: i for i, future in enumerate(phase1)}
+    results: list = [None] * len(phase1)
+    phase2: dict[str, Any] = {}
+    failed = False
+    with tqdm(total=len(phase1), desc="loading + cleaning", unit="batch",
+              disable=not progress or len(phase1) < 2) as bar:
+        for future, result in as_completed(phase1, with_results=True):
+            i = index[future.key]
+            results[i] = result
+            failed = failed or bool(result["problems"])
+            if segment and not failed:
+                part = parts[i]
+                phase2[part] = client.submit(segment_batch, interim / "sentences" / f"{part}.parquet",
+                                             processed / "tokens" / f"{part}.parquet",
+                                             processed / "token_parts" / f"{part}.parquet", settings, set(),
+                                             key=f"huayu-segment-{part}-{run}", retries=retries, pure=False)
+            bar.update()
+    return results, phase2
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -366,7 +425,10 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
 
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".prepare-staging-", dir=out_dir))
+    from huayu.pipeline.prepare import make_scratch, mark_prepared, remove_stale_scratch
+
+    remove_stale_scratch(out_dir)
+    staging = make_scratch(out_dir, ".prepare-staging-")
     interim, processed = staging / "interim", staging / "processed"
     run = uuid.uuid4().hex[:8]
     try:
@@ -389,12 +451,18 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
                                     evidence=evidence, exclude_flagged=exclude_flagged, settings=settings,
                                     key=f"huayu-clean-{part}-{run}", retries=retries, pure=False)
                       for part, batch in zip(parts, batches)]
-            results = _gather(client, phase1, "loading + cleaning", progress)
+            # phase 2 overlaps phase 1: a batch is segmented as soon as it is cleaned
+            seg_started = time.perf_counter()
+            results, phase2 = _clean_then_segment(client, phase1, parts, interim, processed, settings, segment,
+                                                  run, retries, progress)
+            del phase1  # the results are here: a worker that dies later costs no cleaning task again
             problems = [*plan.problems, *(p for _, p in sorted((p for r in results for p in r["problems"]),
                                                              key=lambda x: x[0])), *plan.unlisted]
             if problems:
+                client.cancel(list(phase2.values()))
                 raise CorpusError(root, [str(p) for p in problems])
             if lines and not sum(r["counts"]["documents"] for r in results):
+                client.cancel(list(phase2.values()))
                 raise CorpusError(root, [Problem(str(root / "metadata.csv"),
                                                  "every document was left out by --exclude-flagged")])
             log_warnings([w for r in results for w in r["warnings"]])
@@ -403,15 +471,16 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
                      counts["paragraphs"], counts["sentences"], counts["cleaning_log"])
             n_tokens = 0
             if segment:
-                seg_started = time.perf_counter()
+                segmented = _gather(client, [phase2[part] for part in parts], "segmenting", progress)
+                # words that are formulas only in other batches: known now that every batch is cleaned
                 everywhere = set().union(*(r["formulas"] for r in results))
-                phase2 = [client.submit(segment_batch, interim / "sentences" / f"{part}.parquet",
-                                        processed / "tokens" / f"{part}.parquet",
-                                        processed / "token_parts" / f"{part}.parquet", settings,
-                                        everywhere - result["formulas"], key=f"huayu-segment-{part}-{run}",
-                                        retries=retries, pure=False)
-                          for part, result in zip(parts, results)]
-                segmented = _gather(client, phase2, "segmenting", progress)
+                retag = [client.submit(retag_formulas, processed / "tokens" / f"{part}.parquet", settings,
+                                       everywhere - result["formulas"], key=f"huayu-retag-{part}-{run}",
+                                       retries=retries, pure=False)
+                         for part, result in zip(parts, results) if everywhere - result["formulas"]]
+                retagged = sum(_gather(client, retag, "formula tags", progress) or [])
+                if retagged:
+                    log.info("%d part(s) re-tagged for formulas found in other batches", retagged)
                 n_tokens, n_parts = sum(n for n, _ in segmented), sum(n for _, n in segmented)
                 n_chars = sum(r["n_chars"] for r in results)
                 write_json({"layout": "dataset", "partitions": len(parts), "n_sentences": counts["sentences"],
@@ -449,7 +518,7 @@ def prepare_distributed(corpus_dir: str | Path, out_dir: str | Path, *, schedule
     interim_dir, processed_dir = out_dir / "interim", out_dir / "processed"
     tokens_path = processed_dir / "tokens" if segment else None
     if tokens_path is not None:
-        os.utime(tokens_path)
+        mark_prepared(processed_dir, "dataset", manifest)  # last: what `make` takes as prepared
     log.info("prepare (distributed) finished in %.1f s", time.perf_counter() - started)
     return PrepareResult(interim_dir, processed_dir, counts["documents"], counts["paragraphs"], counts["sentences"],
                          counts["cleaning_log"], tokens_path, segment)

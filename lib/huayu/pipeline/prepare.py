@@ -18,7 +18,26 @@ checked first (:func:`huayu.pipeline.corpus.plan_corpus`), then the documents go
 detect the script, clean with :func:`huayu.pipeline.clean.clean_document`, split), and this process
 appends each batch's Arrow tables, in corpus order, to the parquet files. :func:`prepare_batch` is the
 public unit of work (a distributed runner can call it on any batch); :func:`write_batches` writes its
-results.
+results. Cleaning has two passes when a rule needs the lines repeated across a source (the evidence pass,
+:mod:`huayu.pipeline.evidence`): the first reads and decodes each batch once, counts its lines and keeps
+the decoded texts in an Arrow file of a temporary folder in ``OUT/interim`` (:func:`run_batches`); the
+second cleans them from there, so no file is read or decoded twice. The cleaning workers also find each
+batch's formula words, which segmentation needs for the whole corpus before it tags any token.
+Segmentation then streams too (:func:`huayu.pipeline.segment.cache.write_tokens_from_parquet`): the
+sentences are read back in parts of whole documents (about 4 M characters), each part's tokens and
+parts appended to the parquet files, so the peak memory is bounded by a part, not by the corpus.
+
+Measured (``benchmarks/bench_scale.py --no-suite --sizes 1000,10000``, one run, 2 cores shared with other
+work at a load average of 8–13): 10,000 documents of ~11,000 characters (110 M characters) in 806 s wall,
+369 s CPU, peak 860 MB (PSS of the process tree; the whole-table segmentation before took 3,753 MB and
+402 s CPU in a run at load 1–6); 1,000 documents in 134 s, 43 s CPU, 611 MB. On that machine the wall
+time measured the neighbours; the CPU time and the memory are this stage's.
+
+Temporary folders (the decoded texts here, the staged outputs of ``--scheduler``) record their owner
+(:func:`make_scratch`); a run that was killed leaves its folder, and the next run removes it
+(:func:`remove_stale_scratch`; one that may belong to a run still going is reported and left). The last
+file a run that made the tokens writes is ``OUT/processed/prepared.json`` (:func:`mark_prepared`): what
+``make`` takes as "prepared", for either layout.
 
 Validation reports every problem at once; then nothing is replaced. Each file is written to a temporary
 file and replaced only when every document was read, so a failed run leaves the previous outputs in place.
@@ -30,6 +49,7 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
+import json
 import logging
 import multiprocessing
 import operator
@@ -49,7 +69,7 @@ from tqdm.auto import tqdm
 from huayu import schema
 from huayu.errors import CorpusError
 from huayu.pipeline import clean as clean_stage
-from huayu.pipeline.corpus import Corpus, log_warnings, plan_corpus, read_document
+from huayu.pipeline.corpus import Corpus, ReadDocument, log_warnings, plan_corpus, read_document
 from huayu.pipeline.evidence import RepeatedLines, count_lines, gather_evidence, repeated_lines
 from huayu.pipeline.metadata import Problem
 from huayu.outputs import atomic_write, write_json, write_text
@@ -66,6 +86,13 @@ DOCUMENT_COLUMNS = {"encoding": "str", "script": "str", "converted_to_simplified
                     "n_chars_raw": "int64", "n_chars_clean": "int64", "n_paragraphs": "int64",
                     "n_sentences": "int64", "n_removals": "int64", "text": "str"}
 TABLE_NAMES = ("documents", "paragraphs", "sentences", "cleaning_log")
+#: Written (atomically) into OUT/processed as the last step of a prepare that made the tokens, by either
+#: layout: what `make` takes as "prepared" (``tokens.parquet`` alone is not there after ``--scheduler``).
+PREPARED_MARKER = "prepared.json"
+#: In each temporary folder of a run: which process made it (to tell a folder left by a killed run).
+SCRATCH_OWNER = "owner.json"
+#: The temporary folders of a run: staged outputs of ``--scheduler`` (in OUT), decoded texts (in OUT/interim).
+SCRATCH_PATTERNS = (".prepare-staging-*", "interim/.prepare-reads-*")
 
 
 @dataclass
@@ -90,6 +117,8 @@ class Batch:
     problems: list[tuple[int, Problem]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encodings: Counter = field(default_factory=Counter)
+    #: the surfaces of the formula spans the segmenter finds in the batch's sentences (see :func:`run_batches`)
+    formulas: set[str] = field(default_factory=set)
 
     @property
     def n_documents(self) -> int:
@@ -110,6 +139,11 @@ def _frame(columns: dict[str, str], rows: list[tuple] | None = None) -> pd.DataF
 def table_schemas(metadata_columns: Sequence[str]) -> dict[str, pa.Schema]:
     """The Arrow schemas of the four interim tables (with the pandas metadata that restores their dtypes);
     the documents table has the corpus's metadata columns first."""
+    return dict(_table_schemas(tuple(metadata_columns)))
+
+
+@functools.lru_cache(maxsize=8)
+def _table_schemas(metadata_columns: tuple[str, ...]) -> dict[str, pa.Schema]:
     doc_columns = {c: "str" for c in metadata_columns if c not in DOCUMENT_COLUMNS} | DOCUMENT_COLUMNS
     frames = {"documents": _frame(doc_columns), "paragraphs": _frame(dict(schema.PARAGRAPHS.columns)),
               "sentences": _frame(dict(schema.SENTENCES.columns)),
@@ -119,7 +153,8 @@ def table_schemas(metadata_columns: Sequence[str]) -> dict[str, pa.Schema]:
 
 def prepare_batch(root: str | Path, entries: Sequence[tuple[int, dict]], metadata_columns: Sequence[str], *,
                   rules: Sequence[clean_stage.Rule], to_simplified_chinese: bool = False,
-                  evidence: RepeatedLines | None = None, exclude_flagged: bool = False) -> Batch:
+                  evidence: RepeatedLines | None = None, exclude_flagged: bool = False,
+                  reads: Sequence[ReadDocument] | None = None) -> Batch:
     """Read, validate and clean a batch of documents: the unit of work of ``prepare``.
 
     ``entries`` are ``(row number, metadata row)`` pairs of :func:`huayu.pipeline.corpus.plan_corpus`
@@ -132,15 +167,17 @@ def prepare_batch(root: str | Path, entries: Sequence[tuple[int, dict]], metadat
     ``evidence``: the lines repeated across documents of one source (:func:`evidence_batch` on every batch,
     merged by :func:`huayu.pipeline.evidence.repeated_lines`), the evidence of the ``repeated`` rules.
     ``exclude_flagged``: leave out near-empty stubs and texts mostly not in Chinese (their warning is kept).
+    ``reads``: the documents already read (:func:`read_batch`, one per entry), so the files are not read again.
     """
     root = Path(root)
     schemas = table_schemas(metadata_columns)
     meta_names = [c for c in schemas["documents"].names if c not in DOCUMENT_COLUMNS]
     rows: dict[str, list] = {name: [] for name in TABLE_NAMES}
     out = Batch({})
-    for i, row in entries:
-        read = read_document(root, i, row, to_simplified_chinese=to_simplified_chinese,
-                             exclude_flagged=exclude_flagged)
+    if reads is None:
+        reads = read_batch(root, entries, to_simplified_chinese=to_simplified_chinese,
+                           exclude_flagged=exclude_flagged)
+    for (i, _row), read in zip(entries, reads, strict=True):
         if read.problem is not None:
             out.problems.append((i, read.problem))
             continue
@@ -154,17 +191,95 @@ def prepare_batch(root: str | Path, entries: Sequence[tuple[int, dict]], metadat
     return out
 
 
+def read_batch(root: str | Path, entries: Sequence[tuple[int, dict]], *, to_simplified_chinese: bool = False,
+               exclude_flagged: bool = False) -> list[ReadDocument]:
+    """:func:`huayu.pipeline.corpus.read_document` on each entry of a batch."""
+    root = Path(root)
+    return [read_document(root, i, row, to_simplified_chinese=to_simplified_chinese,
+                          exclude_flagged=exclude_flagged) for i, row in entries]
+
+
 def evidence_batch(root: str | Path, entries: Sequence[tuple[int, dict]], *,
                    to_simplified_chinese: bool = False):
     """The first pass of cleaning on a batch: the line hashes of its readable documents
     (:func:`huayu.pipeline.evidence.count_lines`; batches merge with ``+``). Reads the files, writes nothing."""
-    root = Path(root)
+    return _evidence_of(root, entries, read_batch(root, entries, to_simplified_chinese=to_simplified_chinese),
+                        to_simplified_chinese=to_simplified_chinese)
+
+
+def _evidence_of(root: str | Path, entries: Sequence[tuple[int, dict]], reads: Sequence[ReadDocument], *,
+                 to_simplified_chinese: bool):
+    """The line hash counts of a batch read by :func:`read_batch`: every readable document counts, one left
+    out by ``exclude_flagged`` too (it is read again without, as the evidence is the same either way)."""
     texts = []
-    for i, row in entries:
-        read = read_document(root, i, row, to_simplified_chinese=to_simplified_chinese)
+    for (i, row), read in zip(entries, reads, strict=True):
+        if read.excluded:
+            read = read_document(Path(root), i, row, to_simplified_chinese=to_simplified_chinese)
         if read.record is not None:
             texts.append((read.record["doc_id"], read.record["raw_text"], read.record.get("source")))
     return count_lines(texts)
+
+
+#: The columns of a batch of read documents kept between the two passes (:func:`_store_reads`).
+_READ_SCHEMA = pa.schema([("problem_where", pa.large_string()), ("problem_reason", pa.large_string()),
+                          ("warning", pa.large_string()), ("excluded", pa.bool_()), ("path", pa.large_string()),
+                          ("encoding", pa.large_string()), ("script", pa.large_string()),
+                          ("converted_to_simplified", pa.bool_()), ("raw_text", pa.large_string())])
+_READ_FIELDS = ("path", "encoding", "script", "converted_to_simplified", "raw_text")
+
+
+def _store_reads(reads: Sequence[ReadDocument], path: Path) -> None:
+    """The read documents of a batch as an Arrow IPC file (the decoded texts, not the files' bytes)."""
+    columns: dict[str, list] = {name: [] for name in _READ_SCHEMA.names}
+    for read in reads:
+        columns["problem_where"].append(read.problem.where if read.problem else None)
+        columns["problem_reason"].append(read.problem.reason if read.problem else None)
+        columns["warning"].append(read.warning)
+        columns["excluded"].append(read.excluded)
+        for name in _READ_FIELDS:
+            columns[name].append(read.record[name] if read.record is not None else None)
+    table = pa.table(columns, schema=_READ_SCHEMA)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, _READ_SCHEMA) as writer:
+        writer.write_table(table)
+
+
+def _load_reads(entries: Sequence[tuple[int, dict]], path: Path) -> list[ReadDocument]:
+    """The read documents :func:`_store_reads` kept (the metadata rows come from ``entries``)."""
+    with pa.memory_map(str(path)) as source:
+        rows = pa.ipc.open_file(source).read_all().to_pylist()
+    reads = []
+    for (_i, row), stored in zip(entries, rows, strict=True):
+        problem = Problem(stored["problem_where"], stored["problem_reason"]) if stored["problem_reason"] else None
+        record = None if stored["raw_text"] is None else {**row, **{name: stored[name] for name in _READ_FIELDS}}
+        reads.append(ReadDocument(record, problem, stored["warning"], stored["excluded"]))
+    return reads
+
+
+def _read_and_count(root: Path, store: Path, job: tuple[int, list], *, to_simplified_chinese: bool,
+                    exclude_flagged: bool):
+    """The first pass on batch ``job = (number, entries)``: read its documents once, keep them in ``store``
+    for the second pass and return their line hash counts."""
+    number, entries = job
+    reads = read_batch(root, entries, to_simplified_chinese=to_simplified_chinese, exclude_flagged=exclude_flagged)
+    _store_reads(reads, store / f"batch-{number:06d}.arrow")
+    return _evidence_of(root, entries, reads, to_simplified_chinese=to_simplified_chinese)
+
+
+def _clean_batch(root: Path, store: Path | None, settings, job: tuple[int, list], **options) -> Batch:
+    """The second pass on batch ``job = (number, entries)``: :func:`prepare_batch` on the documents the
+    first pass kept (read now when there was none), and the formula words of its sentences."""
+    number, entries = job
+    reads = None
+    if store is not None:
+        kept = store / f"batch-{number:06d}.arrow"
+        reads = _load_reads(entries, kept)
+        kept.unlink()
+    batch = prepare_batch(root, entries, reads=reads, **options)
+    if settings is not None and batch.tables["sentences"].num_rows:
+        from huayu.pipeline.segment.engine import formula_words
+
+        batch.formulas = formula_words(batch.tables["sentences"].column("text").to_pylist(), settings)
+    return batch
 
 
 def _clean_one(doc: dict, meta_names: Sequence[str], rules: Sequence[clean_stage.Rule],
@@ -184,8 +299,28 @@ def _clean_one(doc: dict, meta_names: Sequence[str], rules: Sequence[clean_stage
 
 
 def _arrow_tables(rows: dict[str, list], schemas: dict[str, pa.Schema]) -> dict[str, pa.Table]:
-    return {name: pa.Table.from_pandas(_frame({f.name: _kind(f.type) for f in s}, rows[name]), schema=s,
-                                       preserve_index=False) for name, s in schemas.items()}
+    """The rows (tuples in schema order) as Arrow tables, column by column (no pandas frame in between):
+    the values a pandas frame of the schema's dtypes would hold — strings (``str()`` of anything else, a
+    missing value null), booleans, 64-bit integers."""
+    tables = {}
+    for name, s in schemas.items():
+        columns = list(zip(*rows[name])) if rows[name] else [()] * len(s)
+        tables[name] = pa.Table.from_arrays([_arrow_column(values, f.type) for values, f in zip(columns, s)],
+                                            schema=s)
+    return tables
+
+
+def _arrow_column(values: Sequence, arrow_type: pa.DataType) -> pa.Array:
+    kind = _kind(arrow_type)
+    if kind == "bool":
+        return pa.array([bool(v) for v in values], type=arrow_type)
+    if kind == "int64":
+        return pa.array([int(v) for v in values], type=arrow_type)
+    return pa.array([v if isinstance(v, str) else None if _missing(v) else str(v) for v in values], type=arrow_type)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _kind(arrow_type: pa.DataType) -> str:
@@ -203,20 +338,36 @@ def _batches(entries: list, size: int) -> Iterator[list]:
 
 def run_batches(root: Path, entries: list[tuple[int, dict]], metadata_columns: Sequence[str], *,
                 rules: Sequence[clean_stage.Rule], to_simplified_chinese: bool = False, workers: int = 1,
-                batch_documents: int = BATCH_DOCUMENTS, exclude_flagged: bool = False) -> Iterator[Batch]:
+                batch_documents: int = BATCH_DOCUMENTS, exclude_flagged: bool = False,
+                settings=None, scratch: Path | None = None) -> Iterator[Batch]:
     """:func:`prepare_batch` on every batch of ``entries``, in ``workers`` forked processes (one when
-    there is a single batch or no ``fork``); yields the batches in corpus order. When a rule needs evidence
-    of repetition (``repeated`` rules), a first pass (:func:`evidence_batch`) counts the lines of every batch
-    the same way and the merged counts go to every batch of the second pass."""
-    batches = list(_batches(entries, batch_documents))
-    evidence = None
-    if any(r.kind == "repeated" for r in rules):
-        count = functools.partial(evidence_batch, root, to_simplified_chinese=to_simplified_chinese)
-        evidence = repeated_lines(functools.reduce(operator.add, _map(count, batches, workers), count_lines([])))
-    work = functools.partial(prepare_batch, root, metadata_columns=list(metadata_columns), rules=list(rules),
-                             to_simplified_chinese=to_simplified_chinese, evidence=evidence,
-                             exclude_flagged=exclude_flagged)
-    yield from _map(work, batches, workers)
+    there is a single batch or no ``fork``); yields the batches in corpus order.
+
+    When a rule needs evidence of repetition (``repeated`` rules), a first pass reads every batch's
+    documents and counts their lines (:func:`huayu.pipeline.evidence.count_lines`); the merged counts go
+    to every batch of the second pass, which cleans the documents the first pass read: each batch's decoded
+    texts wait in an Arrow file in a temporary folder inside ``scratch`` (default: the system's), so no file
+    is read or decoded twice. ``settings`` (segmentation settings): each batch also carries the formula
+    words of its sentences (:func:`huayu.pipeline.segment.engine.formula_words`), which segmentation needs
+    for the whole corpus before it writes any token."""
+    import shutil
+    import tempfile
+
+    jobs = list(enumerate(_batches(entries, batch_documents)))
+    options = dict(metadata_columns=list(metadata_columns), rules=list(rules),
+                   to_simplified_chinese=to_simplified_chinese, exclude_flagged=exclude_flagged)
+    store = None
+    try:
+        if any(r.kind == "repeated" for r in rules):
+            store = make_scratch(Path(scratch or tempfile.gettempdir()), ".prepare-reads-")
+            count = functools.partial(_read_and_count, root, store, to_simplified_chinese=to_simplified_chinese,
+                                      exclude_flagged=exclude_flagged)
+            options["evidence"] = repeated_lines(functools.reduce(operator.add, _map(count, jobs, workers),
+                                                                  count_lines([])))
+        yield from _map(functools.partial(_clean_batch, root, store, settings, **options), jobs, workers)
+    finally:
+        if store is not None:
+            shutil.rmtree(store, ignore_errors=True)
 
 
 def _map(work, batches: list, workers: int) -> Iterator:
@@ -274,10 +425,11 @@ def _write_csv_copy(parquet: Path, csv: Path, *, drop: Sequence[str] = ()) -> Pa
 
 
 def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str, pa.Schema], *,
-                  n_documents: int, progress: bool = True) -> tuple[dict[str, int], list[tuple[int, Problem]],
-                                                                    list[str], Counter, dict[str, Path]]:
+                  n_documents: int, progress: bool = True, formulas: set[str] | None = None
+                  ) -> tuple[dict[str, int], list[tuple[int, Problem]], list[str], Counter, dict[str, Path]]:
     """Append each batch to the temporary parquet files; returns the row counts, problems, warnings, the
-    encodings found and the temporary files (to :func:`commit_interim`, or remove on a problem)."""
+    encodings found and the temporary files (to :func:`commit_interim`, or remove on a problem).
+    ``formulas``: a set the batches' formula words are added to."""
     interim_dir.mkdir(parents=True, exist_ok=True)
     writers = _TableWriters(interim_dir, schemas)
     problems, warnings, encodings = [], [], Counter()
@@ -289,6 +441,8 @@ def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str
             problems += batch.problems
             warnings += batch.warnings
             encodings.update(batch.encodings)
+            if formulas is not None:
+                formulas.update(batch.formulas)
             bar.update(batch.n_documents + len(batch.problems))
     except BaseException:
         writers.discard()
@@ -347,6 +501,64 @@ def write_clean_texts(interim_dir: Path) -> None:
     for stale in text_dir.glob("*.txt"):
         if stale.name not in wanted:
             stale.unlink()
+
+
+def make_scratch(parent: Path, prefix: str) -> Path:
+    """A new temporary folder in ``parent`` whose :data:`SCRATCH_OWNER` names this process (host, process
+    id and start time), so that a later run can tell it was left by a run that was killed
+    (:func:`remove_stale_scratch`)."""
+    import socket
+    import tempfile
+
+    import psutil
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    write_json({"host": socket.gethostname(), "pid": os.getpid(), "started": psutil.Process().create_time()},
+               folder / SCRATCH_OWNER)
+    return folder
+
+
+def _owner_alive(owner: dict) -> bool:
+    import psutil
+
+    try:
+        return abs(psutil.Process(int(owner["pid"])).create_time() - float(owner["started"])) < 1.0
+    except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, TypeError, ValueError):
+        return False
+
+
+def remove_stale_scratch(out_dir: str | Path) -> list[Path]:
+    """Remove the temporary folders (:data:`SCRATCH_PATTERNS`) in ``out_dir`` that a run on this machine
+    left when it was killed (its process is gone); report, and leave, those of a run that may still be
+    going (its process is alive, or it ran on another host) or that name no owner. Returns the folders left."""
+    import shutil
+    import socket
+
+    out_dir = Path(out_dir)
+    left = []
+    for folder in sorted(p for pattern in SCRATCH_PATTERNS for p in out_dir.glob(pattern) if p.is_dir()):
+        try:
+            owner = json.loads((folder / SCRATCH_OWNER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            owner = None
+        if isinstance(owner, dict) and owner.get("host") == socket.gethostname() and not _owner_alive(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            log.info("removed %s, left by a prepare (process %s) that was stopped", folder, owner.get("pid"))
+            continue
+        who = (f"process {owner.get('pid')} on {owner.get('host')}, which may still be running"
+               if isinstance(owner, dict) else "no owner recorded")
+        log.warning("%s: temporary folder of another prepare (%s): left in place; remove it once no prepare "
+                    "writes to %s", folder, who, out_dir)
+        left.append(folder)
+    return left
+
+
+def mark_prepared(processed_dir: Path, layout: str, manifest: dict) -> Path:
+    """Write :data:`PREPARED_MARKER` (atomically, last): the layout and counts of the tables just made."""
+    marker = Path(processed_dir) / PREPARED_MARKER
+    write_json({"layout": layout, **{k: manifest[k] for k in ("documents", "paragraphs", "sentences", "removals")
+                                     if k in manifest}, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, marker)
+    return marker
 
 
 def raw_corpus_sha256(corpus: Corpus) -> str:
@@ -426,15 +638,20 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
     metadata_columns = list(plan.metadata.columns)
     schemas = table_schemas(metadata_columns)
     interim_dir, processed_dir = out_dir / "interim", out_dir / "processed"
+    if out_dir.is_dir():
+        remove_stale_scratch(out_dir)
     if plan.problems:  # the sheet is wrong: report it with every file's problem, without cleaning anything
         reads = (read_document(plan.root, i, row, to_simplified_chinese=to_simplified_chinese)
                  for i, row in plan.entries)
         raise CorpusError(plan.root, plan.problems + [r.problem for r in reads if r.problem] + plan.unlisted)
+    interim_dir.mkdir(parents=True, exist_ok=True)
     batches = run_batches(plan.root, plan.entries, metadata_columns, rules=rules,
                           to_simplified_chinese=to_simplified_chinese, workers=workers,
-                          exclude_flagged=exclude_flagged)
+                          exclude_flagged=exclude_flagged, settings=settings, scratch=interim_dir)
+    formulas: set[str] = set()
     rows, problems, warnings, encodings, tmp = write_batches(batches, interim_dir, schemas,
-                                                             n_documents=len(plan.entries), progress=progress)
+                                                             n_documents=len(plan.entries), progress=progress,
+                                                             formulas=formulas)
     if problems or plan.unlisted:
         for path in tmp.values():
             path.unlink(missing_ok=True)
@@ -465,13 +682,13 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
              time.perf_counter() - started)
     tokens_path, recomputed = None, False
     if segment:
-        from huayu.pipeline.segment import write_tokens
+        from huayu.pipeline.segment.cache import write_tokens_from_parquet
 
-        sentences = schema.SENTENCES.conform(pd.read_parquet(interim_dir / "sentences.parquet"))
-        tokens_path, recomputed = write_tokens(sentences, processed_dir, settings, progress=progress,
-                                               force=force)
-        del sentences
-        os.utime(tokens_path)  # up to date now: `make` compares this file's time with its inputs'
+        # streamed: batches of whole documents, the formula words of the whole corpus found while cleaning
+        tokens_path, recomputed = write_tokens_from_parquet(interim_dir / "sentences.parquet", processed_dir,
+                                                            settings, formula_words=formulas, progress=progress,
+                                                            force=force)
+        mark_prepared(processed_dir, "file", manifest)  # last: `make` compares this file's time with its inputs'
     log.info("prepare finished in %.1f s", time.perf_counter() - started)
     return PrepareResult(interim_dir, processed_dir, manifest["documents"], manifest["paragraphs"],
                          manifest["sentences"], manifest["removals"], tokens_path, recomputed)

@@ -28,7 +28,7 @@ from huayu.pipeline.segment.segmenter import Segmenter, get_segmenter
 from huayu.schema import SENTENCES, TOKENS
 from huayu.pipeline.segment.settings import SegmentSettings, _check_settings
 
-__all__ = ["TOKEN_COLUMNS", "SENTENCE_COLUMNS", "segment_sentences", "segment_texts"]
+__all__ = ["TOKEN_COLUMNS", "SENTENCE_COLUMNS", "formula_words", "segment_sentences", "segment_texts"]
 
 TOKEN_COLUMNS = TOKENS.names
 SENTENCE_COLUMNS = SENTENCES.names
@@ -267,7 +267,8 @@ def _workers(chunks: _Chunks, workers: int) -> Iterator[Callable[[bool], list] |
 class _Assembler:
     """Builds the tokens table's record batches from consecutive chunks' columns."""
 
-    def __init__(self, sent: _Sentences, segmenter: Segmenter, formula_words: set[str]):
+    def __init__(self, sent: _Sentences, segmenter: Segmenter, formula_words: set[str],
+                 word_info: dict[str, tuple[str, bool, bool]] | None = None):
         self.sent = sent
         self.segmenter = segmenter
         self.formula_words = formula_words
@@ -275,7 +276,8 @@ class _Assembler:
         new_doc[1:] = sent.doc_code[1:] != sent.doc_code[:-1]
         self.doc_names = sent.doc_id.take(np.flatnonzero(new_doc))  # doc_code k is the k-th run of sentences
         self.doc_rows = np.zeros(len(self.doc_names), dtype=np.int64)  # each document's tokens so far
-        self.word_info: dict[str, tuple[str, bool, bool]] = {}  # tag, is_stop, is_punct
+        # tag, is_stop, is_punct (shared by the parts of a corpus segmented part by part)
+        self.word_info: dict[str, tuple[str, bool, bool]] = {} if word_info is None else word_info
 
     def batch(self, columns: dict[str, np.ndarray], tokens: pa.Array, words: pa.DictionaryArray) -> pa.RecordBatch:
         sent = self.sent
@@ -303,27 +305,51 @@ class _Assembler:
         ], schema=_SCHEMA)
 
 
-def _token_batches(sent: _Sentences, settings: SegmentSettings, progress: bool) -> Iterator[pa.RecordBatch]:
+def formula_words(texts: Sequence[str], settings: SegmentSettings | Mapping[str, Any] | None = None) -> set[str]:
+    """The surfaces of the formula spans the segmenter finds in ``texts`` (sentences: no span crosses a
+    line, so joining them by line breaks finds what each finds alone). A word neither dictionary knows
+    is tagged ``nz`` wherever it occurs once it is a formula anywhere: segmenting a corpus in parts needs
+    the union of every part's formula words (:func:`_token_batches`' ``formula_words``)."""
+    settings = _check_settings(settings)
+    if not settings.keep_formulas or not texts:
+        return set()
+    text = "\n".join(texts)
+    return {text[a:b] for a, b in get_segmenter(settings).formula_spans(text)}
+
+
+def _token_batches(sent: _Sentences, settings: SegmentSettings, progress: bool, *,
+                   formula_words: set[str] | None = None, word_info: dict | None = None,
+                   bar: Any = None) -> Iterator[pa.RecordBatch]:
     """The tokens table as record batches of about :data:`_BATCH_CHARS` characters, in order.
 
     With forked workers the first of them finds every chunk's formula spans before cutting; this
     process cuts chunks too and assembles each batch as soon as its chunks are cut (and the formulas
     known), while the workers cut the next ones. Alone, this process finds the formulas first.
+
+    When ``sent`` is one part of a corpus segmented part by part: ``formula_words``, the formula words of
+    the whole corpus (:func:`formula_words`), ``word_info`` a dict the parts share (each word's tag and
+    flags, looked up once), ``bar`` one progress bar for every part.
     """
+    from contextlib import nullcontext
+
     from tqdm.auto import tqdm
 
     segmenter = get_segmenter(settings)
     chunks = _Chunks(segmenter, sent.texts)
-    with tqdm(total=sum(map(len, chunks.texts)), desc="segmenting", unit="char", unit_scale=True,
-              disable=True if not progress else None) as bar, _workers(chunks, settings.n_workers()) as receive:
-        assembler = _Assembler(sent, segmenter, chunks.find_formulas()) if receive is None else None
+    elsewhere = formula_words or set()
+    own_bar = bar is None
+    with (tqdm(total=sum(map(len, chunks.texts)), desc="segmenting", unit="char", unit_scale=True,
+               disable=True if not progress else None) if own_bar else nullcontext(bar)) as bar, \
+            _workers(chunks, settings.n_workers()) as receive:
+        assembler = (_Assembler(sent, segmenter, chunks.find_formulas() | elsewhere, word_info)
+                     if receive is None else None)
         results: dict[int, tuple[int, int, pa.Array]] = {}
 
         def news(block: bool) -> None:  # the workers' messages
             nonlocal assembler
             for message in receive(block) if receive is not None else ():
                 if message[0] == "formulas":
-                    assembler = _Assembler(sent, segmenter, message[1])
+                    assembler = _Assembler(sent, segmenter, message[1] | elsewhere, word_info)
                 else:
                     results[message[1]] = message[2]
                     bar.update(len(chunks.texts[message[1]]))
