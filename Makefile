@@ -21,6 +21,9 @@ JOBS    ?= 2
 SOURCE      ?=
 IMPORT_ARGS ?=
 EXPORT      ?=
+# make prepare: extra options of `python -m huayu prepare`, e.g. PREPARE_ARGS="--to-simplified --exclude-flagged".
+# They are remembered in INTERIM/.prepare-args, so changing them prepares again.
+PREPARE_ARGS ?=
 ifeq ($(strip $(OUT)),)
   INTERIM   := data/interim
   PROCESSED := data/processed
@@ -66,6 +69,10 @@ NOTEBOOK_DONE  := $(foreach n,$(NOTEBOOK_NAMES),$(FIGURES)/$(n)/.done)
 # What `make` takes as prepared: the marker both layouts of `prepare` write last (tokens.parquet alone is not
 # there after `prepare --scheduler`, which writes processed/tokens/part-*.parquet).
 PREPARED       := $(PROCESSED)/prepared.json
+ARGS_STAMP     := $(INTERIM)/.prepare-args
+ifneq ($(strip $(PREPARE_ARGS))$(wildcard $(ARGS_STAMP)),)
+  $(shell mkdir -p $(INTERIM) && { printf '%s\n' '$(strip $(PREPARE_ARGS))' | cmp -s - $(ARGS_STAMP) || printf '%s\n' '$(strip $(PREPARE_ARGS))' > $(ARGS_STAMP); })
+endif
 
 MAKEFLAGS += -j$(JOBS)
 export PYTHONHASHSEED := 0
@@ -99,8 +106,8 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the package in
 
 prepare: $(PREPARED) ## Load, validate, clean and segment CORPUS (default: data/) into OUT (default: data/interim, data/processed)
 
-$(PREPARED): $(STAMP) $(CORPUS_FILES) $(LIB_SOURCES) $(DICTIONARIES) $(CORPUS_CHECK)
-	$(PY) -m huayu prepare --corpus $(CORPUS) --out $(PREP_OUT)
+$(PREPARED): $(STAMP) $(CORPUS_FILES) $(LIB_SOURCES) $(DICTIONARIES) $(CORPUS_CHECK) $(wildcard $(ARGS_STAMP))
+	$(PY) -m huayu prepare --corpus $(CORPUS) --out $(PREP_OUT) $(PREPARE_ARGS)
 
 FORCE:
 import: $(STAMP) ## Make the corpus folder CORPUS from SOURCE (spreadsheet, CSV, JSON Lines, folder of .txt/.docx/.pdf)

@@ -4,8 +4,9 @@
     python figures/own-corpus/build.py --corpus DIR --out DIR
 
 Writes the 52 State Council work reports and the 15 Party congress reports as a corpus folder
-(tests/_state_council.py, `congress=True`), runs `make figures CORPUS=… OUT=…` with no parameter file, and copies
-the figures shown in the README, scaled to 1,000 px wide (256 colours), into this folder.
+(tests/_state_council.py, `congress=True`), runs `make figures CORPUS=… OUT=… PREPARE_ARGS=--to-simplified` (the
+1954–1957 reports are Traditional script) with no parameter file, and copies the figures shown in the README, scaled
+to 1,000 px wide (256 colours), into this folder.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.corpus / "metadata.csv").is_file():
         write_corpus(args.corpus, congress=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "lib")}
-    subprocess.run(["make", "figures", f"CORPUS={args.corpus}", f"OUT={args.out}"], cwd=ROOT, env=env, check=True)
+    # The 1954–1957 reports are Traditional script: converted so that keyness and trends compare like with like
+    subprocess.run(["make", "figures", f"CORPUS={args.corpus}", f"OUT={args.out}", "PREPARE_ARGS=--to-simplified"],
+                   cwd=ROOT, env=env, check=True)
     for notebook, name in FIGURES:
         with Image.open(args.out / "figures" / notebook / f"{name}.png") as image:
             image = image.convert("RGB")
