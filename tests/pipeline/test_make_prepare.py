@@ -55,3 +55,30 @@ def test_a_file_deleted_after_a_run_is_reported_even_when_the_outputs_look_up_to
     assert result.returncode != 0
     assert "texts/missing.txt (metadata row 3): listed file is missing" in result.stderr
     assert tokens.read_bytes() == b"stand-in for an earlier run"
+
+
+def test_prepare_args_reach_prepare_and_a_change_prepares_again(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "texts").mkdir(parents=True)
+    shutil.copy(FIXTURES / "bad_corpus" / "texts" / "ok.txt", corpus / "texts" / "ok.txt")
+    header = (FIXTURES / "bad_corpus" / "metadata.csv").read_text(encoding="utf-8").splitlines()[:2]
+    (corpus / "metadata.csv").write_text("\n".join(header) + "\n", encoding="utf-8")  # ok_doc only
+    out = tmp_path / "out"
+    marker = out / "processed" / "prepared.json"
+    marker.parent.mkdir(parents=True)
+    marker.write_text("{}", encoding="utf-8")
+    future = time.time() + 3600  # newer than every prerequisite: up to date without PREPARE_ARGS
+    os.utime(marker, (future, future))
+    assert _make("-q", "prepare", f"CORPUS={corpus}", f"OUT={out}").returncode == 0
+    stamp = out / "interim" / ".prepare-args"
+    assert not stamp.exists()  # no options, none before: nothing written
+    _make("-n", "prepare", f"CORPUS={corpus}", f"OUT={out}", "PREPARE_ARGS=--to-simplified")
+    assert stamp.read_text(encoding="utf-8") == "--to-simplified\n"
+    os.utime(stamp, (future + 60, future + 60))  # the options changed after the last prepare
+    dry = _make("-n", "prepare", f"CORPUS={corpus}", f"OUT={out}", "PREPARE_ARGS=--to-simplified")
+    assert "huayu prepare" in dry.stdout and "--to-simplified" in dry.stdout
+    os.utime(stamp, (future - 60, future - 60))  # as after a prepare with these options
+    assert _make("-q", "prepare", f"CORPUS={corpus}", f"OUT={out}", "PREPARE_ARGS=--to-simplified").returncode == 0
+    _make("-n", "prepare", f"CORPUS={corpus}", f"OUT={out}")  # options dropped: the file is rewritten (newer)
+    assert stamp.read_text(encoding="utf-8") == "\n"
+    assert stamp.stat().st_mtime < future - 120
