@@ -22,7 +22,7 @@ from huayu.checks import check_columns, check_int, check_known, select_documents
 from huayu.errors import ParameterError
 
 __all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "factorize_strings",
-           "ParameterError"]
+           "word_columns", "ParameterError"]
 
 #: Id columns that restart in every document: a unit made of them alone is prefixed with ``doc_id``.
 _WITHIN_DOCUMENT = {"para_id", "sent_id", "token_index"}
@@ -102,6 +102,16 @@ def factorize_strings(values: pd.Series, *, sort: bool = False) -> tuple[np.ndar
         return codes.astype(np.int64), uniques
     codes, uniques = pd.factorize(values.astype("str"), sort=sort)
     return codes.astype(np.int64), pd.Index(np.asarray(uniques, dtype=object), dtype="str")
+
+
+def word_columns(tokens: pd.DataFrame, columns: list[str], *, drop_punct: bool = True) -> pd.DataFrame:
+    """``columns`` of the word tokens of ``tokens`` (punctuation left out when ``drop_punct`` and the table has
+    ``is_punct``): only those columns are copied, never the whole table (at 10,000 documents the tokens table
+    is some 60 million rows; a filtered copy of every column would double the memory a notebook needs)."""
+    check_columns("tokens", tokens, list(columns))
+    if drop_punct and "is_punct" in tokens.columns:
+        return tokens.loc[~tokens["is_punct"].to_numpy(dtype=bool), list(columns)]
+    return tokens[list(columns)]
 
 
 def _unit_columns(unit: str | list[str]) -> list[str]:

@@ -48,7 +48,7 @@ import scipy.sparse as sp
 
 from huayu.checks import check_columns, check_int, check_string_list, is_none
 from huayu.errors import ParameterError
-from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
+from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, word_columns
 
 __all__ = [
     "dispersion_measures",
@@ -264,6 +264,6 @@ def choose_document(tokens: pd.DataFrame, doc_id: str | None) -> tuple[str, str]
     if not is_none(doc_id):
         return doc_id, "given"
     chosen = longest_document(tokens)
-    words = tokens if "is_punct" not in tokens.columns else tokens[~tokens["is_punct"].to_numpy(dtype=bool)]
-    n = int((words["doc_id"].astype("str") == chosen).sum())
+    words = word_columns(tokens, ["doc_id"])
+    n = int((words["doc_id"] == chosen).sum())
     return chosen, f"the longest document: {n} word tokens"
