@@ -74,7 +74,7 @@ from scipy.special import xlogy
 from huayu.checks import check_choice, check_columns, check_fraction, check_int, is_none
 from huayu.errors import ParameterError
 from huayu.analysis import units
-from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
+from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, factorize_strings
 
 __all__ = [
     "keyness",
@@ -446,14 +446,14 @@ def group_sizes(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: pd
     """Word tokens per group of ``by`` (see :func:`group_labels`), groups in corpus order (the order of their
     first document); ``documents_table`` is needed for any ``by`` other than ``doc_id``."""
     check_columns("tokens", tokens, ["doc_id", "token"])
-    words = tokens
-    if drop_punct and "is_punct" in words.columns:
-        words = words[~words["is_punct"].to_numpy(dtype=bool)]
-    per_doc = words["doc_id"].astype("str").value_counts()
+    codes, doc_order = factorize_strings(tokens["doc_id"])  # integer codes, no string per token
+    words = ~tokens["is_punct"].to_numpy(dtype=bool) if drop_punct and "is_punct" in tokens.columns else slice(None)
+    per_doc = pd.Series(np.bincount(codes[words], minlength=len(doc_order)), index=doc_order)
+    per_doc = per_doc[per_doc > 0]
     if documents_table is not None:
         order = [str(d) for d in documents_table["doc_id"]]
     else:
-        order = [str(d) for d in pd.unique(tokens["doc_id"].astype("str"))]
+        order = [str(d) for d in doc_order]
     if by == "doc_id":
         labels = pd.Series(order, index=pd.Index(order, name="doc_id"), dtype="str")
     elif documents_table is None:
