@@ -22,7 +22,7 @@ from huayu.checks import check_columns, check_int, check_known, select_documents
 from huayu.errors import ParameterError
 
 __all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "factorize_strings",
-           "word_columns", "ParameterError"]
+           "word_columns", "token_lengths", "ParameterError"]
 
 #: Id columns that restart in every document: a unit made of them alone is prefixed with ``doc_id``.
 _WITHIN_DOCUMENT = {"para_id", "sent_id", "token_index"}
@@ -114,6 +114,16 @@ def word_columns(tokens: pd.DataFrame, columns: list[str], *, drop_punct: bool =
     return tokens[list(columns)]
 
 
+def token_lengths(values: pd.Series) -> np.ndarray:
+    """The length in characters of every value of a token column (``int32``); for a categorical column
+    (the tokens as a notebook reads them) measured once per category and looked up by code."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per_category = np.asarray(values.cat.categories.astype("str").str.len(), dtype=np.int32)
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, per_category[np.maximum(codes, 0)] if len(per_category) else 0, 0)
+    return np.asarray(values.astype("str").str.len(), dtype=np.int32)
+
+
 def _unit_columns(unit: str | list[str]) -> list[str]:
     cols = [unit] if isinstance(unit, str) else list(unit)
     if not cols or not all(isinstance(c, str) and c for c in cols):
@@ -137,9 +147,41 @@ def unit_labels(table: pd.DataFrame, unit: str | list[str] = "doc_id") -> pd.Ser
     return labels
 
 
+def _term_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of the terms in code-point order and the terms (those that occur). For a categorical column with
+    sorted categories (as :func:`huayu.pipeline.tables.read_tokens` reads the tokens) the category codes are
+    renumbered over the categories that occur — no hashing, 4 bytes per token."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories.astype("str")
+        codes = values.cat.codes.to_numpy()
+        if categories.is_monotonic_increasing and categories.is_unique and (len(codes) == 0 or codes.min() >= 0):
+            used = np.bincount(codes, minlength=len(categories)) > 0
+            renumber = (np.cumsum(used) - 1).astype(np.int32)
+            return renumber[codes], pd.Index(categories[used], dtype="str")
+    return factorize_strings(values, sort=True)
+
+
+def _count_matrix(unit_codes: np.ndarray, term_codes: np.ndarray, n_units: int, n_terms: int) -> sp.csr_matrix:
+    """``n[u, t]`` as CSR ``int64``: the tokens ordered by unit (already so when each unit's tokens are contiguous,
+    as a document's are), one row pointer from the unit sizes, duplicates summed by scipy in place — 8 bytes per
+    token (``int32`` indices and ones), where a COO of ``int64`` row, column and data needed 24 and a copy."""
+    unit_codes = np.asarray(unit_codes)
+    term_codes = np.asarray(term_codes, dtype=np.int32)
+    if unit_codes.size > 1 and np.any(unit_codes[1:] < unit_codes[:-1]):
+        order = np.argsort(unit_codes, kind="stable")
+        unit_codes, term_codes = unit_codes[order], term_codes[order]
+    indptr = np.zeros(n_units + 1, dtype=np.int32 if term_codes.size < 2**31 - 1 else np.int64)
+    np.cumsum(np.bincount(unit_codes, minlength=n_units), out=indptr[1:])
+    counts = sp.csr_matrix((np.ones(term_codes.size, dtype=np.int32), term_codes, indptr), shape=(n_units, n_terms))
+    counts.sum_duplicates()
+    return sp.csr_matrix(counts, dtype=np.int64)
+
+
 def _unit_codes(table: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.Index]:
     """Codes of the units (first appearance) and their labels (:func:`unit_labels`), labelling only the
     distinct units: each column is factorized to integers, the columns combined into one key."""
+    if len(cols) == 1 and not pd.api.types.is_integer_dtype(table[cols[0]].dtype):
+        return factorize_strings(table[cols[0]])  # one text column: its codes are the units' (first appearance)
     key = np.zeros(len(table), dtype=np.int64)
     for col in cols:
         values = table[col]
@@ -188,12 +230,11 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
     if not keep.any():
         raise ParameterError("tokens has no token left to count (empty table, or every token is "
                              "stop/punctuation with drop_stop/drop_punct)")
-    kept = tokens if keep.all() else tokens[keep]
+    needed = list(dict.fromkeys([*cols, "token"]))
+    kept = tokens[needed] if keep.all() else tokens.loc[keep, needed]  # only the columns counted are copied
     unit_codes, unit_index = _unit_codes(kept, cols)
-    term_codes, term_index = factorize_strings(kept["token"], sort=True)
-    counts = sp.coo_matrix((np.ones(len(unit_codes), dtype=np.int64), (unit_codes, term_codes)),
-                           shape=(len(unit_index), len(term_index))).tocsr()
-    counts.sum_duplicates()
+    term_codes, term_index = _term_codes(kept["token"])
+    counts = _count_matrix(unit_codes, term_codes, len(unit_index), len(term_index))
     units = pd.Index(np.asarray(unit_index, dtype=object), dtype="str", name="unit")
     terms = pd.Index(np.asarray(term_index, dtype=object), dtype="str", name="term")
     dfm = DocumentTermMatrix(counts.astype(np.int64), units, terms)
@@ -249,7 +290,13 @@ def document_dfm(tokens: pd.DataFrame, doc_ids: Iterable[str] | None = None,
     min_term_chars = check_int("min_term_chars", min_term_chars, minimum=1)
     selected = select_documents(tokens, doc_ids)
     if min_term_chars > 1:
-        selected = selected[selected["token"].str.len().to_numpy() >= min_term_chars]
+        long_enough = token_lengths(selected["token"]) >= min_term_chars
+        if not long_enough.all():
+            columns = list(dict.fromkeys([*_unit_columns(unit), "token"]
+                                         + [flag for flag, wanted in (("is_stop", drop_stop), ("is_punct", drop_punct))
+                                            if wanted]))
+            columns = [c for c in columns if c in selected.columns]  # a missing one: build_dfm names it
+            selected = selected.loc[long_enough, columns]  # the columns counted, not the whole table
     dfm = build_dfm(selected, unit, drop_stop=drop_stop, drop_punct=drop_punct, min_freq=min_freq)
     if groups:
         if unit != "doc_id":
