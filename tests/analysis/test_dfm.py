@@ -132,3 +132,16 @@ def test_build_dfm_equals_the_coo_construction(rows, categorical, unit):
     assert list(dfm.units) == units and list(dfm.terms) == terms
     assert np.array_equal(dfm.matrix.toarray(), expected)
     assert dfm.matrix.dtype == np.int64
+
+
+def test_min_term_chars_same_for_categorical_and_plain_tokens():
+    from huayu.analysis.dfm import document_dfm
+
+    tokens = make_tokens({"a": [["改革", "的", "发展", "。"]], "b": [["发展", "了", "乡村振兴"]]})
+    plain = document_dfm(tokens, min_term_chars=2)
+    cat = tokens.assign(token=tokens["token"].astype("category"), doc_id=tokens["doc_id"].astype("category"))
+    coded = document_dfm(cat, min_term_chars=2)
+    assert list(plain.terms) == list(coded.terms) == ["乡村振兴", "发展", "改革"]
+    assert np.array_equal(plain.matrix.toarray(), coded.matrix.toarray())
+    with pytest.raises(ParameterError, match="rows must be a boolean mask"):
+        build_dfm(tokens, rows=np.ones(2, dtype=bool))

@@ -124,6 +124,16 @@ def token_lengths(values: pd.Series) -> np.ndarray:
     return np.asarray(values.astype("str").str.len(), dtype=np.int32)
 
 
+def _long_enough(values: pd.Series, min_chars: int) -> np.ndarray:
+    """``len(token) >= min_chars`` for every row, decided once per category of a categorical column."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        ok = np.asarray(values.cat.categories.astype("str").str.len(), dtype=np.int64) >= min_chars
+        codes = values.cat.codes.to_numpy()
+        if len(codes) and codes.min() >= 0:
+            return ok[codes]
+    return token_lengths(values) >= min_chars
+
+
 def _unit_columns(unit: str | list[str]) -> list[str]:
     cols = [unit] if isinstance(unit, str) else list(unit)
     if not cols or not all(isinstance(c, str) and c for c in cols):
@@ -198,7 +208,7 @@ def _unit_codes(table: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.In
 
 
 def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_stop: bool = False,
-              drop_punct: bool = True, min_freq: int = 1) -> DocumentTermMatrix:
+              drop_punct: bool = True, min_freq: int = 1, rows: np.ndarray | None = None) -> DocumentTermMatrix:
     """Count every term per unit in a token table (``processed/tokens.parquet`` schema).
 
     Parameters
@@ -214,6 +224,9 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
         Leave out tokens flagged ``is_stop`` / ``is_punct``.
     min_freq
         Keep only terms occurring at least this often over all units.
+    rows
+        Optional boolean mask (one value per row of ``tokens``): count only these rows (the flags above
+        apply as well). Selecting by mask, not by a filtered copy, copies only the columns counted.
 
     Units are in order of first appearance in ``tokens`` (the corpus order), terms in code-point order.
     Counts are ``n[u, t] = #{tokens i : unit(i) = u and token(i) = t}``.
@@ -221,6 +234,11 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
     check_columns("tokens", tokens, ["token"])
     min_freq = check_int("min_freq", min_freq, minimum=1)
     keep = np.ones(len(tokens), dtype=bool)
+    if rows is not None:
+        rows = np.asarray(rows, dtype=bool)
+        if rows.shape != (len(tokens),):
+            raise ParameterError(f"rows must be a boolean mask of the {len(tokens)} rows of tokens, got shape {rows.shape}")
+        keep &= rows
     for flag, wanted in (("is_stop", drop_stop), ("is_punct", drop_punct)):
         if wanted:
             check_columns("tokens", tokens, [flag])
@@ -289,15 +307,8 @@ def document_dfm(tokens: pd.DataFrame, doc_ids: Iterable[str] | None = None,
     check_columns("tokens", tokens, ["doc_id", "token"])
     min_term_chars = check_int("min_term_chars", min_term_chars, minimum=1)
     selected = select_documents(tokens, doc_ids)
-    if min_term_chars > 1:
-        long_enough = token_lengths(selected["token"]) >= min_term_chars
-        if not long_enough.all():
-            columns = list(dict.fromkeys([*_unit_columns(unit), "token"]
-                                         + [flag for flag, wanted in (("is_stop", drop_stop), ("is_punct", drop_punct))
-                                            if wanted]))
-            columns = [c for c in columns if c in selected.columns]  # a missing one: build_dfm names it
-            selected = selected.loc[long_enough, columns]  # the columns counted, not the whole table
-    dfm = build_dfm(selected, unit, drop_stop=drop_stop, drop_punct=drop_punct, min_freq=min_freq)
+    long_enough = _long_enough(selected["token"], min_term_chars) if min_term_chars > 1 else None
+    dfm = build_dfm(selected, unit, drop_stop=drop_stop, drop_punct=drop_punct, min_freq=min_freq, rows=long_enough)
     if groups:
         if unit != "doc_id":
             raise ParameterError(f"groups can only be used with unit='doc_id', not unit={unit!r}")
