@@ -145,3 +145,27 @@ def test_min_term_chars_same_for_categorical_and_plain_tokens():
     assert np.array_equal(plain.matrix.toarray(), coded.matrix.toarray())
     with pytest.raises(ParameterError, match="rows must be a boolean mask"):
         build_dfm(tokens, rows=np.ones(2, dtype=bool))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c"]), st.integers(0, 3), st.booleans()), min_size=1,
+                max_size=40),
+       st.booleans(), st.booleans())
+def test_word_counts_equal_a_groupby(rows, categorical, ordered):
+    from huayu.analysis.dfm import word_counts
+
+    tokens = pd.DataFrame(rows, columns=["doc_id", "sent_id", "is_punct"]).astype({"sent_id": "int64"})
+    if ordered:
+        tokens = tokens.sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
+    expected = (tokens[~tokens["is_punct"]].groupby(["doc_id", "sent_id"], sort=False).size()
+                .rename("n_tokens").reset_index())
+    if categorical:
+        tokens["doc_id"] = tokens["doc_id"].astype("category")
+    got = word_counts(tokens, ["doc_id", "sent_id"])
+    assert list(got.columns) == ["doc_id", "sent_id", "n_tokens"]
+    if expected.empty:
+        assert got.empty
+        return
+    assert got["doc_id"].astype(str).tolist() == expected["doc_id"].astype(str).tolist()
+    assert got["sent_id"].tolist() == expected["sent_id"].tolist()
+    assert got["n_tokens"].tolist() == expected["n_tokens"].tolist()

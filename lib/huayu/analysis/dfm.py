@@ -22,7 +22,7 @@ from huayu.checks import check_columns, check_int, check_known, select_documents
 from huayu.errors import ParameterError
 
 __all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "factorize_strings",
-           "word_columns", "token_lengths", "ParameterError"]
+           "word_columns", "word_counts", "token_lengths", "ParameterError"]
 
 #: Id columns that restart in every document: a unit made of them alone is prefixed with ``doc_id``.
 _WITHIN_DOCUMENT = {"para_id", "sent_id", "token_index"}
@@ -112,6 +112,46 @@ def word_columns(tokens: pd.DataFrame, columns: list[str], *, drop_punct: bool =
     if drop_punct and "is_punct" in tokens.columns:
         return tokens.loc[~tokens["is_punct"].to_numpy(dtype=bool), list(columns)]
     return tokens[list(columns)]
+
+
+def word_counts(tokens: pd.DataFrame, by: list[str] | tuple[str, ...] = ("doc_id", "sent_id")) -> pd.DataFrame:
+    """Word tokens (``is_punct`` False, when the table has the flag) per group of the ``by`` columns: the ``by``
+    columns and ``n_tokens`` (``int64``), one row per group with at least one word token, groups in order of
+    first appearance (as ``groupby(by, sort=False).size()``). On integer codes: when the rows are already in
+    group order (a tokens table is, by document and sentence) the groups are runs found by one ``numpy.diff``,
+    else one ``pandas.factorize`` of the combined key."""
+    by = list(by)
+    check_columns("tokens", tokens, by)
+    words = ~tokens["is_punct"].to_numpy(dtype=bool) if "is_punct" in tokens.columns else np.ones(len(tokens), bool)
+    key = np.zeros(int(words.sum()), dtype=np.int64)
+    columns = []  # (name, uniques or None, offset, width)
+    for col in by:
+        values = tokens[col]
+        if pd.api.types.is_integer_dtype(values.dtype):
+            codes = values.to_numpy()[words].astype(np.int64)
+            low = int(codes.min()) if codes.size else 0
+            codes -= low
+            width, uniques = (int(codes.max()) + 1 if codes.size else 1), None
+        else:
+            codes, uniques = factorize_strings(values)
+            codes, low, width = codes[words], 0, max(len(uniques), 1)
+        key = key * width + codes
+        columns.append((col, uniques, low, width))
+    if not np.any(key[1:] < key[:-1]):
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, dtype=np.int64)
+        group_key, sizes = key[first], np.diff(np.r_[first, key.size])
+    else:
+        group_of, group_key = pd.factorize(key, sort=False)
+        sizes = np.bincount(group_of, minlength=len(group_key))
+    rest = np.asarray(group_key, dtype=np.int64)
+    decoded = {}
+    for col, uniques, low, width in reversed(columns):  # the combined key, last column first
+        part, rest = rest % width, rest // width
+        decoded[col] = (pd.Series(np.asarray(uniques, dtype=object)[part], dtype="str") if uniques is not None
+                        else pd.Series(part + low, dtype="int64"))
+    out = pd.DataFrame({col: decoded[col] for col in by})
+    out["n_tokens"] = np.asarray(sizes, dtype=np.int64)
+    return out
 
 
 def token_lengths(values: pd.Series) -> np.ndarray:

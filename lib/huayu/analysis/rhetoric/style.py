@@ -38,7 +38,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from huayu.analysis.dfm import factorize_strings, word_columns
+from huayu.analysis.dfm import factorize_strings, word_columns, word_counts
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
 
@@ -66,9 +66,8 @@ def sentence_lengths(sentences: pd.DataFrame, tokens: pd.DataFrame | None = None
     out["n_chars"] = sentences["text"].astype("str").str.count(_WORD_CHAR).astype("int64")
     if tokens is not None:
         check_columns("tokens", tokens, ["doc_id", "sent_id", "is_punct"])
-        words = word_columns(tokens, ["doc_id", "sent_id"])
-        n = words.groupby(["doc_id", "sent_id"], observed=True).size().rename("n_tokens")
-        out = out.merge(n.reset_index(), on=["doc_id", "sent_id"], how="left")
+        n = word_counts(tokens, ["doc_id", "sent_id"])
+        out = out.merge(n, on=["doc_id", "sent_id"], how="left")
         out["n_tokens"] = out["n_tokens"].fillna(0).astype("int64")
     return out.reset_index(drop=True)
 
