@@ -369,6 +369,9 @@ def top_keywords(table: pd.DataFrame, n: int = 20, *, sort_by: str = "g2", signi
     return out
 
 
+_CHUNK = 1_000_000
+
+
 def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "doc_id",
                      documents_table: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
                      top_n: int | None = 20, drop_stop: bool = False, drop_punct: bool = True,
@@ -416,15 +419,21 @@ def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "do
     # over-represented (a > E1 = c·(a+b)/N) and frequent enough
     keep = (term_tot[cols] >= min_freq) & (a * n_all > c * term_tot[cols])
     rows, cols, a, c = rows[keep], cols[keep], a[keep], c[keep]
-    scores = keyness_scores(a, term_tot[cols] - a, c, n_all - c, alpha=alpha, n_tests=m)
-    # order: group (corpus order), then G² descending, then term; keep the top_n of each group
-    order = np.lexsort((cols, -scores["g2"].to_numpy(), rows))
-    rows, cols = rows[order], cols[order]
-    scores = scores.iloc[order].reset_index(drop=True)
+    # G² of every cell first (in chunks: the full table of scores of every over-represented cell of a large
+    # corpus is millions of rows × 15 columns), then the order — group (corpus order), G² descending, term —
+    # and the top_n of each group; the other statistics only for the rows kept (each row's statistics depend
+    # on that row alone, and Bonferroni's m is given)
+    g2 = np.concatenate([keyness_scores(a[i:i + _CHUNK], term_tot[cols[i:i + _CHUNK]] - a[i:i + _CHUNK],
+                                        c[i:i + _CHUNK], n_all - c[i:i + _CHUNK], alpha=alpha,
+                                        n_tests=m)["g2"].to_numpy()
+                         for i in range(0, a.size, _CHUNK)]) if a.size else np.zeros(0)
+    order = np.lexsort((cols, -g2, rows))
     if top_n is not None:
-        first = np.searchsorted(rows, rows, side="left")
-        keep = (np.arange(rows.size) - first) < top_n
-        rows, cols, scores = rows[keep], cols[keep], scores[keep].reset_index(drop=True)
+        ranked = rows[order]
+        first = np.searchsorted(ranked, ranked, side="left")
+        order = order[(np.arange(ranked.size) - first) < top_n]
+    rows, cols, a, c = rows[order], cols[order], a[order], c[order]
+    scores = keyness_scores(a, term_tot[cols] - a, c, n_all - c, alpha=alpha, n_tests=m)
     out = pd.concat([pd.DataFrame({"group": pd.Series(np.asarray(dfm.units, dtype=object)[rows], dtype="str"),
                                    "term": pd.Series(np.asarray(dfm.terms, dtype=object)[cols], dtype="str")}),
                      scores], axis=1)
