@@ -220,25 +220,32 @@ def term_positions(tokens: pd.DataFrame, terms: Sequence[str], *, drop_punct: bo
     codes, uniques = factorize_strings(t["doc_id"])  # integer codes, no string per token
     doc_names = np.asarray(uniques, dtype=object)
     n_tok = np.bincount(codes)
-    # rank of every token within its document (rows are in document order, then offset)
     starts = np.concatenate([[0], np.cumsum(n_tok)[:-1]])
-    order = np.argsort(codes, kind="stable")
-    rank = np.empty(len(codes), dtype=np.int64)
-    rank[order] = np.arange(len(codes)) - np.repeat(starts, n_tok)
-    token_codes, token_uniques = factorize_strings(t["token"])
-    hit = np.isin(token_codes, np.flatnonzero(token_uniques.isin(wanted)))
-    if not hit.any():
+    if isinstance(t["token"].dtype, pd.CategoricalDtype):  # the hits from the categories, not from every row
+        token_codes = t["token"].cat.codes.to_numpy()
+        token_uniques = pd.Index(t["token"].cat.categories.astype("str"))
+    else:
+        token_codes, token_uniques = factorize_strings(t["token"])
+    hit_rows = np.flatnonzero(np.isin(token_codes, np.flatnonzero(token_uniques.isin(wanted))))
+    if not np.any(codes[1:] < codes[:-1]):  # each document's tokens contiguous: rank = row − first row
+        rank_hit = hit_rows - starts[codes[hit_rows]]
+    else:  # rank of every token within its document (rows in document order, then offset)
+        order = np.argsort(codes, kind="stable")
+        rank = np.empty(len(codes), dtype=np.int64)
+        rank[order] = np.arange(len(codes)) - np.repeat(starts, n_tok)
+        rank_hit = rank[hit_rows]
+    if not hit_rows.size:
         raise ParameterError(f"terms={wanted!r}: none of them occurs in the tokens; check the spelling or "
                              "the segmentation (a longer word may contain it: try huayu.analysis.kwic with match='chars')")
     out = pd.DataFrame({
-        "doc_id": pd.Series(doc_names[codes[hit]], dtype="str"),
-        "term": pd.Series(np.asarray(token_uniques, dtype=object)[token_codes[hit]], dtype="str"),
-        "token_index": rank[hit],
-        "position": rank[hit] / n_tok[codes[hit]],
-        "n_tokens": n_tok[codes[hit]].astype(np.int64),
+        "doc_id": pd.Series(doc_names[codes[hit_rows]], dtype="str"),
+        "term": pd.Series(np.asarray(token_uniques, dtype=object)[token_codes[hit_rows]], dtype="str"),
+        "token_index": rank_hit.astype(np.int64),
+        "position": rank_hit / n_tok[codes[hit_rows]],
+        "n_tokens": n_tok[codes[hit_rows]].astype(np.int64),
     })
     out["_t"] = out["term"].map({w: i for i, w in enumerate(wanted)})
-    out["_d"] = pd.Series(codes[hit])
+    out["_d"] = pd.Series(codes[hit_rows])
     out = out.sort_values(["_t", "_d", "token_index"], kind="mergesort").drop(columns=["_t", "_d"])
     return out.reset_index(drop=True)
 
