@@ -89,7 +89,7 @@ def sentence_at(spans: pd.DataFrame, sentences: pd.DataFrame) -> tuple[np.ndarra
     ok[ok] = sent_doc[order][pos[ok]] == span_doc[ok]  # a sentence of the span's own document
     rows = order[pos[ok]]
     sent_ids[ok] = sentences["sent_id"].to_numpy(np.int64)[rows]
-    sent_text[ok] = sentences["text"].to_numpy(dtype=object)[rows]
+    sent_text[ok] = sentences["text"].iloc[rows].to_numpy(dtype=object)  # the texts found only, not every one
     return sent_ids, sent_text
 
 

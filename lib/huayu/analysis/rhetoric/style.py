@@ -145,12 +145,12 @@ def clauses(tokens: pd.DataFrame, level: str = "clause") -> pd.DataFrame:
     columns = ["doc_id", "para_id", "clause", "char_start", "char_end", "n_tokens", "opening"]
     punct = CLAUSE_PUNCT if level == "clause" else PHRASE_PUNCT
     t = tokens.sort_values(["doc_id", "char_start"], kind="stable") if not _is_sorted(tokens) else tokens
-    token_codes, token_uniques = factorize_strings(t["token"])
+    token_codes, token_uniques = _codes(t["token"])
     is_break_token = np.fromiter((u in punct or u == "……" for u in token_uniques), dtype=bool,
                                  count=len(token_uniques))
     is_punct = t["is_punct"].to_numpy(dtype=bool)
     breaks = is_punct & is_break_token[token_codes] if len(t) else np.zeros(0, dtype=bool)
-    doc_codes, doc_uniques = factorize_strings(t["doc_id"])
+    doc_codes, doc_uniques = _codes(t["doc_id"])
     para = t["para_id"].to_numpy()
     new_doc = np.r_[True, doc_codes[1:] != doc_codes[:-1]]
     new_para = np.r_[True, para[1:] != para[:-1]] | new_doc
@@ -159,12 +159,13 @@ def clauses(tokens: pd.DataFrame, level: str = "clause") -> pd.DataFrame:
     keep = ~is_punct
     if not keep.any():
         return pd.DataFrame(columns=columns)
-    clause_of = np.cumsum(start_flag)[keep]
+    clause_of = np.cumsum(start_flag, dtype=np.int64)[keep]
     codes = token_codes[keep]
     first = np.flatnonzero(np.r_[True, clause_of[1:] != clause_of[:-1]])
     n_tokens = np.diff(np.r_[first, len(codes)]).astype(np.int64)
     second_code = np.where(n_tokens > 1, codes[np.minimum(first + 1, len(codes) - 1)], -1)
-    pair, pair_first = pd.factorize(codes[first] * (len(token_uniques) + 1) + (second_code + 1), sort=False)
+    pair, pair_first = pd.factorize(codes[first].astype(np.int64) * (len(token_uniques) + 1)
+                                    + (second_code.astype(np.int64) + 1), sort=False)
     words = np.asarray(token_uniques, dtype=object)
     openings = np.array([_opening(words[k // (len(token_uniques) + 1)],
                                   words[k % (len(token_uniques) + 1) - 1] if k % (len(token_uniques) + 1) else "")
@@ -180,6 +181,16 @@ def clauses(tokens: pd.DataFrame, level: str = "clause") -> pd.DataFrame:
         "opening": openings[pair],
     })
     return out[columns]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and the values they stand for: a categorical column's own codes (no hashing, 2 or 4 bytes
+    per row), else :func:`~huayu.analysis.dfm.factorize_strings`."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        if not len(codes) or codes.min() >= 0:
+            return codes, pd.Index(values.cat.categories.astype("str"), dtype="str")
+    return factorize_strings(values)
 
 
 def _is_sorted(tokens: pd.DataFrame) -> bool:
