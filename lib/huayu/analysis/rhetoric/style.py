@@ -194,10 +194,11 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _is_sorted(tokens: pd.DataFrame) -> bool:
-    doc = tokens["doc_id"].to_numpy()
+    """Whether offsets never go back within a run of one document (compared on integer codes)."""
+    doc = _codes(tokens["doc_id"])[0]
     cs = tokens["char_start"].to_numpy()
-    same = doc[1:] == doc[:-1]
-    return bool(np.all(cs[1:][same] >= cs[:-1][same]))
+    back = (cs[1:] < cs[:-1]) & (doc[1:] == doc[:-1])
+    return not bool(back.any())
 
 
 def _opening(first: str, second: str) -> str:
