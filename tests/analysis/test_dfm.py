@@ -100,3 +100,72 @@ def test_counts_equal_value_counts(docs):
     for (doc, term), n in expected.items():
         assert frame.loc[doc, term] == n
     assert dfm.totals().sum() == len(tokens)
+
+
+def _dfm_by_coo(tokens, unit="doc_id"):
+    """The previous construction (pandas factorize of the strings, a COO of int64 codes), the reference."""
+    import scipy.sparse as sp
+
+    cols = [unit] if isinstance(unit, str) else list(unit)
+    labels = tokens[cols[0]].astype("str")
+    for col in cols[1:]:
+        labels = labels + "/" + tokens[col].astype("str")
+    unit_codes, units = pd.factorize(labels, sort=False)
+    term_codes, terms = pd.factorize(tokens["token"].astype("str"), sort=True)
+    matrix = sp.coo_matrix((np.ones(len(unit_codes), dtype=np.int64), (unit_codes, term_codes)),
+                           shape=(len(units), len(terms))).tocsr()
+    return matrix.toarray(), [str(u) for u in units], [str(t) for t in terms]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c"]), st.integers(0, 2), st.sampled_from(list("甲乙丙丁戊x"))),
+                min_size=1, max_size=40),
+       st.booleans(), st.sampled_from(["doc_id", ["doc_id", "para_id"]]))
+def test_build_dfm_equals_the_coo_construction(rows, categorical, unit):
+    """Any order of rows (a unit's tokens need not be contiguous), categorical or plain columns."""
+    tokens = pd.DataFrame(rows, columns=["doc_id", "para_id", "token"])
+    if categorical:
+        tokens["doc_id"] = tokens["doc_id"].astype("category")
+        tokens["token"] = pd.Categorical(tokens["token"], categories=sorted(set("甲乙丙丁戊xyz")))
+    dfm = build_dfm(tokens, unit, drop_punct=False)
+    expected, units, terms = _dfm_by_coo(tokens, unit)
+    assert list(dfm.units) == units and list(dfm.terms) == terms
+    assert np.array_equal(dfm.matrix.toarray(), expected)
+    assert dfm.matrix.dtype == np.int64
+
+
+def test_min_term_chars_same_for_categorical_and_plain_tokens():
+    from huayu.analysis.dfm import document_dfm
+
+    tokens = make_tokens({"a": [["改革", "的", "发展", "。"]], "b": [["发展", "了", "乡村振兴"]]})
+    plain = document_dfm(tokens, min_term_chars=2)
+    cat = tokens.assign(token=tokens["token"].astype("category"), doc_id=tokens["doc_id"].astype("category"))
+    coded = document_dfm(cat, min_term_chars=2)
+    assert list(plain.terms) == list(coded.terms) == ["乡村振兴", "发展", "改革"]
+    assert np.array_equal(plain.matrix.toarray(), coded.matrix.toarray())
+    with pytest.raises(ParameterError, match="rows must be a boolean mask"):
+        build_dfm(tokens, rows=np.ones(2, dtype=bool))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c"]), st.integers(0, 3), st.booleans()), min_size=1,
+                max_size=40),
+       st.booleans(), st.booleans())
+def test_word_counts_equal_a_groupby(rows, categorical, ordered):
+    from huayu.analysis.dfm import word_counts
+
+    tokens = pd.DataFrame(rows, columns=["doc_id", "sent_id", "is_punct"]).astype({"sent_id": "int64"})
+    if ordered:
+        tokens = tokens.sort_values(["doc_id", "sent_id"], kind="stable").reset_index(drop=True)
+    expected = (tokens[~tokens["is_punct"]].groupby(["doc_id", "sent_id"], sort=False).size()
+                .rename("n_tokens").reset_index())
+    if categorical:
+        tokens["doc_id"] = tokens["doc_id"].astype("category")
+    got = word_counts(tokens, ["doc_id", "sent_id"])
+    assert list(got.columns) == ["doc_id", "sent_id", "n_tokens"]
+    if expected.empty:
+        assert got.empty
+        return
+    assert got["doc_id"].astype(str).tolist() == expected["doc_id"].astype(str).tolist()
+    assert got["sent_id"].tolist() == expected["sent_id"].tolist()
+    assert got["n_tokens"].tolist() == expected["n_tokens"].tolist()

@@ -172,3 +172,19 @@ def test_longest_document_rule():
     assert choose_document(tokens, "c") == ("c", "given")
     with pytest.raises(ParameterError, match="no word token"):
         longest_document(tokens[tokens["is_punct"]])
+
+
+def test_term_positions_same_for_categorical_and_interleaved_tokens():
+    from _token_tables import make_tokens
+
+    from huayu.analysis.dispersion import term_positions
+
+    tokens = make_tokens({"a": [["发展", "，", "项目", "发展"]], "b": [["项目", "发展", "。", "攻坚"]]})
+    plain = term_positions(tokens, ["发展", "项目"])
+    coded = term_positions(tokens.assign(token=tokens["token"].astype("category"),
+                                         doc_id=tokens["doc_id"].astype("category")), ["发展", "项目"])
+    interleaved = term_positions(tokens.iloc[[4, 0, 5, 1, 6, 2, 7, 3]], ["发展", "项目"])
+    pd.testing.assert_frame_equal(plain, coded)
+    assert plain["token_index"].tolist() == [0, 2, 1, 1, 0]  # 发展: a0 a2 b1; 项目: a1 b0 (punctuation not counted)
+    assert interleaved.sort_values(["term", "doc_id", "token_index"])["token_index"].tolist() == \
+        plain.sort_values(["term", "doc_id", "token_index"])["token_index"].tolist()

@@ -252,6 +252,21 @@ def test_keyness_by_group_matches_single_comparisons():
     assert set(by_genre["group"]) <= {"news_report", "speech"}
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 1_000_000])
+def test_keyness_by_group_top_n_is_the_head_of_the_full_table(monkeypatch, chunk):
+    """The top_n of each group are chosen on G² first (in chunks) and scored afterwards: the same rows and
+    values as the first top_n rows of each group of the full table."""
+    import huayu.analysis.keyness as module
+
+    tokens = make_tokens(DOCS)
+    full = keyness_by_group(tokens, min_freq=1, top_n=None)
+    monkeypatch.setattr(module, "_CHUNK", chunk)
+    for top_n in (1, 2, 3):
+        top = module.keyness_by_group(tokens, min_freq=1, top_n=top_n)
+        expected = full.groupby("group", sort=False).head(top_n).reset_index(drop=True)
+        pd.testing.assert_frame_equal(top, expected)
+
+
 # --------------------------------------------------------------------------------------------- figures
 
 PLACES = {"laixi": ("莱西市", "Laixi"), "xifeng": ("西峰区", "Xifeng District"), "anyuan": ("安源区", "Anyuan District")}

@@ -122,3 +122,70 @@ def test_document_dfm_groups_and_selection():
     assert grouped.to_frame().loc["g", "y"] == 2
     only = document_dfm(tokens, doc_ids=["c"], min_term_chars=1)
     assert list(only.units) == ["c"]
+
+
+def _top_terms_by_lookup(dfm, n, min_freq):
+    """The previous implementation of :func:`top_terms` (a count looked up per cell, a pandas sort on the
+    term strings), kept as the reference of the vectorised one."""
+    import pandas as pd
+
+    from huayu.analysis.tfidf import tfidf_weights as weights_of
+
+    weights = weights_of(dfm).tocoo()
+    counts = dfm.matrix.tocsr()
+    count_values = np.asarray(counts[weights.row, weights.col]).ravel()
+    table = pd.DataFrame({"u": weights.row, "t": weights.col, "tfidf": weights.data, "count": count_values})
+    table = table[table["count"] >= min_freq]
+    table["term"] = np.asarray(dfm.terms, dtype=object)[table["t"].to_numpy()]
+    table = table.sort_values(["u", "tfidf", "count", "term"], ascending=[True, False, False, True], kind="stable")
+    table = table.groupby("u", sort=True).head(n)
+    table["rank"] = table.groupby("u").cumcount() + 1
+    return list(zip(np.asarray(dfm.units, dtype=object)[table["u"].to_numpy()], table["rank"], table["term"],
+                    table["tfidf"], table["count"], strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.sampled_from(["d1", "d2", "d3", "d4", "d5"]),
+                       st.lists(st.lists(st.sampled_from(list("甲乙丙丁戊己庚")), min_size=1, max_size=12),
+                                min_size=1, max_size=3), min_size=1),
+       st.integers(1, 4), st.integers(1, 3))
+def test_top_terms_equals_the_lookup_implementation(docs, n, min_freq):
+    dfm = build_dfm(make_tokens(docs))
+    top = top_terms(dfm, n, min_freq=min_freq)
+    expected = _top_terms_by_lookup(dfm, n, min_freq)
+    got = list(zip(top["unit"], top["rank"], top["term"], top["tfidf"], top["count"], strict=True))
+    assert [row[:3] + (row[4],) for row in got] == [row[:3] + (row[4],) for row in expected]
+    assert np.allclose([row[3] for row in got], [row[3] for row in expected], rtol=0, atol=1e-12)
+
+
+def test_top_terms_with_unsorted_terms(dfm):
+    """A dfm whose terms are not in code-point order (select_terms) ranks ties by the term string."""
+    reordered = dfm.select_terms(["z", "y", "x", "w"])
+    top = top_terms(reordered, n=4, min_freq=1)
+    assert [tuple(r) for r in top[["unit", "rank", "term"]].itertuples(index=False)] == [
+        tuple(r) for r in top_terms(dfm, n=4, min_freq=1)[["unit", "rank", "term"]].itertuples(index=False)]
+
+
+def test_similarity_units_keeps_the_units_with_most_tokens():
+    from huayu.analysis.tfidf import similarity_units
+
+    docs = {"a": [["x", "y"]], "b": [["x", "y", "z", "w"]], "c": [["y", "z", "w"]], "d": [["x", "w", "z"]]}
+    dfm = build_dfm(make_tokens(docs))
+    assert similarity_units(dfm, 10) == ["a", "b", "c", "d"]
+    assert similarity_units(dfm, 0) == ["a", "b", "c", "d"]
+    assert similarity_units(dfm, None) == ["a", "b", "c", "d"]
+    # b has 4 tokens, c and d 3 each (tie: the first), a 2; kept in the order of the dfm
+    assert similarity_units(dfm, 2) == ["b", "c"]
+    assert similarity_units(dfm, 3) == ["b", "c", "d"]
+    with pytest.raises(ParameterError, match="max_units"):
+        similarity_units(dfm, 1)
+
+
+def test_similarity_of_chosen_units_equals_the_full_matrix(dfm):
+    full = cosine_similarity(dfm)
+    part = cosine_similarity(dfm, units=["c", "a"])
+    assert part.index.tolist() == ["c", "a"] and part.columns.tolist() == ["c", "a"]
+    assert part.to_numpy() == pytest.approx(full.loc[["c", "a"], ["c", "a"]].to_numpy(), abs=1e-12)
+    assert part.attrs["n_units"] == 3
+    with pytest.raises(ParameterError, match="units: unknown unit"):
+        cosine_similarity(dfm, units=["a", "nope"])

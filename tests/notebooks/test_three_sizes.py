@@ -47,7 +47,9 @@ def check_tables(figures: Path, out: Path) -> None:
     assert set(csv(overview, "lengths")["doc_id"]) == ids
     table = csv(overview, "units")
     assert set(table["unit"]) == ids and table["n_documents"].sum() == n  # unit = doc_id by default
-    assert csv(figures / "02-tfidf", "similarity").shape[0] == n
+    # the similarity matrix covers at most max_similarity_units (200) units: the ones with the most words
+    similarity = csv(figures / "02-tfidf", "similarity")
+    assert similarity.shape[0] == min(n, 200) and set(similarity["unit"]) <= ids
     assert set(csv(figures / "03-topics", "topic-shares-nmf")["doc_id"]) == ids
     trends = figures / "04-keyword-trends"
     rates = csv(trends, "unit-rates")

@@ -68,3 +68,20 @@ def test_bad_inputs_raise_clear_errors(ctx):
         overview.document_lengths(ctx.documents_table, ctx.tokens, doc_ids=["nowhere_2020"])
     with pytest.raises(ParameterError, match="cleaning_log lacks the column"):
         overview.cleaning_summary(pd.DataFrame({"doc_id": []}), ctx.documents_table)
+
+
+def test_profile_documents_are_the_lines_drawn(tmp_path):
+    """With more documents than MAX_PANELS, the profile is needed (and drawn) for the longest MAX_PANELS only."""
+    from _stats_plots import make_context
+
+    from huayu.analysis import overview
+    from huayu.plot import overview as overview_plots
+    from huayu.plot.panels import MAX_PANELS
+
+    docs = {f"d{i:02d}": [["改革", "发展", "项目"] * (i + 1) + ["。"]] for i in range(MAX_PANELS + 3)}
+    ctx = make_context(tmp_path, docs, lang="en")
+    diversity = overview.lexical_diversity(ctx.tokens, window=4)
+    shown = overview_plots.profile_documents(ctx, diversity)
+    assert shown == [f"d{i:02d}" for i in range(3, MAX_PANELS + 3)]  # the longest, in corpus order
+    fig = overview_plots.plot_diversity(ctx, diversity, overview.moving_ttr(ctx.tokens, window=4, doc_ids=shown))
+    assert len(fig.axes[1].get_lines()) == MAX_PANELS

@@ -92,7 +92,7 @@ class _Stream:
         if not keep.any():
             raise ParameterError("tokens has no token left for collocations (empty table, or every token is "
                                  "punctuation/stopword with drop_punct/drop_stop)")
-        t = tokens[keep]
+        t = tokens.loc[keep, list(dict.fromkeys(["token", "doc_id", *cols]))]  # the columns used, not every one
         self.ids, self.vocab = factorize_strings(t["token"])
         unit = factorize_strings(t["doc_id"])[0]
         if len(cols) > 1:

@@ -22,7 +22,7 @@ from huayu.checks import check_columns, check_int, check_known, select_documents
 from huayu.errors import ParameterError
 
 __all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "factorize_strings",
-           "ParameterError"]
+           "word_columns", "word_counts", "token_lengths", "ParameterError"]
 
 #: Id columns that restart in every document: a unit made of them alone is prefixed with ``doc_id``.
 _WITHIN_DOCUMENT = {"para_id", "sent_id", "token_index"}
@@ -104,6 +104,76 @@ def factorize_strings(values: pd.Series, *, sort: bool = False) -> tuple[np.ndar
     return codes.astype(np.int64), pd.Index(np.asarray(uniques, dtype=object), dtype="str")
 
 
+def word_columns(tokens: pd.DataFrame, columns: list[str], *, drop_punct: bool = True) -> pd.DataFrame:
+    """``columns`` of the word tokens of ``tokens`` (punctuation left out when ``drop_punct`` and the table has
+    ``is_punct``): only those columns are copied, never the whole table (at 10,000 documents the tokens table
+    is some 60 million rows; a filtered copy of every column would double the memory a notebook needs)."""
+    check_columns("tokens", tokens, list(columns))
+    if drop_punct and "is_punct" in tokens.columns:
+        return tokens.loc[~tokens["is_punct"].to_numpy(dtype=bool), list(columns)]
+    return tokens[list(columns)]
+
+
+def word_counts(tokens: pd.DataFrame, by: list[str] | tuple[str, ...] = ("doc_id", "sent_id")) -> pd.DataFrame:
+    """Word tokens (``is_punct`` False, when the table has the flag) per group of the ``by`` columns: the ``by``
+    columns and ``n_tokens`` (``int64``), one row per group with at least one word token, groups in order of
+    first appearance (as ``groupby(by, sort=False).size()``). On integer codes: when the rows are already in
+    group order (a tokens table is, by document and sentence) the groups are runs found by one ``numpy.diff``,
+    else one ``pandas.factorize`` of the combined key."""
+    by = list(by)
+    check_columns("tokens", tokens, by)
+    words = ~tokens["is_punct"].to_numpy(dtype=bool) if "is_punct" in tokens.columns else np.ones(len(tokens), bool)
+    key = np.zeros(int(words.sum()), dtype=np.int64)
+    columns = []  # (name, uniques or None, offset, width)
+    for col in by:
+        values = tokens[col]
+        if pd.api.types.is_integer_dtype(values.dtype):
+            codes = values.to_numpy()[words].astype(np.int64)
+            low = int(codes.min()) if codes.size else 0
+            codes -= low
+            width, uniques = (int(codes.max()) + 1 if codes.size else 1), None
+        else:
+            codes, uniques = factorize_strings(values)
+            codes, low, width = codes[words], 0, max(len(uniques), 1)
+        key = key * width + codes
+        columns.append((col, uniques, low, width))
+    if not np.any(key[1:] < key[:-1]):
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, dtype=np.int64)
+        group_key, sizes = key[first], np.diff(np.r_[first, key.size])
+    else:
+        group_of, group_key = pd.factorize(key, sort=False)
+        sizes = np.bincount(group_of, minlength=len(group_key))
+    rest = np.asarray(group_key, dtype=np.int64)
+    decoded = {}
+    for col, uniques, low, width in reversed(columns):  # the combined key, last column first
+        part, rest = rest % width, rest // width
+        decoded[col] = (pd.Series(np.asarray(uniques, dtype=object)[part], dtype="str") if uniques is not None
+                        else pd.Series(part + low, dtype="int64"))
+    out = pd.DataFrame({col: decoded[col] for col in by})
+    out["n_tokens"] = np.asarray(sizes, dtype=np.int64)
+    return out
+
+
+def token_lengths(values: pd.Series) -> np.ndarray:
+    """The length in characters of every value of a token column (``int32``); for a categorical column
+    (the tokens as a notebook reads them) measured once per category and looked up by code."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per_category = np.asarray(values.cat.categories.astype("str").str.len(), dtype=np.int32)
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, per_category[np.maximum(codes, 0)] if len(per_category) else 0, 0)
+    return np.asarray(values.astype("str").str.len(), dtype=np.int32)
+
+
+def _long_enough(values: pd.Series, min_chars: int) -> np.ndarray:
+    """``len(token) >= min_chars`` for every row, decided once per category of a categorical column."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        ok = np.asarray(values.cat.categories.astype("str").str.len(), dtype=np.int64) >= min_chars
+        codes = values.cat.codes.to_numpy()
+        if len(codes) and codes.min() >= 0:
+            return ok[codes]
+    return token_lengths(values) >= min_chars
+
+
 def _unit_columns(unit: str | list[str]) -> list[str]:
     cols = [unit] if isinstance(unit, str) else list(unit)
     if not cols or not all(isinstance(c, str) and c for c in cols):
@@ -127,9 +197,41 @@ def unit_labels(table: pd.DataFrame, unit: str | list[str] = "doc_id") -> pd.Ser
     return labels
 
 
+def _term_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of the terms in code-point order and the terms (those that occur). For a categorical column with
+    sorted categories (as :func:`huayu.pipeline.tables.read_tokens` reads the tokens) the category codes are
+    renumbered over the categories that occur — no hashing, 4 bytes per token."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories.astype("str")
+        codes = values.cat.codes.to_numpy()
+        if categories.is_monotonic_increasing and categories.is_unique and (len(codes) == 0 or codes.min() >= 0):
+            used = np.bincount(codes, minlength=len(categories)) > 0
+            renumber = (np.cumsum(used) - 1).astype(np.int32)
+            return renumber[codes], pd.Index(categories[used], dtype="str")
+    return factorize_strings(values, sort=True)
+
+
+def _count_matrix(unit_codes: np.ndarray, term_codes: np.ndarray, n_units: int, n_terms: int) -> sp.csr_matrix:
+    """``n[u, t]`` as CSR ``int64``: the tokens ordered by unit (already so when each unit's tokens are contiguous,
+    as a document's are), one row pointer from the unit sizes, duplicates summed by scipy in place — 8 bytes per
+    token (``int32`` indices and ones), where a COO of ``int64`` row, column and data needed 24 and a copy."""
+    unit_codes = np.asarray(unit_codes)
+    term_codes = np.asarray(term_codes, dtype=np.int32)
+    if unit_codes.size > 1 and np.any(unit_codes[1:] < unit_codes[:-1]):
+        order = np.argsort(unit_codes, kind="stable")
+        unit_codes, term_codes = unit_codes[order], term_codes[order]
+    indptr = np.zeros(n_units + 1, dtype=np.int32 if term_codes.size < 2**31 - 1 else np.int64)
+    np.cumsum(np.bincount(unit_codes, minlength=n_units), out=indptr[1:])
+    counts = sp.csr_matrix((np.ones(term_codes.size, dtype=np.int32), term_codes, indptr), shape=(n_units, n_terms))
+    counts.sum_duplicates()
+    return sp.csr_matrix(counts, dtype=np.int64)
+
+
 def _unit_codes(table: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.Index]:
     """Codes of the units (first appearance) and their labels (:func:`unit_labels`), labelling only the
     distinct units: each column is factorized to integers, the columns combined into one key."""
+    if len(cols) == 1 and not pd.api.types.is_integer_dtype(table[cols[0]].dtype):
+        return factorize_strings(table[cols[0]])  # one text column: its codes are the units' (first appearance)
     key = np.zeros(len(table), dtype=np.int64)
     for col in cols:
         values = table[col]
@@ -146,7 +248,7 @@ def _unit_codes(table: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.In
 
 
 def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_stop: bool = False,
-              drop_punct: bool = True, min_freq: int = 1) -> DocumentTermMatrix:
+              drop_punct: bool = True, min_freq: int = 1, rows: np.ndarray | None = None) -> DocumentTermMatrix:
     """Count every term per unit in a token table (``processed/tokens.parquet`` schema).
 
     Parameters
@@ -162,6 +264,9 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
         Leave out tokens flagged ``is_stop`` / ``is_punct``.
     min_freq
         Keep only terms occurring at least this often over all units.
+    rows
+        Optional boolean mask (one value per row of ``tokens``): count only these rows (the flags above
+        apply as well). Selecting by mask, not by a filtered copy, copies only the columns counted.
 
     Units are in order of first appearance in ``tokens`` (the corpus order), terms in code-point order.
     Counts are ``n[u, t] = #{tokens i : unit(i) = u and token(i) = t}``.
@@ -169,6 +274,11 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
     check_columns("tokens", tokens, ["token"])
     min_freq = check_int("min_freq", min_freq, minimum=1)
     keep = np.ones(len(tokens), dtype=bool)
+    if rows is not None:
+        rows = np.asarray(rows, dtype=bool)
+        if rows.shape != (len(tokens),):
+            raise ParameterError(f"rows must be a boolean mask of the {len(tokens)} rows of tokens, got shape {rows.shape}")
+        keep &= rows
     for flag, wanted in (("is_stop", drop_stop), ("is_punct", drop_punct)):
         if wanted:
             check_columns("tokens", tokens, [flag])
@@ -178,12 +288,11 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
     if not keep.any():
         raise ParameterError("tokens has no token left to count (empty table, or every token is "
                              "stop/punctuation with drop_stop/drop_punct)")
-    kept = tokens if keep.all() else tokens[keep]
+    needed = list(dict.fromkeys([*cols, "token"]))
+    kept = tokens[needed] if keep.all() else tokens.loc[keep, needed]  # only the columns counted are copied
     unit_codes, unit_index = _unit_codes(kept, cols)
-    term_codes, term_index = factorize_strings(kept["token"], sort=True)
-    counts = sp.coo_matrix((np.ones(len(unit_codes), dtype=np.int64), (unit_codes, term_codes)),
-                           shape=(len(unit_index), len(term_index))).tocsr()
-    counts.sum_duplicates()
+    term_codes, term_index = _term_codes(kept["token"])
+    counts = _count_matrix(unit_codes, term_codes, len(unit_index), len(term_index))
     units = pd.Index(np.asarray(unit_index, dtype=object), dtype="str", name="unit")
     terms = pd.Index(np.asarray(term_index, dtype=object), dtype="str", name="term")
     dfm = DocumentTermMatrix(counts.astype(np.int64), units, terms)
@@ -238,9 +347,8 @@ def document_dfm(tokens: pd.DataFrame, doc_ids: Iterable[str] | None = None,
     check_columns("tokens", tokens, ["doc_id", "token"])
     min_term_chars = check_int("min_term_chars", min_term_chars, minimum=1)
     selected = select_documents(tokens, doc_ids)
-    if min_term_chars > 1:
-        selected = selected[selected["token"].str.len().to_numpy() >= min_term_chars]
-    dfm = build_dfm(selected, unit, drop_stop=drop_stop, drop_punct=drop_punct, min_freq=min_freq)
+    long_enough = _long_enough(selected["token"], min_term_chars) if min_term_chars > 1 else None
+    dfm = build_dfm(selected, unit, drop_stop=drop_stop, drop_punct=drop_punct, min_freq=min_freq, rows=long_enough)
     if groups:
         if unit != "doc_id":
             raise ParameterError(f"groups can only be used with unit='doc_id', not unit={unit!r}")

@@ -48,7 +48,7 @@ import scipy.sparse as sp
 
 from huayu.checks import check_columns, check_int, check_string_list, is_none
 from huayu.errors import ParameterError
-from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
+from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, factorize_strings, word_columns
 
 __all__ = [
     "dispersion_measures",
@@ -130,7 +130,7 @@ def segment_tokens(tokens: pd.DataFrame, n_segments: int, *, doc_id: str | None 
     """
     check_columns("tokens", tokens, ["doc_id", "token"])
     n_segments = check_int("n_segments", n_segments, minimum=2)
-    docs = list(pd.unique(tokens["doc_id"].astype("str")))
+    docs = [str(d) for d in factorize_strings(tokens["doc_id"])[1]]
     if doc_id is None:
         if len(docs) != 1:
             raise ParameterError(f"doc_id is required when tokens holds {len(docs)} documents; valid values: "
@@ -139,7 +139,7 @@ def segment_tokens(tokens: pd.DataFrame, n_segments: int, *, doc_id: str | None 
     if doc_id not in docs:
         raise ParameterError(f"doc_id={doc_id!r} is not in tokens; valid values: "
                              + ", ".join(repr(d) for d in docs))
-    one = tokens[tokens["doc_id"].astype("str") == doc_id]
+    one = tokens[(tokens["doc_id"] == doc_id).to_numpy(dtype=bool)]
     if drop_punct and "is_punct" in one.columns:
         one = one[~one["is_punct"].to_numpy(dtype=bool)]
     if "token_index" in one.columns:
@@ -216,30 +216,36 @@ def term_positions(tokens: pd.DataFrame, terms: Sequence[str], *, drop_punct: bo
     """
     check_columns("tokens", tokens, ["doc_id", "token"])
     wanted = check_string_list("terms", terms, allow_empty=False)
-    t = tokens
-    if drop_punct and "is_punct" in t.columns:
-        t = t[~t["is_punct"].to_numpy(dtype=bool)]
-    doc = t["doc_id"].astype("str").to_numpy()
-    codes, uniques = pd.factorize(doc, sort=False)
+    t = word_columns(tokens, ["doc_id", "token"], drop_punct=drop_punct)
+    codes, uniques = factorize_strings(t["doc_id"])  # integer codes, no string per token
+    doc_names = np.asarray(uniques, dtype=object)
     n_tok = np.bincount(codes)
-    # rank of every token within its document (rows are in document order, then offset)
     starts = np.concatenate([[0], np.cumsum(n_tok)[:-1]])
-    order = np.argsort(codes, kind="stable")
-    rank = np.empty(len(codes), dtype=np.int64)
-    rank[order] = np.arange(len(codes)) - np.repeat(starts, n_tok)
-    hit = t["token"].astype("str").isin(wanted).to_numpy()
-    if not hit.any():
+    if isinstance(t["token"].dtype, pd.CategoricalDtype):  # the hits from the categories, not from every row
+        token_codes = t["token"].cat.codes.to_numpy()
+        token_uniques = pd.Index(t["token"].cat.categories.astype("str"))
+    else:
+        token_codes, token_uniques = factorize_strings(t["token"])
+    hit_rows = np.flatnonzero(np.isin(token_codes, np.flatnonzero(token_uniques.isin(wanted))))
+    if not np.any(codes[1:] < codes[:-1]):  # each document's tokens contiguous: rank = row − first row
+        rank_hit = hit_rows - starts[codes[hit_rows]]
+    else:  # rank of every token within its document (rows in document order, then offset)
+        order = np.argsort(codes, kind="stable")
+        rank = np.empty(len(codes), dtype=np.int64)
+        rank[order] = np.arange(len(codes)) - np.repeat(starts, n_tok)
+        rank_hit = rank[hit_rows]
+    if not hit_rows.size:
         raise ParameterError(f"terms={wanted!r}: none of them occurs in the tokens; check the spelling or "
                              "the segmentation (a longer word may contain it: try huayu.analysis.kwic with match='chars')")
     out = pd.DataFrame({
-        "doc_id": pd.Series(doc[hit], dtype="str"),
-        "term": pd.Series(t["token"].astype("str").to_numpy()[hit], dtype="str"),
-        "token_index": rank[hit],
-        "position": rank[hit] / n_tok[codes[hit]],
-        "n_tokens": n_tok[codes[hit]].astype(np.int64),
+        "doc_id": pd.Series(doc_names[codes[hit_rows]], dtype="str"),
+        "term": pd.Series(np.asarray(token_uniques, dtype=object)[token_codes[hit_rows]], dtype="str"),
+        "token_index": rank_hit.astype(np.int64),
+        "position": rank_hit / n_tok[codes[hit_rows]],
+        "n_tokens": n_tok[codes[hit_rows]].astype(np.int64),
     })
     out["_t"] = out["term"].map({w: i for i, w in enumerate(wanted)})
-    out["_d"] = pd.Series(codes[hit])
+    out["_d"] = pd.Series(codes[hit_rows])
     out = out.sort_values(["_t", "_d", "token_index"], kind="mergesort").drop(columns=["_t", "_d"])
     return out.reset_index(drop=True)
 
@@ -248,14 +254,12 @@ def longest_document(tokens: pd.DataFrame, *, drop_punct: bool = True) -> str:
     """The doc_id with the most tokens (punctuation not counted when ``drop_punct``); ties: the first in
     corpus order."""
     check_columns("tokens", tokens, ["doc_id", "token"])
-    t = tokens
-    if drop_punct and "is_punct" in t.columns:
-        t = t[~t["is_punct"].to_numpy(dtype=bool)]
-    if t.empty:
+    codes, order = factorize_strings(tokens["doc_id"])  # documents in corpus order, integer codes
+    words = ~tokens["is_punct"].to_numpy(dtype=bool) if drop_punct and "is_punct" in tokens.columns else slice(None)
+    sizes = np.bincount(codes[words], minlength=len(order))
+    if not sizes.sum():
         raise ParameterError("tokens holds no word token: no document to choose")
-    sizes = t["doc_id"].astype("str").value_counts(sort=False)
-    order = [d for d in pd.unique(tokens["doc_id"].astype("str")) if d in sizes.index]
-    return str(sizes.reindex(order).idxmax())
+    return str(order[int(np.argmax(sizes))])  # argmax: the first of the largest
 
 
 def choose_document(tokens: pd.DataFrame, doc_id: str | None) -> tuple[str, str]:
@@ -264,6 +268,6 @@ def choose_document(tokens: pd.DataFrame, doc_id: str | None) -> tuple[str, str]
     if not is_none(doc_id):
         return doc_id, "given"
     chosen = longest_document(tokens)
-    words = tokens if "is_punct" not in tokens.columns else tokens[~tokens["is_punct"].to_numpy(dtype=bool)]
-    n = int((words["doc_id"].astype("str") == chosen).sum())
+    words = word_columns(tokens, ["doc_id"])
+    n = int((words["doc_id"] == chosen).sum())
     return chosen, f"the longest document: {n} word tokens"

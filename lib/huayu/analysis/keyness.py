@@ -74,7 +74,7 @@ from scipy.special import xlogy
 from huayu.checks import check_choice, check_columns, check_fraction, check_int, is_none
 from huayu.errors import ParameterError
 from huayu.analysis import units
-from huayu.analysis.dfm import DocumentTermMatrix, build_dfm
+from huayu.analysis.dfm import DocumentTermMatrix, build_dfm, factorize_strings
 
 __all__ = [
     "keyness",
@@ -369,6 +369,9 @@ def top_keywords(table: pd.DataFrame, n: int = 20, *, sort_by: str = "g2", signi
     return out
 
 
+_CHUNK = 1_000_000
+
+
 def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "doc_id",
                      documents_table: pd.DataFrame | None = None, min_freq: int = 3, alpha: float = 0.05,
                      top_n: int | None = 20, drop_stop: bool = False, drop_punct: bool = True,
@@ -416,15 +419,21 @@ def keyness_by_group(tokens: pd.DataFrame | DocumentTermMatrix, *, by: str = "do
     # over-represented (a > E1 = c·(a+b)/N) and frequent enough
     keep = (term_tot[cols] >= min_freq) & (a * n_all > c * term_tot[cols])
     rows, cols, a, c = rows[keep], cols[keep], a[keep], c[keep]
-    scores = keyness_scores(a, term_tot[cols] - a, c, n_all - c, alpha=alpha, n_tests=m)
-    # order: group (corpus order), then G² descending, then term; keep the top_n of each group
-    order = np.lexsort((cols, -scores["g2"].to_numpy(), rows))
-    rows, cols = rows[order], cols[order]
-    scores = scores.iloc[order].reset_index(drop=True)
+    # G² of every cell first (in chunks: the full table of scores of every over-represented cell of a large
+    # corpus is millions of rows × 15 columns), then the order — group (corpus order), G² descending, term —
+    # and the top_n of each group; the other statistics only for the rows kept (each row's statistics depend
+    # on that row alone, and Bonferroni's m is given)
+    g2 = np.concatenate([keyness_scores(a[i:i + _CHUNK], term_tot[cols[i:i + _CHUNK]] - a[i:i + _CHUNK],
+                                        c[i:i + _CHUNK], n_all - c[i:i + _CHUNK], alpha=alpha,
+                                        n_tests=m)["g2"].to_numpy()
+                         for i in range(0, a.size, _CHUNK)]) if a.size else np.zeros(0)
+    order = np.lexsort((cols, -g2, rows))
     if top_n is not None:
-        first = np.searchsorted(rows, rows, side="left")
-        keep = (np.arange(rows.size) - first) < top_n
-        rows, cols, scores = rows[keep], cols[keep], scores[keep].reset_index(drop=True)
+        ranked = rows[order]
+        first = np.searchsorted(ranked, ranked, side="left")
+        order = order[(np.arange(ranked.size) - first) < top_n]
+    rows, cols, a, c = rows[order], cols[order], a[order], c[order]
+    scores = keyness_scores(a, term_tot[cols] - a, c, n_all - c, alpha=alpha, n_tests=m)
     out = pd.concat([pd.DataFrame({"group": pd.Series(np.asarray(dfm.units, dtype=object)[rows], dtype="str"),
                                    "term": pd.Series(np.asarray(dfm.terms, dtype=object)[cols], dtype="str")}),
                      scores], axis=1)
@@ -446,14 +455,14 @@ def group_sizes(tokens: pd.DataFrame, *, by: str = "doc_id", documents_table: pd
     """Word tokens per group of ``by`` (see :func:`group_labels`), groups in corpus order (the order of their
     first document); ``documents_table`` is needed for any ``by`` other than ``doc_id``."""
     check_columns("tokens", tokens, ["doc_id", "token"])
-    words = tokens
-    if drop_punct and "is_punct" in words.columns:
-        words = words[~words["is_punct"].to_numpy(dtype=bool)]
-    per_doc = words["doc_id"].astype("str").value_counts()
+    codes, doc_order = factorize_strings(tokens["doc_id"])  # integer codes, no string per token
+    words = ~tokens["is_punct"].to_numpy(dtype=bool) if drop_punct and "is_punct" in tokens.columns else slice(None)
+    per_doc = pd.Series(np.bincount(codes[words], minlength=len(doc_order)), index=doc_order)
+    per_doc = per_doc[per_doc > 0]
     if documents_table is not None:
         order = [str(d) for d in documents_table["doc_id"]]
     else:
-        order = [str(d) for d in pd.unique(tokens["doc_id"].astype("str"))]
+        order = [str(d) for d in doc_order]
     if by == "doc_id":
         labels = pd.Series(order, index=pd.Index(order, name="doc_id"), dtype="str")
     elif documents_table is None:

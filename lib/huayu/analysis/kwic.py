@@ -154,7 +154,12 @@ def kwic(tokens: pd.DataFrame, documents_table: pd.DataFrame, pattern: str, *, m
             raise ParameterError(f"doc_ids: unknown doc_id(s) {unknown}; valid values: {all_docs}")
     else:
         docs = all_docs
-    toks = tokens[tokens["doc_id"].isin(docs)]
+    present = (tokens["doc_id"].cat.categories if isinstance(tokens["doc_id"].dtype, pd.CategoricalDtype)
+               else None)
+    if present is not None and set(present.astype("str")) <= set(docs):
+        toks = tokens  # every document of the tokens is wanted: no filtered copy of the table
+    else:
+        toks = tokens[tokens["doc_id"].isin(docs).to_numpy(dtype=bool)]
     if match == "chars":
         hits = _char_hits(texts, pattern, docs)
     else:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from huayu.analysis.dfm import word_columns
 from huayu.checks import check_columns, check_int, select_documents
 from huayu.errors import ParameterError
 
@@ -40,7 +41,7 @@ def _word_tokens(tokens: pd.DataFrame, drop_punct: bool) -> pd.DataFrame:
     check_columns("tokens", tokens, ["doc_id", "token"])
     if drop_punct:
         check_columns("tokens", tokens, ["is_punct"])
-        tokens = tokens[~tokens["is_punct"].to_numpy(dtype=bool)]
+        return word_columns(tokens, [c for c in ("doc_id", "token", "sent_id", "token_index") if c in tokens.columns])
     return tokens
 
 

@@ -154,24 +154,30 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     if progress:
         from tqdm.auto import tqdm
         iterator = tqdm(iterator, desc="hash n-grams", unit="doc", disable=None)  # a widget in Jupyter
-    stripped, index, hashes, doc_of, pos_of = [], [], [], [], []
+    stripped, index = [], []
     for k in iterator:
         s, idx = strip_text(texts[k])
         stripped.append(s)
         index.append(idx)
-        h = ngram_hashes(np.frombuffer(s.encode("utf-32-le"), dtype="<u4"), n) if s else np.zeros(0, np.uint64)
-        hashes.append(h)
-        doc_of.append(np.full(len(h), k, dtype=np.int64))
-        pos_of.append(np.arange(len(h), dtype=np.int64))
-    if not hashes or sum(len(h) for h in hashes) == 0:
+    # One array of every n-gram's hash, its document and its position, filled in place (no per-document
+    # arrays to concatenate; document and position as int32: 110 M characters are 110 M n-grams).
+    lengths = np.array([max(len(s) - n + 1, 0) for s in stripped], dtype=np.int64)
+    total_ngrams = int(lengths.sum())
+    if total_ngrams == 0:
         return _empty_passages()
-    h = np.concatenate(hashes)
-    d = np.concatenate(doc_of)
-    p = np.concatenate(pos_of)
+    offsets = np.r_[0, np.cumsum(lengths)]
+    h = np.empty(total_ngrams, dtype=np.uint64)
+    for k, s in enumerate(stripped):
+        if lengths[k]:
+            h[offsets[k]:offsets[k + 1]] = ngram_hashes(np.frombuffer(s.encode("utf-32-le"), dtype="<u4"), n)
+    position_dtype = np.int32 if max(len(ids), int(lengths.max())) < 2**31 - 1 else np.int64
 
     # Index: sort by hash (stable, so within a group the order is (document, position)).
     order = np.argsort(h, kind="stable")
-    h, d, p = h[order], d[order], p[order]
+    h = h[order]
+    d = (np.searchsorted(offsets, order, side="right") - 1).astype(position_dtype)
+    p = (order - offsets[d]).astype(position_dtype)
+    del order
     new_group = np.r_[True, h[1:] != h[:-1]]
     gid = np.cumsum(new_group) - 1
     g_start = np.flatnonzero(new_group)
@@ -197,7 +203,7 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     left = np.repeat(k_idx, cnt)
     offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     right = left + 1 + offs
-    da, pa, db, pb = d[left], p[left], d[right], p[right]
+    da, pa, db, pb = (x.astype(np.int64) for x in (d[left], p[left], d[right], p[right]))
     keep = (da != db) | (internal & (da == db) & (pb - pa >= n))
     da, pa, db, pb = da[keep], pa[keep], db[keep], pb[keep]
     if len(da) == 0:

@@ -35,15 +35,18 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 
-from huayu.checks import check_choice, check_int, check_string_list
+from huayu.checks import check_choice, check_int, check_known, check_string_list, is_none
 from huayu.errors import ParameterError
 from huayu.analysis.dfm import DocumentTermMatrix
 
 __all__ = ["tfidf_weights", "idf", "top_terms", "choose_terms", "term_document_table", "cosine_similarity",
-           "cluster_units", "Clustering", "ParameterError"]
+           "similarity_units", "cluster_units", "Clustering", "MAX_SIMILARITY_UNITS", "ParameterError"]
 
 WEIGHTINGS = ("tfidf", "count", "per_1000")
 LINKAGES = ("average", "complete", "single", "weighted")
+#: Default of :func:`similarity_units`: the similarity matrix, its clustering and its figure cover at most this
+#: many units (a matrix of units² cells; 200² = 40,000 cells still read as a figure).
+MAX_SIMILARITY_UNITS = 200
 
 
 def _check_dfm(dfm: DocumentTermMatrix) -> None:
@@ -78,29 +81,55 @@ def top_terms(dfm: DocumentTermMatrix, n: int = 10, *, min_freq: int = 2, sublin
     Only terms occurring at least ``min_freq`` times in the unit compete (a single occurrence says
     little about a text). Ties are broken by count, then by term, so the ranking is deterministic.
     Columns: ``unit, rank (1 = most distinctive), term, tfidf, count, n_units_with_term``.
+
+    One pass over the non-zero cells (O(non-zeros · log), no lookup per cell): the weights keep the sparsity
+    structure of the counts, the cells are ranked with one ``numpy.lexsort`` on integer keys (the term's
+    rank in code-point order stands for the term) and only the ``n`` kept per unit are turned into strings.
     """
     n = check_int("n", n, minimum=1)
     min_freq = check_int("min_freq", min_freq, minimum=1)
-    weights = tfidf_weights(dfm, sublinear_tf=sublinear_tf).tocoo()
-    counts = dfm.matrix.tocsr()
-    count_values = np.asarray(counts[weights.row, weights.col]).ravel()
-    table = pd.DataFrame({"u": weights.row, "t": weights.col, "tfidf": weights.data, "count": count_values})
-    table = table[table["count"] >= min_freq]
-    table["term"] = np.asarray(dfm.terms, dtype=object)[table["t"].to_numpy()]
-    table = table.sort_values(["u", "tfidf", "count", "term"], ascending=[True, False, False, True],
-                              kind="stable")
-    table = table.groupby("u", sort=True).head(n)
-    table["rank"] = table.groupby("u").cumcount() + 1
+    counts = dfm.matrix.tocsr(copy=True)
+    counts.sum_duplicates()
+    counts.sort_indices()
+    weights = tfidf_weights(DocumentTermMatrix(counts, dfm.units, dfm.terms), sublinear_tf=sublinear_tf)
+    weights.sort_indices()
+    rows = np.repeat(np.arange(weights.shape[0], dtype=np.int64), np.diff(weights.indptr))
+    cols = weights.indices.astype(np.int64)
+    tfidf_values = weights.data.astype(np.float64)
+    if np.array_equal(weights.indptr, counts.indptr) and np.array_equal(weights.indices, counts.indices):
+        count_values = counts.data.astype(np.int64)  # the weights keep the structure of the counts
+    else:
+        count_values = np.asarray(counts[rows, cols], dtype=np.int64).ravel()
+    keep = count_values >= min_freq
+    rows, cols, count_values, tfidf_values = rows[keep], cols[keep], count_values[keep], tfidf_values[keep]
+    term_rank = _term_rank(dfm.terms)
+    order = np.lexsort((term_rank[cols], -count_values, -tfidf_values, rows))
+    rows, cols, count_values, tfidf_values = rows[order], cols[order], count_values[order], tfidf_values[order]
+    starts = np.r_[0, np.flatnonzero(rows[1:] != rows[:-1]) + 1] if rows.size else np.zeros(0, dtype=np.int64)
+    rank = np.arange(rows.size, dtype=np.int64) - np.repeat(starts, np.diff(np.r_[starts, rows.size]))
+    first = rank < n
+    rows, cols, count_values, tfidf_values, rank = (rows[first], cols[first], count_values[first],
+                                                     tfidf_values[first], rank[first] + 1)
     df = dfm.document_frequency()
     out = pd.DataFrame({
-        "unit": pd.Series(np.asarray(dfm.units, dtype=object)[table["u"].to_numpy()], dtype="str"),
-        "rank": table["rank"].to_numpy(np.int64),
-        "term": pd.Series(table["term"].to_numpy(), dtype="str"),
-        "tfidf": table["tfidf"].to_numpy(np.float64),
-        "count": table["count"].to_numpy(np.int64),
-        "n_units_with_term": df[table["t"].to_numpy()].astype(np.int64),
+        "unit": pd.Series(np.asarray(dfm.units, dtype=object)[rows], dtype="str"),
+        "rank": rank.astype(np.int64),
+        "term": pd.Series(np.asarray(dfm.terms, dtype=object)[cols], dtype="str"),
+        "tfidf": tfidf_values,
+        "count": count_values,
+        "n_units_with_term": df[cols].astype(np.int64),
     })
     return out.reset_index(drop=True)
+
+
+def _term_rank(terms: pd.Index) -> np.ndarray:
+    """Each term's position in code-point order (the terms of a dfm are usually sorted already)."""
+    if terms.is_monotonic_increasing:
+        return np.arange(len(terms), dtype=np.int64)
+    order = np.argsort(np.asarray(terms, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def choose_terms(top: pd.DataFrame, terms: Iterable[str] | None = None, *, per_unit: int = 4) -> list[str]:
@@ -142,23 +171,53 @@ def term_document_table(dfm: DocumentTermMatrix, terms: Iterable[str], *, value:
     return table
 
 
-def cosine_similarity(dfm: DocumentTermMatrix, *, weighting: str = "tfidf") -> pd.DataFrame:
+def similarity_units(dfm: DocumentTermMatrix, max_units: int | None = MAX_SIMILARITY_UNITS) -> list[str]:
+    """The units a similarity matrix is computed on: every unit when there are at most ``max_units``
+    (``None`` or 0: no limit), else the ``max_units`` units with the most tokens (ties: the first), in the
+    order of ``dfm``.
+
+    Pairwise similarity is quadratic by nature (units² cells, and the clustering needs them all): above
+    this size it is computed on the figure's units only, which costs ``max_units²`` whatever the corpus.
+    """
+    _check_dfm(dfm)
+    if max_units is None or max_units == 0:
+        return [str(u) for u in dfm.units]
+    max_units = check_int("max_units", max_units, minimum=2)
+    if dfm.shape[0] <= max_units:
+        return [str(u) for u in dfm.units]
+    totals = dfm.totals()
+    picked = np.sort(np.lexsort((np.arange(len(totals)), -totals))[:max_units])
+    return [str(dfm.units[i]) for i in picked]
+
+
+def cosine_similarity(dfm: DocumentTermMatrix, *, weighting: str = "tfidf",
+                      units: Iterable[str] | None = None) -> pd.DataFrame:
     """Cosine similarity of every pair of units (formula in the module docstring).
 
     ``weighting``: ``"tfidf"`` or ``"count"`` (raw counts; dominated by frequent function words unless
     stopwords were dropped) or ``"per_1000"`` (same as ``"count"`` for the cosine: it is scale-free).
     The result is exactly symmetric with 1 on the diagonal (a unit with no tokens has 0 everywhere).
-    Its size is units², as any similarity matrix: meant for documents or groups, not for thousands.
+    Its size is units², as any similarity matrix: ``units`` (e.g. :func:`similarity_units`) restricts it to
+    those units, in that order — the TF-IDF weights (idf) are still those of every unit of ``dfm``, so a
+    pair has the same similarity whichever other units are shown.
     """
     check_choice("weighting", weighting, WEIGHTINGS)
     _check_dfm(dfm)
     x = tfidf_weights(dfm) if weighting == "tfidf" else dfm.matrix.astype(np.float64)
+    labels = pd.Index(dfm.units, dtype="str", name="unit")
+    if not is_none(units):
+        chosen = check_string_list("units", units, allow_empty=False)
+        check_known("units", chosen, list(dfm.units), "unit")
+        rows = dfm.units.get_indexer(chosen)
+        x = x[rows]
+        labels = pd.Index(chosen, dtype="str", name="unit")
     sim = np.asarray(sk_cosine(x, dense_output=True), dtype=np.float64)
     sim = np.clip((sim + sim.T) / 2.0, 0.0, 1.0)
     nonzero = np.asarray(abs(x).sum(axis=1)).ravel() > 0
     np.fill_diagonal(sim, np.where(nonzero, 1.0, 0.0))
-    labels = pd.Index(dfm.units, dtype="str", name="unit")
-    return pd.DataFrame(sim, index=labels, columns=labels.rename("unit_b"))
+    out = pd.DataFrame(sim, index=labels, columns=labels.rename("unit_b"))
+    out.attrs["n_units"] = int(dfm.shape[0])
+    return out
 
 
 @dataclass(frozen=True)

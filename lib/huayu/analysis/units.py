@@ -275,9 +275,8 @@ def unit_table(documents_table: pd.DataFrame, unit: str = "doc_id", *, period: A
     out["n_documents"] = g.size().reindex(order).astype("int64")
     if tokens is not None:
         check_columns("tokens", tokens, ["doc_id"])
-        words = tokens[~tokens["is_punct"].to_numpy(dtype=bool)] if "is_punct" in tokens.columns else tokens
-        per_doc = words["doc_id"].astype("str").value_counts()
-        frame["n_tokens"] = per_doc.reindex(frame["doc_id"]).fillna(0).astype("int64").to_numpy()
+        per_doc = document_tokens(tokens)
+        frame["n_tokens"] = per_doc.reindex(frame["doc_id"].astype("str")).fillna(0).astype("int64").to_numpy()
         out["n_tokens"] = frame.groupby("unit", sort=False)["n_tokens"].sum().reindex(order).astype("int64")
     if years is not None:
         out["first_year"] = g["year"].min().reindex(order).astype("Int64")
@@ -300,10 +299,12 @@ def is_dated(documents_table: pd.DataFrame, *, period: Any = "year", min_periods
 def document_tokens(tokens: pd.DataFrame) -> pd.Series:
     """Word tokens (punctuation excluded) of each document of the tokens table (index ``doc_id``, ``int64``)."""
     check_columns("tokens", tokens, ["doc_id"])
-    words = tokens[~tokens["is_punct"].to_numpy(dtype=bool)] if "is_punct" in tokens.columns else tokens
-    counts = words["doc_id"].astype("str").value_counts(sort=False)
-    order = pd.unique(tokens["doc_id"].astype("str"))
-    return counts.reindex(order).fillna(0).astype("int64").rename("n_tokens").rename_axis("doc_id")
+    from huayu.analysis.dfm import factorize_strings
+
+    codes, order = factorize_strings(tokens["doc_id"])  # integer codes: no string per token
+    words = ~tokens["is_punct"].to_numpy(dtype=bool) if "is_punct" in tokens.columns else slice(None)
+    counts = np.bincount(codes[words], minlength=len(order)).astype("int64")
+    return pd.Series(counts, index=pd.Index(order, dtype="str", name="doc_id"), name="n_tokens")
 
 
 def mean_by_unit(frame: pd.DataFrame, labels: pd.Series, *, weights: str | pd.Series | None = None) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 from huayu.plot.panels import (MAX_LABELS, MAX_PANELS, doc_color, facet_axes, longest, shown_note, top_by,
                                unit_label)
 
-__all__ = ["plot_lengths", "plot_cleaning", "plot_diversity"]
+__all__ = ["plot_lengths", "plot_cleaning", "plot_diversity", "profile_documents"]
 
 LENGTH_MEASURES = (
     ("n_chars_clean", "字数（清洗后）", "Characters (cleaned)"),
@@ -104,6 +104,14 @@ def plot_cleaning(ctx, summary: pd.DataFrame, *, name: str = "cleaning", max_doc
     return fig
 
 
+def profile_documents(ctx, diversity: pd.DataFrame) -> list[str]:
+    """The documents whose moving TTR :func:`plot_diversity` draws (the :data:`~huayu.plot.panels.MAX_PANELS`
+    longest of those it lists): the MATTR profile (:func:`huayu.analysis.overview.moving_ttr`, one row per
+    window) is needed for these only, whatever the size of the corpus."""
+    docs = longest(ctx, list(diversity["doc_id"]), MAX_LABELS)
+    return longest(ctx, docs, MAX_PANELS)
+
+
 def plot_diversity(ctx, diversity: pd.DataFrame, profile: pd.DataFrame, *, name: str = "lexical-diversity"):
     """Left: TTR and MATTR per document. Right: the moving TTR along each document (the MATTR profile).
 
@@ -113,7 +121,7 @@ def plot_diversity(ctx, diversity: pd.DataFrame, profile: pd.DataFrame, *, name:
     docs = longest(ctx, all_docs, MAX_LABELS)
     diversity_all = diversity
     diversity = diversity.set_index("doc_id").loc[docs].reset_index()
-    lined = set(longest(ctx, docs, MAX_PANELS))
+    lined = set(profile_documents(ctx, diversity_all))
     profile = profile[profile["doc_id"].isin(lined)]
     fig, axes = facet_axes(ctx, 2, ncols=2, width="double", height=1.2 + 0.45 * max(len(docs), 4),
                            width_ratios=(1, 1.5))

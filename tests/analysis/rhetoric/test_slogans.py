@@ -62,3 +62,28 @@ def test_length_limits_and_sentence_ids():
     assert list(t["sent_id"]) == [0, 1, 2]
     with pytest.raises(ParameterError, match="max_chars"):
         slogan_table(DOCS, min_chars=5, max_chars=3)
+
+
+def test_formula_kinds_from_the_formula_table_equal_the_finder():
+    from huayu.analysis.rhetoric.formulas import formula_table
+
+    table = formula_table(DOCS)
+    looked_up = slogan_table(DOCS, formulas=table)
+    pd.testing.assert_frame_equal(looked_up, slogan_table(DOCS))
+    assert "numbered" in set(looked_up["formula_kind"])
+    with pytest.raises(ParameterError, match="formulas: a formula_table of the kinds"):
+        slogan_table(DOCS, formulas=formula_table(DOCS, kinds=["numbered"]))
+
+
+def test_sentence_at_finds_the_sentence_of_each_span_across_documents():
+    from huayu.analysis.rhetoric.formulas import sentence_at
+
+    # sentences deliberately out of order and of interleaved documents; document "z" has no sentences
+    sents = pd.DataFrame({"doc_id": ["b", "a", "b", "a", "a"], "sent_id": [1, 2, 0, 0, 1],
+                          "char_start": [10, 20, 0, 0, 10], "text": ["b1", "a2", "b0", "a0", "a1"]})
+    spans = pd.DataFrame({"doc_id": ["a", "a", "b", "z", "a", "b"], "char_start": [0, 25, 9, 3, 10, 10]})
+    ids, texts = sentence_at(spans, sents)
+    assert ids.tolist() == [0, 2, 0, -1, 1, 1]
+    assert texts.tolist() == ["a0", "a2", "b0", "", "a1", "b1"]
+    late = pd.DataFrame({"doc_id": ["b"], "char_start": [5]})
+    assert sentence_at(late, sents.iloc[[0]])[0].tolist() == [-1]  # before the first sentence of b

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huayu.errors import ParameterError
 from huayu.analysis.rhetoric.style import clauses, four_char_shares, length_summary, parallel_runs, parallelism_summary, sentence_lengths
@@ -57,6 +60,56 @@ def test_four_character_shares():
     assert out.loc["b", "share_4char_segments"] == 0 and out.loc["b", "share_4char_tokens"] == 0
 
 
+def _four_char_shares_by_explode(documents_table, tokens):
+    """The previous implementation (every segment and token a Python string), the reference of the new one."""
+    word, han = r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]", r"[\u3400-\u4dbf\u4e00-\u9fff]"
+    segs = documents_table["text"].astype("str").str.findall(rf"{word}+")
+    seg = pd.DataFrame({"doc_id": documents_table["doc_id"].to_numpy(), "seg": segs.to_numpy()}).explode("seg")
+    seg = seg.dropna(subset=["seg"])
+    seg["seg"] = seg["seg"].astype("str")
+    seg = seg[seg["seg"].str.contains(han)]
+    seg["four"] = seg["seg"].str.fullmatch(rf"{han}{{4}}")
+    g = seg.groupby("doc_id", sort=False)
+    out = pd.DataFrame({"doc_id": documents_table["doc_id"].to_numpy()}).set_index("doc_id")
+    out["n_segments"] = g.size()
+    out["n_4char_segments"] = g["four"].sum()
+    out = out.fillna(0).astype("int64")
+    words = tokens[~tokens["is_punct"].astype(bool)]
+    four = words["token"].astype("str").str.fullmatch(rf"{han}{{4}}")
+    gt = four.groupby(words["doc_id"], sort=False)
+    out["n_tokens"] = gt.size().reindex(out.index).fillna(0).astype("int64")
+    out["n_4char_tokens"] = gt.sum().reindex(out.index).fillna(0).astype("int64")
+    return out.reset_index()
+
+
+_PIECES = ["早", "干", "快", "实", "㐀", "抓落实", "苦干实干", "5G", "ab", "7", ",", "、", "。", " ", "“", "”", "\n"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.lists(st.sampled_from(_PIECES), max_size=14), min_size=1, max_size=3), min_size=1,
+                max_size=3), st.booleans())
+def test_four_character_shares_equal_the_explode_implementation(documents, categorical):
+    docs, tokens = _tokens({f"d{i}": paras for i, paras in enumerate(documents)})
+    tokens["is_punct"] = tokens["token"].isin(PUNCT | {" ", "\n"})
+    if categorical:
+        tokens["token"] = tokens["token"].astype("category")
+    got = four_char_shares(docs, tokens)
+    expected = _four_char_shares_by_explode(docs, tokens)
+    for column in ("n_segments", "n_4char_segments", "n_tokens", "n_4char_tokens"):
+        assert got[column].tolist() == expected[column].tolist(), column
+    assert got["doc_id"].tolist() == expected["doc_id"].tolist()
+
+
+def test_token_flags_categorical_and_plain():
+    from huayu.analysis.rhetoric.style import token_flags
+
+    plain = pd.Series(["一二三四", "二", "一二三四", "五六七八"])
+    expected = [True, False, True, True]
+    assert token_flags(plain, lambda t: len(t) == 4).tolist() == expected
+    assert token_flags(plain.astype("category"), lambda t: len(t) == 4).tolist() == expected
+    assert token_flags(plain.iloc[:0], len).dtype == np.bool_
+
+
 def test_parallel_runs_at_clause_and_phrase_level():
     docs, tokens = _tokens({"a": [
         ["要", "稳", "投资", ";", "要", "保", "就业", ",", "扩大", "内需", ";", "要", "稳", "物价", "。"],
@@ -87,3 +140,56 @@ def test_clause_openings_normalise_ordinals():
         clauses(tokens, "sentence")
     with pytest.raises(ParameterError, match="min_run"):
         parallel_runs(tokens, min_run=1)
+
+
+def _clauses_by_groupby(tokens, level="clause"):
+    """The previous implementation of :func:`clauses` (token strings, a pandas groupby, the opening per
+    clause), the reference of the vectorised one."""
+    from huayu.analysis.rhetoric.style import CLAUSE_PUNCT, PHRASE_PUNCT, _opening
+
+    punct = CLAUSE_PUNCT if level == "clause" else PHRASE_PUNCT
+    t = tokens
+    tok = t["token"].astype("str")
+    is_punct = t["is_punct"].astype(bool).to_numpy()
+    breaks = is_punct & tok.isin(punct | {"……"}).to_numpy()
+    doc = t["doc_id"].to_numpy()
+    para = t["para_id"].to_numpy()
+    new_doc = np.r_[True, doc[1:] != doc[:-1]]
+    new_para = np.r_[True, para[1:] != para[:-1]] | new_doc
+    clause_global = np.cumsum(new_para | np.r_[False, breaks[:-1]])
+    keep = ~is_punct
+    w = pd.DataFrame({"doc_id": doc[keep], "para_id": para[keep], "cg": clause_global[keep],
+                      "char_start": t["char_start"].to_numpy()[keep], "char_end": t["char_end"].to_numpy()[keep],
+                      "token": tok.to_numpy()[keep]})
+    g = w.groupby("cg", sort=True)
+    first = g["token"].nth(0).to_numpy()
+    pos_in = g.cumcount().to_numpy()
+    second = pd.Series(w["token"].to_numpy()[pos_in == 1], index=w["cg"].to_numpy()[pos_in == 1])
+    out = pd.DataFrame({"doc_id": g["doc_id"].first(), "para_id": g["para_id"].first().astype("int64"),
+                        "char_start": g["char_start"].min().astype("int64"),
+                        "char_end": g["char_end"].max().astype("int64"), "n_tokens": g.size().astype("int64"),
+                        "first": first})
+    out["second"] = second.reindex(out.index).fillna("").astype("str").to_numpy()
+    out["opening"] = [_opening(a, b) for a, b in zip(out["first"], out["second"])]
+    out["clause"] = out.groupby("doc_id", sort=False).cumcount().astype("int64")
+    return out[["doc_id", "para_id", "clause", "char_start", "char_end", "n_tokens", "opening"]].reset_index(drop=True)
+
+
+_CLAUSE_PIECES = ["要", "一是", "二是", "第一", "三", "是", "坚持", "稳", "投资", ",", "、", ";", "。", "……", "“"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.lists(st.sampled_from(_CLAUSE_PIECES), max_size=16), min_size=1, max_size=3),
+                min_size=1, max_size=3), st.sampled_from(["clause", "phrase"]), st.booleans())
+def test_clauses_equal_the_groupby_implementation(documents, level, categorical):
+    _, tokens = _tokens({f"d{i}": paras for i, paras in enumerate(documents)})
+    tokens["is_punct"] = tokens["token"].isin(PUNCT | {";", "……"})
+    if categorical:
+        tokens["token"] = tokens["token"].astype("category")
+        tokens["doc_id"] = tokens["doc_id"].astype("category")
+    got = clauses(tokens, level)
+    if not (~tokens["is_punct"]).any():
+        assert got.empty
+        return
+    expected = _clauses_by_groupby(tokens, level)
+    assert got.astype({"doc_id": str}).to_dict("list") == expected.astype({"doc_id": str}).to_dict("list")

@@ -58,25 +58,38 @@ def formula_table(documents_table: pd.DataFrame, sentences: pd.DataFrame | None 
         sent_ids, sent_text = sentence_at(out, sentences)
         out["sent_id"] = sent_ids
         out["sentence"] = pd.array(sent_text, dtype="str")
-    return out[_TABLE_COLUMNS].reset_index(drop=True)
+    out = out[_TABLE_COLUMNS].reset_index(drop=True)
+    out.attrs["kinds"] = tuple(kinds)
+    return out
 
 
 def sentence_at(spans: pd.DataFrame, sentences: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The sentence containing each span's start: ``(sent_id, text)`` arrays aligned with ``spans``
     (``doc_id, char_start``); ``-1`` and ``""`` where a document has no sentence at or before the start.
-    Found with ``np.searchsorted`` on each document's sentence starts (the sentences table, with ``text``)."""
+
+    One ``np.searchsorted`` for all documents: the sentences are sorted once by (document, start) and every
+    span is looked up by the key (its document's code, its start) — O((spans + sentences) log), where a
+    lookup per document that filtered the whole sentences table each time was O(documents × sentences)."""
     check_columns("sentences", sentences, ["doc_id", "sent_id", "char_start", "text"])
     sent_ids = np.full(len(spans), -1, dtype=np.int64)
     sent_text = np.array([""] * len(spans), dtype=object)
-    starts = spans["char_start"].to_numpy()
-    for doc_id, idx in spans.groupby("doc_id", sort=False).indices.items():
-        sd = sentences[sentences["doc_id"] == doc_id].sort_values("char_start")
-        if sd.empty:
-            continue
-        pos = np.searchsorted(sd["char_start"].to_numpy(), starts[idx], side="right") - 1
-        ok = pos >= 0
-        sent_ids[idx[ok]] = sd["sent_id"].to_numpy()[pos[ok]]
-        sent_text[idx[ok]] = sd["text"].to_numpy(dtype=object)[pos[ok]]
+    if not len(spans) or not len(sentences):
+        return sent_ids, sent_text
+    span_docs = spans["doc_id"].astype("str").to_numpy(dtype=object)
+    sent_docs = sentences["doc_id"].astype("str").to_numpy(dtype=object)
+    codes, _ = pd.factorize(np.concatenate([sent_docs, span_docs]), sort=False)
+    sent_doc, span_doc = codes[:len(sent_docs)].astype(np.int64), codes[len(sent_docs):].astype(np.int64)
+    sent_start = sentences["char_start"].to_numpy(np.int64)
+    span_start = spans["char_start"].to_numpy(np.int64)
+    width = int(max(sent_start.max(), span_start.max())) + 2
+    order = np.lexsort((sent_start, sent_doc))
+    keys = sent_doc[order] * width + sent_start[order]
+    pos = np.searchsorted(keys, span_doc * width + span_start, side="right") - 1
+    ok = pos >= 0
+    ok[ok] = sent_doc[order][pos[ok]] == span_doc[ok]  # a sentence of the span's own document
+    rows = order[pos[ok]]
+    sent_ids[ok] = sentences["sent_id"].to_numpy(np.int64)[rows]
+    sent_text[ok] = sentences["text"].iloc[rows].to_numpy(dtype=object)  # the texts found only, not every one
     return sent_ids, sent_text
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from huayu.analysis.rhetoric.formulas import sentence_at
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
-from huayu.pipeline.segment.formulas import _CLAUSE_PUNCT, _QUOTE_PATTERNS, formula_spans, normalize_formula
+from huayu.pipeline.segment.formulas import _CLAUSE_PUNCT, _QUOTE_PATTERNS, formula_offsets, normalize_formula
 
 __all__ = ["quotations", "slogan_table", "slogan_frequencies", "shared_slogans", "slogan_counts"]
 
@@ -31,39 +31,59 @@ def quotations(text: str) -> pd.DataFrame:
     """
     if not isinstance(text, str):
         raise ParameterError(f"text must be a string, got {type(text).__name__}")
-    rows = [(m.start(1), m.end(1), m.group(1)) for qp in _QUOTE_PATTERNS for m in qp.finditer(text)]
-    out = pd.DataFrame(rows, columns=["start", "end", "content"])
-    out = out.astype({"start": "int64", "end": "int64", "content": "str"})
-    return out.sort_values(["start", "end"]).reset_index(drop=True)
+    out = pd.DataFrame(_quotation_rows(text), columns=["start", "end", "content"])
+    return out.astype({"start": "int64", "end": "int64", "content": "str"}).reset_index(drop=True)
+
+
+def _quotation_rows(text: str) -> list[tuple[int, int, str]]:
+    """:func:`quotations` as ``(start, end, content)`` tuples sorted by start, then end."""
+    return sorted((m.start(1), m.end(1), m.group(1)) for qp in _QUOTE_PATTERNS for m in qp.finditer(text))
 
 
 _COLUMNS = ["doc_id", "sent_id", "char_start", "char_end", "slogan", "n_chars", "formula_kind", "normalized"]
+_FORMULA_KINDS = ("numbered", "coded")
 
 
 def slogan_table(documents_table: pd.DataFrame, sentences: pd.DataFrame | None = None, *, min_chars: int = 2,
-                 max_chars: int = 8) -> pd.DataFrame:
+                 max_chars: int = 8, formulas: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every quoted slogan occurrence in the cleaned ``documents_table`` (``doc_id``, ``text``).
 
     Columns: ``doc_id, sent_id`` (-1 without ``sentences``), ``char_start, char_end`` (offsets of the
     content in the document text), ``slogan``, ``n_chars``, ``formula_kind`` (``numbered``, ``coded`` or
     empty), ``normalized`` (for formulas the numerals as digits, :func:`huayu.pipeline.segment.formulas.normalize_formula`;
     otherwise the slogan itself).
+
+    ``formula_kind`` is the kind of the numbered or coded formula spanning exactly the quotation's content.
+    ``formulas``: the :func:`huayu.analysis.rhetoric.formulas.formula_table` of the same documents (kinds
+    ``numbered`` and ``coded``, its default), so the formulas are looked up there instead of found again;
+    without it the finder runs on every text.
     """
     check_columns("documents_table", documents_table, ["doc_id", "text"])
     min_chars = check_int("min_chars", min_chars, minimum=1)
     max_chars = check_int("max_chars", max_chars, minimum=min_chars)
+    known = None
+    if formulas is not None:
+        check_columns("formulas", formulas, ["doc_id", "char_start", "char_end", "kind"])
+        kinds = tuple(formulas.attrs.get("kinds", _FORMULA_KINDS))
+        if sorted(kinds) != sorted(_FORMULA_KINDS):
+            raise ParameterError(f"formulas: a formula_table of the kinds {list(_FORMULA_KINDS)} is needed, this one "
+                                 f"has {list(kinds)}; call formula_table(documents_table) with its default kinds")
+        known = {}
+        for doc_id, start, end, kind in zip(formulas["doc_id"].astype("str"), formulas["char_start"],
+                                            formulas["char_end"], formulas["kind"]):
+            known.setdefault(doc_id, {})[(int(start), int(end))] = str(kind)
     rows = []
-    for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):
+    for doc_id, text in zip(documents_table["doc_id"].astype("str"), documents_table["text"]):
         text = str(text)
-        q = quotations(text)
-        if q.empty:
+        q = [(a, b, c) for a, b, c in _quotation_rows(text)
+             if min_chars <= len(c) <= max_chars and not _CLAUSE_PUNCT.search(c)]
+        if not q:
             continue
-        n = q["content"].str.len()
-        keep = (n >= min_chars) & (n <= max_chars) & ~q["content"].str.contains(_CLAUSE_PUNCT.pattern, regex=True)
-        q = q[keep]
-        kinds = {(s.start, s.end): s.kind for s in formula_spans(text, include_slogans=False)}
-        for start, end, content in zip(q["start"], q["end"], q["content"]):
-            rows.append((str(doc_id), int(start), int(end), content, kinds.get((int(start), int(end)), "")))
+        if known is not None:
+            kinds_at = known.get(doc_id, {})
+        else:
+            kinds_at = {(a, b): kind for a, b, kind in formula_offsets(text, include_slogans=False)}
+        rows.extend((doc_id, a, b, c, kinds_at.get((a, b), "")) for a, b, c in q)
     out = pd.DataFrame(rows, columns=["doc_id", "char_start", "char_end", "slogan", "formula_kind"])
     out = out.astype({"doc_id": "str", "char_start": "int64", "char_end": "int64", "slogan": "str",
                       "formula_kind": "str"})

@@ -40,6 +40,7 @@ import cn2an
 import numpy as np
 import pandas as pd
 
+from huayu.analysis.dfm import word_columns
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
 
@@ -177,7 +178,7 @@ def section_tokens(outline_table: pd.DataFrame, tokens: pd.DataFrame) -> np.ndar
     """
     check_columns("outline_table", outline_table, ["doc_id", "char_start", "char_end"])
     check_columns("tokens", tokens, ["doc_id", "char_start", "is_punct"])
-    words = tokens[~tokens["is_punct"].astype(bool)]
+    words = word_columns(tokens, ["doc_id", "char_start"])
     starts_by_doc = {d: np.sort(g["char_start"].to_numpy()) for d, g in words.groupby("doc_id", sort=False)}
     counts = np.zeros(len(outline_table), dtype=np.int64)
     for doc_id, idx in outline_table.groupby("doc_id", sort=False).indices.items():

@@ -38,10 +38,11 @@ import re
 import numpy as np
 import pandas as pd
 
+from huayu.analysis.dfm import factorize_strings, word_columns, word_counts
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
 
-__all__ = ["sentence_lengths", "length_summary", "four_char_shares", "clauses", "parallel_runs",
+__all__ = ["sentence_lengths", "length_summary", "four_char_shares", "token_flags", "clauses", "parallel_runs",
            "parallelism_summary", "CLAUSE_PUNCT"]
 
 _WORD_CHAR = r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]"
@@ -51,6 +52,11 @@ CLAUSE_PUNCT = frozenset(",，;；:：。!！?？…")
 PHRASE_PUNCT = CLAUSE_PUNCT | {"、"}
 LEVELS = ("clause", "phrase")
 _ORDINAL = re.compile(r"(第?)[一二三四五六七八九十]+(是|要)?")
+#: A segment (maximal run of word characters) with at least one Han character: matched from the run's start.
+_HAN_SEGMENT = re.compile(rf"[A-Za-z0-9]*{_HAN}{_WORD_CHAR}*")
+#: A segment of exactly four Han characters.
+_FOUR_HAN_SEGMENT = re.compile(rf"(?<!{_WORD_CHAR}){_HAN}{{4}}(?!{_WORD_CHAR})")
+_FOUR_HAN = re.compile(rf"{_HAN}{{4}}")
 
 
 def sentence_lengths(sentences: pd.DataFrame, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -60,9 +66,8 @@ def sentence_lengths(sentences: pd.DataFrame, tokens: pd.DataFrame | None = None
     out["n_chars"] = sentences["text"].astype("str").str.count(_WORD_CHAR).astype("int64")
     if tokens is not None:
         check_columns("tokens", tokens, ["doc_id", "sent_id", "is_punct"])
-        words = tokens[~tokens["is_punct"].astype(bool)]
-        n = words.groupby(["doc_id", "sent_id"]).size().rename("n_tokens")
-        out = out.merge(n.reset_index(), on=["doc_id", "sent_id"], how="left")
+        n = word_counts(tokens, ["doc_id", "sent_id"])
+        out = out.merge(n, on=["doc_id", "sent_id"], how="left")
         out["n_tokens"] = out["n_tokens"].fillna(0).astype("int64")
     return out.reset_index(drop=True)
 
@@ -87,81 +92,113 @@ def length_summary(lengths: pd.DataFrame, column: str = "n_chars") -> pd.DataFra
 
 def four_char_shares(documents_table: pd.DataFrame, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per document: ``n_segments, n_4char_segments, share_4char_segments`` and, with ``tokens``,
-    ``n_tokens, n_4char_tokens, share_4char_tokens`` (definitions in the module docstring)."""
+    ``n_tokens, n_4char_tokens, share_4char_tokens`` (definitions in the module docstring).
+
+    Linear and without a Python loop over segments or tokens: the segments of each text are counted by two
+    regular expressions (a segment with a Han character; exactly four Han characters between non-word
+    characters), and a token's shape is decided once per distinct token (the categories of a dictionary-encoded
+    token column) and looked up by code."""
     check_columns("documents_table", documents_table, ["doc_id", "text"])
-    segs = documents_table["text"].astype("str").str.findall(rf"{_WORD_CHAR}+")
-    seg = pd.DataFrame({"doc_id": documents_table["doc_id"].to_numpy(), "seg": segs.to_numpy()}).explode("seg")
-    seg = seg.dropna(subset=["seg"])
-    seg["seg"] = seg["seg"].astype("str")
-    seg = seg[seg["seg"].str.contains(_HAN)]
-    seg["four"] = seg["seg"].str.fullmatch(rf"{_HAN}{{4}}")
-    g = seg.groupby("doc_id", sort=False)
-    out = pd.DataFrame({"doc_id": documents_table["doc_id"].to_numpy()}).set_index("doc_id")
-    out["n_segments"] = g.size()
-    out["n_4char_segments"] = g["four"].sum()
-    out = out.fillna(0).astype("int64")
+    texts = documents_table["text"].astype("str").tolist()
+    out = pd.DataFrame({"doc_id": documents_table["doc_id"].to_numpy()})
+    out["n_segments"] = np.fromiter((len(_HAN_SEGMENT.findall(t)) for t in texts), dtype=np.int64, count=len(texts))
+    out["n_4char_segments"] = np.fromiter((len(_FOUR_HAN_SEGMENT.findall(t)) for t in texts), dtype=np.int64,
+                                          count=len(texts))
+    out = out.groupby("doc_id", sort=False).sum()
     out["share_4char_segments"] = out["n_4char_segments"] / out["n_segments"].where(out["n_segments"] > 0)
     if tokens is not None:
         check_columns("tokens", tokens, ["doc_id", "token", "is_punct"])
-        words = tokens[~tokens["is_punct"].astype(bool)]
-        four = words["token"].astype("str").str.fullmatch(rf"{_HAN}{{4}}")
-        gt = four.groupby(words["doc_id"], sort=False)
+        words = word_columns(tokens, ["doc_id", "token"])
+        four = pd.Series(token_flags(words["token"], _FOUR_HAN.fullmatch), index=words.index)
+        gt = four.groupby(words["doc_id"].to_numpy(), sort=False)
         out["n_tokens"] = gt.size().reindex(out.index).fillna(0).astype("int64")
         out["n_4char_tokens"] = gt.sum().reindex(out.index).fillna(0).astype("int64")
         out["share_4char_tokens"] = out["n_4char_tokens"] / out["n_tokens"].where(out["n_tokens"] > 0)
     return out.reset_index()
 
 
+def token_flags(values: pd.Series, test) -> np.ndarray:
+    """``test(token)`` (truthy or not) for every value of a token column, as a bool array. For a categorical
+    column (the tokens as a notebook reads them) ``test`` runs once per category, not once per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        flags = np.fromiter((bool(test(str(c))) for c in values.cat.categories), dtype=bool,
+                            count=len(values.cat.categories))
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, flags[np.maximum(codes, 0)], False)
+    uniques, inverse = np.unique(values.astype("str").to_numpy(dtype=object), return_inverse=True)
+    flags = np.fromiter((bool(test(str(u))) for u in uniques), dtype=bool, count=len(uniques))
+    return flags[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=bool)
+
+
 def clauses(tokens: pd.DataFrame, level: str = "clause") -> pd.DataFrame:
     """Clauses (``level="clause"``) or phrases (``"phrase"``, also split at 、) from the token table:
     ``doc_id, para_id, clause, char_start, char_end, n_tokens, opening``.
 
-    ``clause`` counts from 0 within each document; ``char_*`` span the clause's word tokens.
+    ``clause`` counts from 0 within each document; ``char_*`` span the clause's word tokens. Vectorised on
+    integer codes (a clause starts after a break or at a paragraph start: ``cumsum``; its span and size by
+    ``numpy`` reductions over the runs); the opening is worked out once per distinct pair of first and second
+    word, not once per clause.
     """
     check_columns("tokens", tokens, ["doc_id", "para_id", "char_start", "char_end", "token", "is_punct"])
     if level not in LEVELS:
         raise ParameterError(f"level={level!r} is not valid; valid values: {', '.join(LEVELS)}")
+    columns = ["doc_id", "para_id", "clause", "char_start", "char_end", "n_tokens", "opening"]
     punct = CLAUSE_PUNCT if level == "clause" else PHRASE_PUNCT
     t = tokens.sort_values(["doc_id", "char_start"], kind="stable") if not _is_sorted(tokens) else tokens
-    tok = t["token"].astype("str")
-    is_punct = t["is_punct"].astype(bool).to_numpy()
-    breaks = is_punct & tok.isin(punct | {"……"}).to_numpy()
-    doc = t["doc_id"].to_numpy()
+    token_codes, token_uniques = _codes(t["token"])
+    is_break_token = np.fromiter((u in punct or u == "……" for u in token_uniques), dtype=bool,
+                                 count=len(token_uniques))
+    is_punct = t["is_punct"].to_numpy(dtype=bool)
+    breaks = is_punct & is_break_token[token_codes] if len(t) else np.zeros(0, dtype=bool)
+    doc_codes, doc_uniques = _codes(t["doc_id"])
     para = t["para_id"].to_numpy()
-    new_doc = np.r_[True, doc[1:] != doc[:-1]]
+    new_doc = np.r_[True, doc_codes[1:] != doc_codes[:-1]]
     new_para = np.r_[True, para[1:] != para[:-1]] | new_doc
     # A clause starts after a clause break or at a paragraph start.
     start_flag = new_para | np.r_[False, breaks[:-1]]
-    clause_global = np.cumsum(start_flag)
     keep = ~is_punct
-    w = pd.DataFrame({"doc_id": doc[keep], "para_id": para[keep], "cg": clause_global[keep],
-                      "char_start": t["char_start"].to_numpy()[keep], "char_end": t["char_end"].to_numpy()[keep],
-                      "token": tok.to_numpy()[keep]})
-    if w.empty:
-        return pd.DataFrame(columns=["doc_id", "para_id", "clause", "char_start", "char_end", "n_tokens", "opening"])
-    g = w.groupby("cg", sort=True)
-    first = g["token"].nth(0).to_numpy()
-    pos_in = g.cumcount().to_numpy()
-    second = pd.Series(w["token"].to_numpy()[pos_in == 1], index=w["cg"].to_numpy()[pos_in == 1])
+    if not keep.any():
+        return pd.DataFrame(columns=columns)
+    clause_of = np.cumsum(start_flag, dtype=np.int64)[keep]
+    codes = token_codes[keep]
+    first = np.flatnonzero(np.r_[True, clause_of[1:] != clause_of[:-1]])
+    n_tokens = np.diff(np.r_[first, len(codes)]).astype(np.int64)
+    second_code = np.where(n_tokens > 1, codes[np.minimum(first + 1, len(codes) - 1)], -1)
+    pair, pair_first = pd.factorize(codes[first].astype(np.int64) * (len(token_uniques) + 1)
+                                    + (second_code.astype(np.int64) + 1), sort=False)
+    words = np.asarray(token_uniques, dtype=object)
+    openings = np.array([_opening(words[k // (len(token_uniques) + 1)],
+                                  words[k % (len(token_uniques) + 1) - 1] if k % (len(token_uniques) + 1) else "")
+                         for k in pair_first], dtype=object)
+    clause_doc = doc_codes[keep][first]
     out = pd.DataFrame({
-        "doc_id": g["doc_id"].first(),
-        "para_id": g["para_id"].first().astype("int64"),
-        "char_start": g["char_start"].min().astype("int64"),
-        "char_end": g["char_end"].max().astype("int64"),
-        "n_tokens": g.size().astype("int64"),
-        "first": first,
+        "doc_id": np.asarray(doc_uniques, dtype=object)[clause_doc],
+        "para_id": para[keep][first].astype("int64"),
+        "clause": pd.Series(clause_doc).groupby(clause_doc, sort=False).cumcount().to_numpy(np.int64),
+        "char_start": np.minimum.reduceat(t["char_start"].to_numpy()[keep], first).astype("int64"),
+        "char_end": np.maximum.reduceat(t["char_end"].to_numpy()[keep], first).astype("int64"),
+        "n_tokens": n_tokens,
+        "opening": openings[pair],
     })
-    out["second"] = second.reindex(out.index).fillna("").astype("str").to_numpy()
-    out["opening"] = [_opening(a, b) for a, b in zip(out["first"], out["second"])]
-    out["clause"] = out.groupby("doc_id", sort=False).cumcount().astype("int64")
-    return out[["doc_id", "para_id", "clause", "char_start", "char_end", "n_tokens", "opening"]].reset_index(drop=True)
+    return out[columns]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and the values they stand for: a categorical column's own codes (no hashing, 2 or 4 bytes
+    per row), else :func:`~huayu.analysis.dfm.factorize_strings`."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        if not len(codes) or codes.min() >= 0:
+            return codes, pd.Index(values.cat.categories.astype("str"), dtype="str")
+    return factorize_strings(values)
 
 
 def _is_sorted(tokens: pd.DataFrame) -> bool:
-    doc = tokens["doc_id"].to_numpy()
+    """Whether offsets never go back within a run of one document (compared on integer codes)."""
+    doc = _codes(tokens["doc_id"])[0]
     cs = tokens["char_start"].to_numpy()
-    same = doc[1:] == doc[:-1]
-    return bool(np.all(cs[1:][same] >= cs[:-1][same]))
+    back = (cs[1:] < cs[:-1]) & (doc[1:] == doc[:-1])
+    return not bool(back.any())
 
 
 def _opening(first: str, second: str) -> str:
