@@ -104,7 +104,8 @@ def test_the_review_lists_inferred_unknown_flagged_and_traditional(state_council
     assert len(summary["unknown"]["date"]) == 30 and "place_zh" not in summary["unknown"]
     stub = [f for f in summary["flagged"] if f["origin"] == "cpc_congress_reports.jsonl line 4"]
     assert len(summary["flagged"]) == 1 and stub[0]["reason"].startswith("near-empty")
-    assert {s["script"] for s in summary["scripts"]} == {"traditional", "mixed"} and len(summary["scripts"]) == 4
+    # Traditional: 1954, 1923, 1945; mixed: 1957 and the two 1921 texts
+    assert {s["script"] for s in summary["scripts"]} == {"traditional", "mixed"} and len(summary["scripts"]) == 6
     assert summary["skipped"] == [{"where": "README.md", "reason": "not a document (README, licence, metadata or "
                                                                    "hidden file)"}]
     assert all(len(digest) == 64 for digest in summary["source_files"].values())

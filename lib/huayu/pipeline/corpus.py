@@ -34,7 +34,10 @@ log = logging.getLogger("huayu.pipeline.corpus")
 
 TEXT_SUFFIXES = (".txt", ".text")
 TRADITIONAL_THRESHOLD = 0.05   # share of Han characters that t2s changes: at or above → "traditional"
-MIXED_THRESHOLD = 0.01         # between the two thresholds → "mixed"
+#: Between the two thresholds → "mixed". Measured on the shipped reports: Simplified texts change by at most
+#: 0.02 % (a 乾 or 著 here and there), the partly Traditional 1957 work report and 1921 congress text by 0.5–0.7 %,
+#: enough for 業, 經, 發 to top a keyness list; 0.1 % lies between the two.
+MIXED_THRESHOLD = 0.001
 
 
 class DecodeError(ValueError):
