@@ -16,8 +16,28 @@ def test_tokens_read_as_categoricals_equal_the_strings(bundled_out):
         assert isinstance(coded[column].dtype, pd.CategoricalDtype)
         categories = list(coded[column].cat.categories)
         assert categories == sorted(categories)  # sorting the codes sorts the strings
-    pd.testing.assert_frame_equal(plain, coded.astype({"doc_id": "str", "token": "str", "pos": "str"}))
+    positions = ("para_id", "sent_id", "token_index", "char_start", "char_end")
+    assert all(coded[c].dtype == "int32" for c in positions) and all(plain[c].dtype == "int64" for c in positions)
+    pd.testing.assert_frame_equal(plain, coded.astype({"doc_id": "str", "token": "str", "pos": "str",
+                                                       **{c: "int64" for c in positions}}))
     assert coded.memory_usage(deep=True).sum() < plain.memory_usage(deep=True).sum()
+    fine = read_tokens(bundled_out / "processed", categorical=True, granularity="fine")
+    assert all(fine[c].dtype == "int32" for c in positions)
+
+
+def test_positions_beyond_int32_are_refused_not_wrapped(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from huayu.errors import TableError
+
+    row = {"doc_id": ["d"], "para_id": [0], "sent_id": [0], "token_index": [0], "char_start": [2**31],
+           "char_end": [2**31 + 1], "token": ["词"], "pos": ["n"], "is_stop": [False], "is_punct": [False],
+           "is_formula": [False]}
+    pq.write_table(pa.table(row), tmp_path / "tokens.parquet")
+    assert read_tokens(tmp_path)["char_start"].iloc[0] == 2**31  # int64 as stored
+    with pytest.raises(TableError, match="char_start holds values beyond int32"):
+        read_tokens(tmp_path, categorical=True)
 
 
 def test_columns_and_documents_are_pushed_into_the_read(bundled_out):
