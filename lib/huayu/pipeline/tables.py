@@ -120,9 +120,11 @@ def read_tokens(processed_dir: str | Path = "data/processed", *, columns: Sequen
             frame[column] = _int32(frame[column].to_numpy(), column, path)
         return schema.TOKENS.validate(frame, path, columns=columns)
     dictionary = [c for c in DICTIONARY_COLUMNS if columns is None or c in columns] if categorical else None
-    table = _read_table(path, columns=columns, filters=filters, read_dictionary=dictionary or None)
-    if categorical:
-        for column in [c for c in POSITION_COLUMNS if c in table.column_names]:
+    if categorical and filters is None and path.is_file():
+        table = _read_positions_int32(path, columns, dictionary)
+    else:
+        table = _read_table(path, columns=columns, filters=filters, read_dictionary=dictionary or None)
+        for column in [c for c in POSITION_COLUMNS if c in table.column_names] if categorical else ():
             i = table.column_names.index(column)
             table = table.set_column(i, column, _int32(table.column(i), column, path))
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
@@ -133,6 +135,26 @@ def read_tokens(processed_dir: str | Path = "data/processed", *, columns: Sequen
             categories = values.cat.categories
             frame[column] = values.cat.reorder_categories(categories.sort_values())
     return schema.TOKENS.validate(frame, path, columns=columns)
+
+
+def _read_positions_int32(path: Path, columns, dictionary, row_groups_per_read: int = 64) -> pa.Table:
+    """A tokens file read a few row groups at a time, each with its positions cast to int32 as it comes: the
+    int64 columns of the whole table are never in memory at once (at 10,000 documents / 62.5 M tokens the
+    peak of the read falls from 5.3 to 3.5 GB, same time)."""
+    file = pq.ParquetFile(path, read_dictionary=dictionary or None)
+    n = file.metadata.num_row_groups
+    parts = []
+    for first in range(0, n, row_groups_per_read):
+        part = file.read_row_groups(list(range(first, min(n, first + row_groups_per_read))), columns=columns)
+        for column in [c for c in POSITION_COLUMNS if c in part.column_names]:
+            i = part.column_names.index(column)
+            part = part.set_column(i, column, _int32(part.column(i), column, path))
+        parts.append(part)
+    if not parts:
+        return _read_table(path, columns=columns, read_dictionary=dictionary or None)
+    table = pa.concat_tables(parts)
+    del parts
+    return table
 
 
 def _int32(values, column: str, path: Path):
