@@ -69,3 +69,18 @@ def test_bad_inputs_raise_clear_errors(ctx):
         tfidf.term_document_table(counts, ["改革", "量子纠缠"])
     with pytest.raises(ParameterError, match="clustering needs at least 2 units"):
         tfidf.cluster_units(tfidf.cosine_similarity(counts.select_units(["laixi_2023"])))
+
+
+def test_similarity_of_some_units_says_how_many_of_how_many(ctx):
+    from huayu.analysis import dfm, tfidf
+    from huayu.plot import tfidf as tfidf_plots
+
+    counts = dfm.document_dfm(ctx.tokens, "all", {}, drop_stop=True, min_term_chars=2)
+    assert counts.shape[0] > 2
+    units = tfidf.similarity_units(counts, 2)
+    similarity = tfidf.cosine_similarity(counts, weighting="tfidf", units=units)
+    fig = tfidf_plots.plot_similarity(ctx, similarity, tfidf.cluster_units(similarity), n_units=counts.shape[0],
+                                      name="similarity-some")
+    expected = {"zh": f"{counts.shape[0]} 个单位中词数最多的 2 个",
+                "en": f"the 2 of {counts.shape[0]} units with the most words"}[ctx.lang]
+    assert any(expected in ax.get_title() for ax in fig.axes)

@@ -78,11 +78,14 @@ def plot_term_heatmap(ctx, table: pd.DataFrame, *, value: str = "tfidf", name: s
     return fig
 
 
-def plot_similarity(ctx, similarity: pd.DataFrame, clustering: Clustering, *, name: str = "similarity"):
+def plot_similarity(ctx, similarity: pd.DataFrame, clustering: Clustering, *, name: str = "similarity",
+                    n_units: int | None = None):
     """Cosine similarity heatmap in dendrogram order, with the average-linkage dendrogram above it.
 
-    Every unit is drawn; with more than :data:`~huayu.plot.panels.MAX_LABELS` units only every k-th is labelled
-    (the title says so) and the saved table holds every pair."""
+    Every unit of ``similarity`` is drawn; with more than :data:`~huayu.plot.panels.MAX_LABELS` units only every
+    k-th is labelled (the title says so) and the saved table holds every pair. ``n_units``: the number of units
+    in the corpus when ``similarity`` holds only some of them (:func:`huayu.analysis.tfidf.similarity_units`):
+    the title then says how many of how many are shown."""
     n = similarity.shape[0]
     step = label_every(n)
     fig, axes = facet_axes(ctx, 2, ncols=1, width="double", height=2.2 + 0.45 * n if step == 1 else 9.5,
@@ -113,6 +116,13 @@ def plot_similarity(ctx, similarity: pd.DataFrame, clustering: Clustering, *, na
     ax.tick_params(axis="y", rotation=0)
     if step > 1:
         ax.tick_params(labelsize="x-small")
+    if n_units is not None and n_units > n:
+        ax_tree.set_title(ctx.label.text(
+            zh=f"（{n_units} 个单位中词数最多的 {n} 个" + (f"，每 {step} 个标注一个" if step > 1 else "")
+            + "；表格含这些单位的每一对）",
+            en=f"(the {n} of {n_units} units with the most words" + (f", every {step}th labelled" if step > 1 else "")
+            + "; every pair of them in the table)"), fontsize="small")
+    elif step > 1:
         ax_tree.set_title(ctx.label.text(zh=f"（{n} 个单位全部绘出，每 {step} 个标注一个；表格含全部）",
                                          en=f"(all {n} units drawn, every {step}th labelled; all in the table)"),
                           fontsize="small")
