@@ -103,3 +103,45 @@ def test_missing_parts_table_says_what_makes_it(tmp_path, bundled_out):
     with pytest.raises(FileNotFoundError, match="token_parts.parquet does not exist: run `make prepare`"):
         tables.read_tokens(tmp_path, granularity="fine")
     assert len(tables.read_tokens(tmp_path)) > 0
+
+
+def _order_by_sorting(tokens: pd.DataFrame, parts: pd.DataFrame):
+    """The fine order by sorting every row by its five keys (the definition fine_order must reproduce)."""
+    import numpy as np
+
+    both = pd.concat([tokens, parts], ignore_index=True)
+    doc = pd.Categorical(both["doc_id"], categories=pd.unique(tokens["doc_id"])).codes
+    is_part = np.r_[np.zeros(len(tokens), dtype=np.int8), np.ones(len(parts), dtype=np.int8)]
+    return np.lexsort((-both["char_end"].to_numpy().astype("int64"), both["char_start"].to_numpy(), is_part,
+                       both["token_index"].to_numpy(), doc))
+
+
+def test_fine_order_by_binary_search_equals_the_full_sort(bundled_out):
+    from huayu.pipeline.segment.parts import fine_order
+
+    processed = bundled_out / "processed"
+    tokens, parts = tables.read_tokens(processed), tables.read_token_parts(processed)
+    assert len(parts) > 1000
+    assert fine_order(tokens, parts).tolist() == _order_by_sorting(tokens, parts).tolist()
+    # parts in any order, and tokens whose documents are not one after another (the sorting fallback)
+    shuffled = parts.sample(frac=1, random_state=3).reset_index(drop=True)
+    assert fine_order(tokens, shuffled).tolist() == _order_by_sorting(tokens, shuffled).tolist()
+    interleaved = pd.concat([tokens.iloc[::2], tokens.iloc[1::2]], ignore_index=True)
+    assert fine_order(interleaved, parts).tolist() == _order_by_sorting(interleaved, parts).tolist()
+    assert fine_order(tokens, parts.iloc[:0]).tolist() == list(range(len(tokens)))
+
+
+def test_fine_tokens_categorical_read_equals_the_plain_read(bundled_out):
+    processed = bundled_out / "processed"
+    plain = tables.read_tokens(processed, granularity="fine")
+    some = sorted(plain["doc_id"].unique())[:2]
+    for kwargs in ({}, {"doc_ids": some}, {"columns": ["doc_id", "token", "sent_id"]}):
+        found = tables.read_tokens(processed, granularity="fine", categorical=True, **kwargs)
+        expected = tables.read_tokens(processed, granularity="fine", **kwargs)
+        assert list(found.columns) == list(expected.columns) and len(found) == len(expected)
+        for column in found.columns:
+            values = found[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                assert list(values.cat.categories) == sorted(expected[column].unique()), column
+                values = values.astype(str)
+            assert values.tolist() == expected[column].tolist(), column

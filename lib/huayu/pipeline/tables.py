@@ -110,15 +110,26 @@ def read_tokens(processed_dir: str | Path = "data/processed", *, columns: Sequen
     if not is_none(doc_ids) and doc_ids != "all":
         filters = [("doc_id", "in", [str(d) for d in ([doc_ids] if isinstance(doc_ids, str) else doc_ids)])]
     if fine:  # the parts interleave by token_index and offsets: read whole rows, then select
-        frame = fine_tokens(_read_filtered(path, filters),
-                            _read_filtered(_parts_path(path), filters))
-        if columns is not None:
-            frame = frame[columns]
-        for column in [c for c in DICTIONARY_COLUMNS if c in frame.columns] if categorical else ():
-            frame[column] = pd.Categorical(frame[column], categories=sorted(pd.unique(frame[column])))
-        for column in [c for c in POSITION_COLUMNS if c in frame.columns] if categorical else ():
-            frame[column] = _int32(frame[column].to_numpy(), column, path)
+        if categorical:  # both tables dictionary-encoded and int32, so the two are never held as strings
+            coarse = _read_token_file(path, None, filters, True)
+            parts = _read_token_file(_parts_path(path), None, filters, True)
+            frame = fine_tokens(coarse, parts, consume=True)  # the two are emptied column by column
+            del coarse, parts
+            pa.default_memory_pool().release_unused()  # the two inputs' Arrow buffers back to the system
+            frame = frame[columns] if columns is not None else frame  # categories: those that occur
+        else:
+            frame = fine_tokens(_read_filtered(path, filters), _read_filtered(_parts_path(path), filters))
+            frame = frame[columns] if columns is not None else frame
         return schema.TOKENS.validate(frame, path, columns=columns)
+    frame = _read_token_file(path, columns, filters, categorical)
+    return schema.TOKENS.validate(frame, path, columns=columns)
+
+
+def _read_token_file(path: Path, columns, filters, categorical: bool) -> pd.DataFrame:
+    """A tokens or parts table (either layout) as :func:`read_tokens` returns it at the coarse granularity,
+    before validation."""
+    if not (path.is_file() or (path.is_dir() and any(path.glob("part-*.parquet")))):
+        raise FileNotFoundError(f"{path} does not exist: run `make prepare` first")
     dictionary = [c for c in DICTIONARY_COLUMNS if columns is None or c in columns] if categorical else None
     if categorical and filters is None and path.is_file():
         table = _read_positions_int32(path, columns, dictionary)
@@ -134,7 +145,7 @@ def read_tokens(processed_dir: str | Path = "data/processed", *, columns: Sequen
         if isinstance(values.dtype, pd.CategoricalDtype):
             categories = values.cat.categories
             frame[column] = values.cat.reorder_categories(categories.sort_values())
-    return schema.TOKENS.validate(frame, path, columns=columns)
+    return frame
 
 
 def _read_positions_int32(path: Path, columns, dictionary, row_groups_per_read: int = 64) -> pa.Table:

@@ -33,7 +33,7 @@ from huayu.errors import ParameterError
 from huayu.pipeline.segment.segmenter import Segmenter, get_segmenter
 from huayu.pipeline.segment.settings import SegmentSettings, _check_settings
 
-__all__ = ["GRANULARITIES", "token_parts", "fine_tokens", "check_granularity"]
+__all__ = ["GRANULARITIES", "token_parts", "fine_tokens", "fine_order", "fine_positions", "check_granularity"]
 
 #: ``coarse``: the tokens table; ``fine``: each token followed by its parts.
 GRANULARITIES = ("coarse", "fine")
@@ -103,12 +103,88 @@ def token_parts(tokens: pd.DataFrame, settings: SegmentSettings | Mapping[str, A
         types_mapper={pa.string(): _STR, pa.large_string(): _STR}.get)
 
 
-def fine_tokens(tokens: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
+def _positions_in(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """The position of each value in ``index`` (-1 if absent), by category for a categorical column."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        by_category = index.get_indexer(values.cat.categories.astype(object))
+        return np.r_[by_category, -1].astype(np.int64)[values.cat.codes.to_numpy()]  # code -1: missing
+    return index.get_indexer(values.astype(object)).astype(np.int64)
+
+
+def fine_order(tokens: pd.DataFrame, parts: pd.DataFrame) -> np.ndarray:
+    """The row order of the fine granularity: positions into ``pd.concat([tokens, parts])`` (tokens first)
+    that put the documents in the tokens table's order and each token before its parts, the parts of one
+    token by offset, longer first (:func:`fine_positions` the other way round)."""
+    token_at, part_at = fine_positions(tokens, parts)
+    order = np.empty(len(token_at) + len(part_at), dtype=np.int64)
+    order[token_at] = np.arange(len(token_at))
+    order[part_at] = len(token_at) + np.arange(len(part_at))
+    return order
+
+
+def fine_positions(tokens: pd.DataFrame, parts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Where each row of ``tokens`` and of ``parts`` goes in the fine granularity (see :func:`fine_order`).
+
+    The tokens table is written in that order (documents one after another, ``token_index`` rising), so
+    each part's place is found by binary search of its (document, token) key among the tokens' keys —
+    O((n + m) log n) — instead of sorting all rows by five keys; a table not in that order (or parts of
+    documents the tokens do not hold) falls back to the full sort.
+    """
+    n, m = len(tokens), len(parts)
+    token_doc, order_of_docs = pd.factorize(tokens["doc_id"])  # documents numbered in order of appearance
+    token_doc = token_doc.astype(np.int64)
+    part_doc = _positions_in(parts["doc_id"], pd.Index(np.asarray(order_of_docs, dtype=object)))
+    token_key = (token_doc << 32) | tokens["token_index"].to_numpy().astype(np.int64)
+    part_key = (part_doc << 32) | parts["token_index"].to_numpy().astype(np.int64)
+    part_end = parts["char_end"].to_numpy().astype(np.int64)
+    if (part_doc < 0).any() or (n > 1 and not (np.diff(token_key) > 0).all()):
+        doc = np.r_[token_doc, part_doc]
+        is_part = np.r_[np.zeros(n, dtype=np.int8), np.ones(m, dtype=np.int8)]
+        starts = np.r_[tokens["char_start"].to_numpy(), parts["char_start"].to_numpy()]
+        ends = np.r_[tokens["char_end"].to_numpy().astype(np.int64), part_end]
+        index = np.r_[tokens["token_index"].to_numpy(), parts["token_index"].to_numpy()]
+        at = np.empty(n + m, dtype=np.int64)
+        at[np.lexsort((-ends, starts, is_part, index, doc))] = np.arange(n + m)
+        return at[:n], at[n:]
+    within = np.lexsort((-part_end, parts["char_start"].to_numpy(), part_key))  # the parts' own order
+    del part_end
+    token_at = np.arange(n) + np.searchsorted(part_key[within], token_key, side="left")
+    part_at = np.empty(m, dtype=np.int64)
+    part_at[within] = np.arange(m) + np.searchsorted(token_key, part_key[within], side="right")
+    return token_at, part_at
+
+
+def fine_tokens(tokens: pd.DataFrame, parts: pd.DataFrame, *, consume: bool = False) -> pd.DataFrame:
     """The fine granularity: the rows of ``tokens`` and ``parts`` in one table, documents in the tokens
-    table's order, each token followed by its parts (by offset, longer first); the index is reset."""
-    both = pd.concat([tokens, parts], ignore_index=True)
-    doc = pd.Categorical(both["doc_id"], categories=pd.unique(tokens["doc_id"])).codes
-    is_part = np.r_[np.zeros(len(tokens), dtype=np.int8), np.ones(len(parts), dtype=np.int8)]
-    order = np.lexsort((-both["char_end"].to_numpy(), both["char_start"].to_numpy(), is_part,
-                        both["token_index"].to_numpy(), doc))
-    return both.take(order).reset_index(drop=True)
+    table's order, each token followed by its parts (by offset, longer first); the index is reset.
+
+    Built one column at a time, each row put in its place (:func:`fine_positions`) — no concatenated copy
+    and no sort of the whole table, so the peak is about the inputs plus the output (at 10,000 documents,
+    62.5 M tokens and 7.1 M parts, this matters). Categorical columns are combined on the union of their
+    categories that occur (sorted). ``consume=True``: each column of ``tokens`` and ``parts`` is dropped from them once
+    placed (the two frames are left empty), so the memory of the inputs is given back as the output grows.
+    """
+    token_at, part_at = fine_positions(tokens, parts)
+    size = len(token_at) + len(part_at)
+    frame = pd.DataFrame(index=pd.RangeIndex(size))  # a block per column: no consolidating copy
+    for name in list(tokens.columns):
+        a, b = (tokens.pop(name), parts.pop(name)) if consume else (tokens[name], parts[name])
+        if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
+            union = a.cat.categories.union(b.cat.categories)  # sorted
+            codes = np.empty(size, dtype=np.int32 if len(union) >= 2**15 else np.int16)
+            codes[token_at] = union.get_indexer(a.cat.categories)[a.cat.codes.to_numpy()]
+            codes[part_at] = union.get_indexer(b.cat.categories)[b.cat.codes.to_numpy()]
+            used = np.bincount(codes[codes >= 0], minlength=len(union)) > 0  # the categories present only
+            if not used.all():
+                codes = np.r_[np.cumsum(used) - 1, -1].astype(codes.dtype)[codes]
+                union = union[used]
+            frame[name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(union))
+        elif a.dtype == b.dtype and isinstance(a.dtype, np.dtype):
+            values = np.empty(size, dtype=a.dtype)
+            values[token_at], values[part_at] = a.to_numpy(), b.to_numpy()
+            frame[name] = values
+        else:  # strings and mixed dtypes: through pandas
+            order = np.empty(size, dtype=np.int64)
+            order[token_at], order[part_at] = np.arange(len(token_at)), len(token_at) + np.arange(len(part_at))
+            frame[name] = pd.concat([a, b], ignore_index=True).take(order).reset_index(drop=True)
+    return frame
