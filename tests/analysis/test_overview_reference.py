@@ -134,3 +134,14 @@ def test_document_without_word_tokens_gets_zero_and_no_ratio():
     assert table.loc["b", "n_tokens"] == 0 and table.loc["b", "n_types"] == 0
     assert np.isnan(table.loc["b", "chars_per_token"])
     assert table.loc["a", "n_types"] == 2
+
+
+def test_document_lengths_of_interleaved_rows():
+    docs = {"a": [["发展", "改革", "发展"]], "b": [["乡村振兴", "，"]]}
+    tokens, documents = make_tokens(docs), make_documents(docs)
+    shuffled = tokens.iloc[[0, 3, 1, 4, 2]]
+    for table in (shuffled, categorical(shuffled)):
+        got = document_lengths(documents, table).set_index("doc_id")
+        assert got.loc["a", "n_tokens"] == 3 and got.loc["a", "n_types"] == 2
+        assert got.loc["a", "chars_per_token"] == pytest.approx(2.0)
+        assert got.loc["b", "chars_per_token"] == pytest.approx(4.0)

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from huayu.analysis.dfm import factorize_strings, token_lengths
+from huayu.analysis.dfm import factorize_strings
 from huayu.checks import ALL_DOCUMENTS, check_columns, check_int, document_ids, is_none, select_documents
 from huayu.errors import ParameterError
 
@@ -69,8 +69,14 @@ def document_lengths(documents_table: pd.DataFrame, tokens: pd.DataFrame, *,
     doc_codes, doc_index, type_codes = _codes(tokens, mask)
     n_docs = len(doc_index)
     n_tokens = np.bincount(doc_codes, minlength=n_docs)
-    lengths = token_lengths(tokens["token"])
-    n_chars_words = np.bincount(doc_codes, weights=lengths if mask is None else lengths[mask], minlength=n_docs)
+    values = tokens["token"]
+    if isinstance(values.dtype, pd.CategoricalDtype) and (len(values) == 0 or values.cat.codes.min() >= 0):
+        # the type codes are the category codes: one length per category, looked up per token
+        per_category = np.asarray(values.cat.categories.astype("str").str.len(), dtype=np.float64)
+        n_chars_words = np.bincount(doc_codes, weights=per_category[type_codes], minlength=n_docs)
+    else:  # the type codes are those of factorize_strings: one length per distinct string
+        per_type = np.asarray(factorize_strings(values)[1].str.len(), dtype=np.float64)
+        n_chars_words = np.bincount(doc_codes, weights=per_type[type_codes], minlength=n_docs)
     n_types = np.zeros(n_docs, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(n_tokens)[:-1]])
     n_all_types = int(type_codes.max()) + 1
@@ -132,15 +138,32 @@ def _word_mask(tokens: pd.DataFrame, drop_punct: bool) -> np.ndarray | None:
     return None
 
 
+def _document_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``factorize_strings(values)`` with ``int32`` codes; a categorical column (the tokens as a notebook
+    reads them) by a lookup of its category codes: the categories ranked by first appearance from the first
+    row of each run of equal codes, no ``int64`` array per token."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and len(values) and values.cat.codes.min() >= 0:
+        raw = values.cat.codes.to_numpy()
+        heads = np.flatnonzero(np.r_[True, raw[1:] != raw[:-1]])
+        first = pd.unique(raw[heads])  # categories in order of first appearance
+        rank = np.zeros(len(values.cat.categories), dtype=np.int32)
+        rank[first] = np.arange(len(first), dtype=np.int32)
+        return rank[raw], pd.Index(values.cat.categories.astype("str")[first], dtype="str")
+    codes, index = factorize_strings(values)
+    return codes.astype(np.int32 if len(index) < 2**31 else np.int64), index
+
+
 def _codes(tokens: pd.DataFrame, mask: np.ndarray | None, doc_ids: list[str] | str | None = None
            ) -> tuple[np.ndarray, pd.Index, np.ndarray]:
     """Document codes (order of first appearance), the doc_ids, and type codes of the rows of ``mask`` (and of
     the documents ``doc_ids``), with each document's tokens contiguous and in text order — integer codes only:
     the codes of a categorical column as they are, never a string per token."""
-    doc_codes, doc_index = factorize_strings(tokens["doc_id"])
+    doc_codes, doc_index = _document_codes(tokens["doc_id"])
     if not is_none(doc_ids) and not (isinstance(doc_ids, str) and doc_ids.strip().lower() in ALL_DOCUMENTS):
         chosen = document_ids(pd.DataFrame({"doc_id": doc_index}), doc_ids)  # an unknown id: ParameterError
-        wanted = np.isin(doc_codes, doc_index.get_indexer(chosen))
+        selected = np.zeros(len(doc_index), dtype=bool)
+        selected[doc_index.get_indexer(chosen)] = True
+        wanted = selected[doc_codes]  # a lookup per row, not a search
         mask = wanted if mask is None else mask & wanted
     values = tokens["token"]
     if isinstance(values.dtype, pd.CategoricalDtype) and (len(values) == 0 or values.cat.codes.min() >= 0):
@@ -151,7 +174,6 @@ def _codes(tokens: pd.DataFrame, mask: np.ndarray | None, doc_ids: list[str] | s
         doc_codes, type_codes = doc_codes[mask], type_codes[mask]
     if doc_codes.size == 0:
         raise ParameterError("tokens holds no word token to measure")
-    doc_codes = doc_codes.astype(np.int32 if len(doc_index) < 2**31 else np.int64)
     type_codes = type_codes.astype(np.int64 if type_codes.max() >= 2**31 else np.int32, copy=False)
     if np.any(doc_codes[1:] < doc_codes[:-1]):  # a document's rows apart: gather them, in text order
         order = np.argsort(doc_codes, kind="stable")
