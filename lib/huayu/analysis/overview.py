@@ -16,10 +16,13 @@ where ``V(s, s+W)`` is the number of types among tokens ``s … s+W−1``. It de
 ``N``, so texts of different lengths compare. A text shorter than ``W`` has a single window, the whole
 text: its MATTR is its TTR, and the table says so (``mattr_window`` < ``window``).
 
-Computation is O(N) for all documents at once: a token at position ``j`` whose previous occurrence of
-the same type is at ``p_j`` (−1 if none) is a *new* type in exactly the windows starting at
-``s ∈ [max(p_j + 1, j − W + 1, 0), min(j, N − W)]``; adding +1 over those ranges with a difference array
-and a cumulative sum gives ``V`` for every window.
+Computation is one vectorised pass over integer codes (no Python loop over tokens or documents): a token at
+position ``j`` whose previous occurrence of the same type is at ``p_j`` (−1 if none) is a *new* type in
+exactly the windows starting at ``s ∈ [max(p_j + 1, j − W + 1, 0), min(j, N − W)]``; adding +1 over those
+ranges with a difference array (``numpy.bincount``) and a cumulative sum gives ``V`` for every window. The
+``p_j`` come from one stable sort of the key (document, type); the documents are taken a batch of about
+``_BATCH_TOKENS`` tokens at a time, so memory stays bounded at any corpus size (10,000 documents, 60 million
+tokens: a few hundred MB beyond the tokens table) and the time grows as N log N within a batch.
 """
 
 from __future__ import annotations
