@@ -169,3 +169,34 @@ def test_word_counts_equal_a_groupby(rows, categorical, ordered):
     assert got["doc_id"].astype(str).tolist() == expected["doc_id"].astype(str).tolist()
     assert got["sent_id"].tolist() == expected["sent_id"].tolist()
     assert got["n_tokens"].tolist() == expected["n_tokens"].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-1, 5), max_size=60), st.integers(1, 12))
+def test_first_appearance_equals_pandas_factorize(values, run):
+    from huayu.analysis.dfm import first_appearance
+
+    runs = np.repeat(np.asarray(values, dtype=np.int16), run)  # long runs (the doc_id codes) and short ones
+    for array in (runs, np.asarray(values, dtype=np.int32)):
+        codes, uniques = first_appearance(array)
+        expected_codes, expected_uniques = pd.factorize(array, sort=False)
+        assert codes.dtype == np.int64
+        assert np.array_equal(codes, expected_codes) and np.array_equal(uniques, expected_uniques)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c"]), st.sampled_from(list("甲乙丙的，。x"))), min_size=1,
+                max_size=50), st.booleans(), st.booleans())
+def test_build_dfm_of_categorical_columns_with_flags_equals_plain(rows, drop_stop, drop_punct):
+    """The codes of the kept rows taken from the categorical codes equal the filtered copy of the columns."""
+    tokens = pd.DataFrame(rows, columns=["doc_id", "token"])
+    tokens["is_stop"] = tokens["token"].isin(["的"])
+    tokens["is_punct"] = tokens["token"].isin(["，", "。"])
+    if (tokens["is_stop"] & drop_stop | tokens["is_punct"] & drop_punct).all():
+        return
+    coded = tokens.assign(doc_id=tokens["doc_id"].astype("category"),
+                          token=pd.Categorical(tokens["token"], categories=sorted(set("甲乙丙的，。xyz"))))
+    plain = build_dfm(tokens, drop_stop=drop_stop, drop_punct=drop_punct)
+    fast = build_dfm(coded, drop_stop=drop_stop, drop_punct=drop_punct)
+    assert list(fast.units) == list(plain.units) and list(fast.terms) == list(plain.terms)
+    assert np.array_equal(fast.matrix.toarray(), plain.matrix.toarray()) and fast.matrix.dtype == np.int64

@@ -188,3 +188,19 @@ def test_term_positions_same_for_categorical_and_interleaved_tokens():
     assert plain["token_index"].tolist() == [0, 2, 1, 1, 0]  # 发展: a0 a2 b1; 项目: a1 b0 (punctuation not counted)
     assert interleaved.sort_values(["term", "doc_id", "token_index"])["token_index"].tolist() == \
         plain.sort_values(["term", "doc_id", "token_index"])["token_index"].tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("drop_punct", [True, False])
+def test_term_positions_on_codes_equal_the_word_table_path(seed, drop_punct):
+    """The categorical, contiguous table (no copy of the word rows) gives the table of the general path."""
+    rng = np.random.default_rng(seed)
+    vocab = ["发展", "改革", "项目", "，", "。", "的"]
+    docs = {f"d{i}": [list(rng.choice(vocab, size=int(rng.integers(1, 30))))] for i in range(8)}
+    docs["only_punct"] = [["，", "。"]]
+    tokens = make_tokens(docs)
+    coded = tokens.assign(doc_id=tokens["doc_id"].astype("category"), token=tokens["token"].astype("category"))
+    terms = ["项目", "发展", "，"]
+    if not drop_punct or (tokens["token"].isin(["项目", "发展"])).any():
+        expected = term_positions(tokens, terms, drop_punct=drop_punct)
+        pd.testing.assert_frame_equal(term_positions(coded, terms, drop_punct=drop_punct), expected, check_exact=True)

@@ -22,6 +22,7 @@ from huayu.checks import check_columns, check_int, check_known, select_documents
 from huayu.errors import ParameterError
 
 __all__ = ["DocumentTermMatrix", "build_dfm", "group_dfm", "document_dfm", "unit_labels", "factorize_strings",
+           "first_appearance",
            "word_columns", "word_counts", "token_lengths", "ParameterError"]
 
 #: Id columns that restart in every document: a unit made of them alone is prefixed with ``doc_id``.
@@ -86,13 +87,34 @@ class DocumentTermMatrix:
         return pd.DataFrame(self.matrix.toarray(), index=self.units, columns=self.terms)
 
 
+def first_appearance(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=False)`` of an integer array (codes ``int64`` in order of first appearance, and
+    the distinct values in that order). When the values come in runs (the ``doc_id`` codes of a tokens table:
+    one run per document) only the first value of each run is looked at — a comparison of neighbours and a
+    sort of the run heads instead of hashing every row."""
+    values = np.asarray(values)
+    if values.size == 0 or not np.issubdtype(values.dtype, np.integer):
+        codes, uniques = pd.factorize(values, sort=False)
+        return codes.astype(np.int64), np.asarray(uniques)
+    heads = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    if heads.size > values.size // 8:  # no long runs: hashing every row is cheaper
+        codes, uniques = pd.factorize(values, sort=False)
+        return codes.astype(np.int64), np.asarray(uniques)
+    distinct, first_head = np.unique(values[heads], return_index=True)
+    order = np.argsort(first_head, kind="stable")  # the distinct values by first appearance
+    rank = np.empty(distinct.size, dtype=np.int64)
+    rank[order] = np.arange(distinct.size)
+    run_codes = rank[np.searchsorted(distinct, values[heads])]
+    return np.repeat(run_codes, np.diff(np.r_[heads, values.size])), distinct[order]
+
+
 def factorize_strings(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(values.astype("str"), sort=sort)`` (codes in order of first appearance, or of the
     sorted strings), without building a string per row when ``values`` is categorical (the tokens as
     :func:`huayu.pipeline.tables.read_tokens` reads them): the integer codes are factorized instead and
     only the distinct strings are looked up. Returns ``(codes as int64, uniques as a str Index)``."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, first = pd.factorize(values.cat.codes.to_numpy(), sort=False)
+        codes, first = first_appearance(values.cat.codes.to_numpy())
         uniques = pd.Index(values.cat.categories.astype("str")[first], dtype="str")
         if sort and len(uniques):
             order = np.argsort(uniques.to_numpy(dtype=object), kind="stable")
@@ -197,6 +219,23 @@ def unit_labels(table: pd.DataFrame, unit: str | list[str] = "doc_id") -> pd.Ser
     return labels
 
 
+def _plain_categorical(values: pd.Series) -> bool:
+    """A categorical column with sorted, unique categories and no missing value (as read_tokens reads them)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return False
+    categories = values.cat.categories
+    return bool(categories.is_monotonic_increasing and categories.is_unique
+                and (len(values) == 0 or values.cat.codes.min() >= 0))
+
+
+def _term_codes_of(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """The category codes renumbered over the categories that occur (sorted categories: code-point order)."""
+    categories = categories.astype("str")
+    used = np.bincount(codes, minlength=len(categories)) > 0
+    renumber = (np.cumsum(used) - 1).astype(np.int32)
+    return renumber[codes], pd.Index(categories[used], dtype="str")
+
+
 def _term_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes of the terms in code-point order and the terms (those that occur). For a categorical column with
     sorted categories (as :func:`huayu.pipeline.tables.read_tokens` reads the tokens) the category codes are
@@ -205,9 +244,7 @@ def _term_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         categories = values.cat.categories.astype("str")
         codes = values.cat.codes.to_numpy()
         if categories.is_monotonic_increasing and categories.is_unique and (len(codes) == 0 or codes.min() >= 0):
-            used = np.bincount(codes, minlength=len(categories)) > 0
-            renumber = (np.cumsum(used) - 1).astype(np.int32)
-            return renumber[codes], pd.Index(categories[used], dtype="str")
+            return _term_codes_of(codes, categories)
     return factorize_strings(values, sort=True)
 
 
@@ -288,10 +325,18 @@ def build_dfm(tokens: pd.DataFrame, unit: str | list[str] = "doc_id", *, drop_st
     if not keep.any():
         raise ParameterError("tokens has no token left to count (empty table, or every token is "
                              "stop/punctuation with drop_stop/drop_punct)")
-    needed = list(dict.fromkeys([*cols, "token"]))
-    kept = tokens[needed] if keep.all() else tokens.loc[keep, needed]  # only the columns counted are copied
-    unit_codes, unit_index = _unit_codes(kept, cols)
-    term_codes, term_index = _term_codes(kept["token"])
+    if len(cols) == 1 and _plain_categorical(tokens[cols[0]]) and _plain_categorical(tokens["token"]):
+        # the codes of the rows kept, straight from the categorical codes: no copy of the columns
+        raw = tokens[cols[0]].cat.codes.to_numpy()
+        unit_codes, first = first_appearance(raw if keep.all() else raw[keep])
+        unit_index = pd.Index(tokens[cols[0]].cat.categories.astype("str")[first], dtype="str")
+        raw = tokens["token"].cat.codes.to_numpy()
+        term_codes, term_index = _term_codes_of(raw if keep.all() else raw[keep], tokens["token"].cat.categories)
+    else:
+        needed = list(dict.fromkeys([*cols, "token"]))
+        kept = tokens[needed] if keep.all() else tokens.loc[keep, needed]  # only the columns counted are copied
+        unit_codes, unit_index = _unit_codes(kept, cols)
+        term_codes, term_index = _term_codes(kept["token"])
     counts = _count_matrix(unit_codes, term_codes, len(unit_index), len(term_index))
     units = pd.Index(np.asarray(unit_index, dtype=object), dtype="str", name="unit")
     terms = pd.Index(np.asarray(term_index, dtype=object), dtype="str", name="term")

@@ -216,6 +216,9 @@ def term_positions(tokens: pd.DataFrame, terms: Sequence[str], *, drop_punct: bo
     """
     check_columns("tokens", tokens, ["doc_id", "token"])
     wanted = check_string_list("terms", terms, allow_empty=False)
+    fast = _term_positions_of_codes(tokens, wanted, drop_punct)
+    if fast is not None:
+        return fast
     t = word_columns(tokens, ["doc_id", "token"], drop_punct=drop_punct)
     codes, uniques = factorize_strings(t["doc_id"])  # integer codes, no string per token
     doc_names = np.asarray(uniques, dtype=object)
@@ -246,6 +249,50 @@ def term_positions(tokens: pd.DataFrame, terms: Sequence[str], *, drop_punct: bo
     })
     out["_t"] = out["term"].map({w: i for i, w in enumerate(wanted)})
     out["_d"] = pd.Series(codes[hit_rows])
+    out = out.sort_values(["_t", "_d", "token_index"], kind="mergesort").drop(columns=["_t", "_d"])
+    return out.reset_index(drop=True)
+
+
+def _term_positions_of_codes(tokens: pd.DataFrame, wanted: list[str], drop_punct: bool) -> pd.DataFrame | None:
+    """:func:`term_positions` of a tokens table with categorical ``doc_id``/``token`` whose documents are
+    contiguous (as read_tokens reads them), on the codes and without a copy of the word rows: the hits by a
+    lookup of the wanted categories, a hit's rank among its document's words from one running count of the
+    words. ``None`` for any other table (the general path then applies)."""
+    doc_values, token_values = tokens["doc_id"], tokens["token"]
+    if not (isinstance(doc_values.dtype, pd.CategoricalDtype) and isinstance(token_values.dtype, pd.CategoricalDtype)):
+        return None
+    if len(tokens) == 0 or doc_values.cat.codes.min() < 0 or token_values.cat.codes.min() < 0:
+        return None
+    raw_docs = doc_values.cat.codes.to_numpy()
+    heads = np.flatnonzero(np.r_[True, raw_docs[1:] != raw_docs[:-1]])  # first row of each run of a document
+    if len(pd.unique(raw_docs[heads])) != heads.size:  # a document in more than one run: not contiguous
+        return None
+    words = (~tokens["is_punct"].to_numpy(dtype=bool) if drop_punct and "is_punct" in tokens.columns
+             else np.ones(len(tokens), dtype=bool))
+    before = np.concatenate([[0], np.cumsum(words, dtype=np.int64 if len(tokens) >= 2**31 else np.int32)])
+    run_words = before[np.r_[heads[1:], len(tokens)]] - before[heads]  # words per run (document)
+    keep = run_words > 0  # documents without a word are not documents of the table of words
+    categories = pd.Index(token_values.cat.categories.astype("str"))
+    is_wanted = categories.isin(wanted)
+    token_codes = token_values.cat.codes.to_numpy()
+    hit_rows = np.flatnonzero(is_wanted[token_codes] & words)
+    if not hit_rows.size:
+        raise ParameterError(f"terms={wanted!r}: none of them occurs in the tokens; check the spelling or "
+                             "the segmentation (a longer word may contain it: try huayu.analysis.kwic with match='chars')")
+    run_of_hit = np.searchsorted(heads, hit_rows, side="right") - 1
+    rank_hit = (before[hit_rows] - before[heads[run_of_hit]]).astype(np.int64)
+    doc_rank = np.cumsum(keep) - 1  # document code among the documents with words (corpus order)
+    doc_names = np.asarray(doc_values.cat.categories.astype("str")[raw_docs[heads]], dtype=object)
+    n_tok = run_words[run_of_hit]
+    out = pd.DataFrame({
+        "doc_id": pd.Series(doc_names[run_of_hit], dtype="str"),
+        "term": pd.Series(np.asarray(categories, dtype=object)[token_codes[hit_rows]], dtype="str"),
+        "token_index": rank_hit,
+        "position": rank_hit / n_tok,
+        "n_tokens": n_tok.astype(np.int64),
+    })
+    out["_t"] = out["term"].map({w: i for i, w in enumerate(wanted)})
+    out["_d"] = pd.Series(doc_rank[run_of_hit])
     out = out.sort_values(["_t", "_d", "token_index"], kind="mergesort").drop(columns=["_t", "_d"])
     return out.reset_index(drop=True)
 

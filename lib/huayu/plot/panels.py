@@ -162,9 +162,9 @@ def is_zh(ctx) -> bool:
 
 def doc_order(ctx, doc_ids) -> list[str]:
     """``doc_ids`` (distinct, as strings) in the order of the context's document colours (corpus order)."""
-    known = list(getattr(ctx, "doc_colors", {}) or {})
+    rank = {d: i for i, d in enumerate(getattr(ctx, "doc_colors", {}) or {})}  # a lookup, not list.index per id
     docs = list(dict.fromkeys(str(d) for d in doc_ids))
-    return sorted(docs, key=lambda d: known.index(d) if d in known else len(known))
+    return sorted(docs, key=lambda d: rank.get(d, len(rank)))
 
 
 def term_bars(ctx, ax, part, value: str, *, color, n_terms: int, title: str) -> None:
