@@ -133,10 +133,12 @@ def _has_place(value) -> bool:
                 or str(value).strip().lower() in UNKNOWN_PLACE)
 
 
-def place_key(row: pd.Series) -> str | None:
-    """The place a document belongs to (``place_zh``, else ``place_en``), or None when unknown."""
+def place_key(row: pd.Series | dict) -> str | None:
+    """The place a document belongs to (``place_zh``, else ``place_en``), or None when unknown; ``row`` is a
+    row of the documents table (a Series or a dict)."""
+    present = row.index if isinstance(row, pd.Series) else row
     for column in ("place_zh", "place_en"):
-        if column in row.index and _has_place(row[column]):
+        if column in present and _has_place(row[column]):
             return str(row[column]).strip()
     return None
 
@@ -153,7 +155,10 @@ def place_colors(documents_table: pd.DataFrame) -> dict[str, str]:
     by_place: dict[str, str] = {}
     colors: dict[str, str] = {}
     n_unplaced = 0
-    for _, row in documents_table.iterrows():  # one row per document, not per token
+    columns = [c for c in ("doc_id", "place_zh", "place_en") if c in documents_table.columns]
+    # the three columns only: a row of the whole table would carry the document's text along
+    for row in documents_table[columns].itertuples(index=False):
+        row = dict(zip(columns, row))
         key = place_key(row)
         if key is None:
             colors[str(row["doc_id"])] = NO_PLACE_GREYS[n_unplaced % len(NO_PLACE_GREYS)]
