@@ -74,6 +74,17 @@ def _keep_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LN"
 
 
+def _keep_mask(cp: np.ndarray) -> np.ndarray:
+    """Whether each code point of ``cp`` is a letter or a number (Unicode L*, N*): the category is looked
+    up once per distinct code point (a table indexed by code point), never once per character."""
+    if cp.size == 0:
+        return np.zeros(0, dtype=bool)
+    present = np.flatnonzero(np.bincount(cp))
+    table = np.zeros(int(present[-1]) + 1, dtype=bool)
+    table[present] = np.fromiter((_keep_char(chr(c)) for c in present.tolist()), dtype=bool, count=present.size)
+    return table[cp]
+
+
 def strip_text(text: str) -> tuple[str, np.ndarray]:
     """``(stripped, index)``: ``text`` without punctuation, symbols and spaces (only Unicode letters and
     numbers are kept), and for each kept character its offset in ``text`` (int64)."""
@@ -82,9 +93,7 @@ def strip_text(text: str) -> tuple[str, np.ndarray]:
     if not text:
         return "", np.zeros(0, dtype=np.int64)
     cp = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-    uniq, inverse = np.unique(cp, return_inverse=True)
-    keep_u = np.fromiter((_keep_char(chr(c)) for c in uniq), dtype=bool, count=len(uniq))
-    keep = keep_u[inverse]
+    keep = _keep_mask(cp)
     index = np.flatnonzero(keep).astype(np.int64)
     stripped = cp[keep].astype("<u4").tobytes().decode("utf-32-le")
     return stripped, index
@@ -149,61 +158,57 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
         dup = sorted(d for d, k in pd.Series(ids).value_counts().items() if k > 1)
         raise ParameterError(f"documents has repeated doc_id values {dup}; each document must appear once")
     texts = [str(t) for t in documents_table["text"]]
-
-    iterator = range(len(ids))
-    if progress:
-        from tqdm.auto import tqdm
-        iterator = tqdm(iterator, desc="hash n-grams", unit="doc", disable=None)  # a widget in Jupyter
-    stripped, index = [], []
-    for k in iterator:
-        s, idx = strip_text(texts[k])
-        stripped.append(s)
-        index.append(idx)
-    # One array of every n-gram's hash, its document and its position, filled in place (no per-document
-    # arrays to concatenate; document and position as int32: 110 M characters are 110 M n-grams).
-    lengths = np.array([max(len(s) - n + 1, 0) for s in stripped], dtype=np.int64)
-    total_ngrams = int(lengths.sum())
-    if total_ngrams == 0:
+    stripped, h, offsets, removed = _hash_corpus(texts, n, progress=progress)
+    if len(h) == 0:
         return _empty_passages()
-    offsets = np.r_[0, np.cumsum(lengths)]
-    h = np.empty(total_ngrams, dtype=np.uint64)
-    for k, s in enumerate(stripped):
-        if lengths[k]:
-            h[offsets[k]:offsets[k + 1]] = ngram_hashes(np.frombuffer(s.encode("utf-32-le"), dtype="<u4"), n)
-    position_dtype = np.int32 if max(len(ids), int(lengths.max())) < 2**31 - 1 else np.int64
 
-    # Index: sort by hash (stable, so within a group the order is (document, position)).
-    order = np.argsort(h, kind="stable")
-    h = h[order]
-    d = (np.searchsorted(offsets, order, side="right") - 1).astype(position_dtype)
-    p = (order - offsets[d]).astype(position_dtype)
-    del order
-    new_group = np.r_[True, h[1:] != h[:-1]]
-    gid = np.cumsum(new_group) - 1
-    g_start = np.flatnonzero(new_group)
-    g_size = np.diff(np.r_[g_start, len(h)])
-    # Number of distinct documents per group: (group, doc) changes within the sorted order.
-    new_gd = new_group | np.r_[True, d[1:] != d[:-1]]
-    n_docs = np.bincount(gid[new_gd], minlength=len(g_start))
+    # Index: equal hashes numbered by hashing (pd.factorize, O(N), no sort of the N n-grams); per group its
+    # size and the number of documents it occurs in (the distinct groups of each document).
+    codes, uniques = pd.factorize(h, sort=False)
+    del h
+    n_groups = len(uniques)
+    del uniques
+    codes = codes.astype(np.int32 if n_groups < 2**31 - 1 else np.int64)
+    g_size = np.bincount(codes, minlength=n_groups)
+    n_docs = _documents_per_group(codes, offsets, n_groups)
     if max_df is None and max_pairs is not None:
         max_df = _max_df_within(n_docs, g_size, check_int("max_pairs", max_pairs, minimum=1))
+    wanted = g_size > 1
     if max_df is not None:
-        ok_elem = (n_docs <= max_df)[gid]
-    else:
-        ok_elem = np.ones(len(h), dtype=bool)
-    size = g_size[gid]
-    cand = (size > 1) & ok_elem
-    k_idx = np.flatnonzero(cand)
-    # Partners of element k: the later elements of its group, k+1 … group end − 1.
-    g_end = (g_start + g_size)[gid[k_idx]]
-    cnt = g_end - k_idx - 1
+        wanted &= n_docs <= max_df
+    del g_size, n_docs
+    # The candidates only (elements of the groups kept), ordered by group; a stable sort keeps them in
+    # (document, position) order within a group.
+    k_idx = np.flatnonzero(wanted[codes])
+    del wanted
+    cc = codes[k_idx]
+    del codes
+    o = np.argsort(cc, kind="stable")
+    k_idx, cc = k_idx[o], cc[o]
+    del o
+    if len(cc) == 0:
+        return _empty_passages()
+    new_group = np.r_[True, cc[1:] != cc[:-1]]
+    del cc
+    gid = np.cumsum(new_group) - 1
+    g_start = np.flatnonzero(new_group)
+    g_end = np.r_[g_start[1:], len(new_group)]
+    # Partners of candidate j: the later candidates of its group, j+1 … group end − 1.
+    cnt = g_end[gid] - np.arange(len(gid)) - 1
+    del gid, g_start, g_end, new_group
     total = int(cnt.sum())
     if total == 0:
         return _empty_passages()
-    left = np.repeat(k_idx, cnt)
+    left = np.repeat(np.arange(len(cnt)), cnt)
     offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     right = left + 1 + offs
-    da, pa, db, pb = (x.astype(np.int64) for x in (d[left], p[left], d[right], p[right]))
+    del offs, cnt
+    ka, kb = k_idx[left], k_idx[right]
+    del left, right, k_idx
+    da = (np.searchsorted(offsets, ka, side="right") - 1).astype(np.int64)
+    db = (np.searchsorted(offsets, kb, side="right") - 1).astype(np.int64)
+    pa, pb = ka - offsets[da], kb - offsets[db]
+    del ka, kb
     keep = (da != db) | (internal & (da == db) & (pb - pa >= n))
     da, pa, db, pb = da[keep], pa[keep], db[keep], pb[keep]
     if len(da) == 0:
@@ -212,6 +217,7 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     # Merge consecutive matches on one diagonal into maximal spans.
     diag = pb - pa
     o = _pair_order(da, db, diag, pa, n_docs=len(ids), max_len=max(len(x) for x in stripped) + 1)
+    del pb
     da, pa, db, diag = da[o], pa[o], db[o], diag[o]
     brk = np.r_[True, (da[1:] != da[:-1]) | (db[1:] != db[:-1]) | (diag[1:] != diag[:-1]) | (pa[1:] != pa[:-1] + 1)]
     run_start = np.flatnonzero(brk)
@@ -231,14 +237,17 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
         top = np.sort(np.argsort(-(e_a - s_a), kind="stable")[:max_passages])  # the longest, in pair order
         ra, rb, s_a, e_a, s_b, e_b = ra[top], rb[top], s_a[top], e_a[top], s_b[top], e_b[top]
 
+    # offsets in the texts: the stripped position plus the characters removed before it
+    ca, cea = _text_offsets(removed, ra, s_a), _text_offsets(removed, ra, e_a - 1) + 1
+    cb, ceb = _text_offsets(removed, rb, s_b), _text_offsets(removed, rb, e_b - 1) + 1
     rows = []
-    for a, b, sa, ea, sb, eb in zip(ra.tolist(), rb.tolist(), s_a.tolist(), e_a.tolist(), s_b.tolist(), e_b.tolist()):
+    for a, b, sa, ea, sb, eb, xa, xea, xb, xeb in zip(ra.tolist(), rb.tolist(), s_a.tolist(), e_a.tolist(),
+                                                      s_b.tolist(), e_b.tolist(), ca.tolist(), cea.tolist(),
+                                                      cb.tolist(), ceb.tolist()):
         if stripped[a][sa:ea] != stripped[b][sb:eb]:
             continue  # a hash collision: never report it
-        ia, ib = index[a], index[b]
-        ca, cea, cb, ceb = int(ia[sa]), int(ia[ea - 1]) + 1, int(ib[sb]), int(ib[eb - 1]) + 1
-        rows.append((ids[a], ids[b], a == b, ea - sa, ca, cea, cb, ceb, sa, ea, sb, eb,
-                     texts[a][ca:cea], texts[b][cb:ceb]))
+        rows.append((ids[a], ids[b], a == b, ea - sa, xa, xea, xb, xeb, sa, ea, sb, eb,
+                     texts[a][xa:xea], texts[b][xb:xeb]))
     if not rows:
         return _empty_passages()
     out = _typed(pd.DataFrame(rows, columns=_PASSAGE_COLUMNS))
@@ -246,6 +255,97 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     out.attrs["max_df"] = None if max_df is None else int(max_df)
     out.attrs["n_found"] = int(n_found)
     return out
+
+
+#: characters per batch of documents when the corpus is stripped and hashed (bounds the temporary arrays)
+_BATCH_CHARS = 1 << 23
+
+
+def _hash_corpus(texts: list[str], n: int, *, progress: bool = False
+                 ) -> tuple[list[str], np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, int]]:
+    """Strip and hash every text, a batch of documents at a time (one encode, one keep mask and ``n``
+    multiply-adds per batch, no loop over characters).
+
+    Returns ``(stripped, h, offsets, removed)``: the stripped texts; the hash of every n-gram of the corpus
+    (document ``k``'s n-grams are ``h[offsets[k]:offsets[k + 1]]``, in text order); and the removed
+    characters as ``(key, start, big)`` for :func:`_text_offsets`.
+    """
+    n_texts = len(texts)
+    char_len = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_texts)
+    big = int(char_len.max(initial=0)) + 1
+    stripped: list[str] = []
+    hashes: list[np.ndarray] = []
+    removed_keys: list[np.ndarray] = []
+    n_removed = np.zeros(n_texts, dtype=np.int64)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=n_texts, desc="hash n-grams", unit="doc", disable=None)  # a widget in Jupyter
+    k0 = 0
+    while k0 < n_texts:
+        k1 = k0 + 1
+        size = char_len[k0]
+        while k1 < n_texts and size + char_len[k1] <= _BATCH_CHARS:
+            size += char_len[k1]
+            k1 += 1
+        cp = np.frombuffer("".join(texts[k0:k1]).encode("utf-32-le"), dtype="<u4")
+        bounds = np.r_[0, np.cumsum(char_len[k0:k1])]
+        keep = _keep_mask(cp)
+        gone = np.flatnonzero(~keep)  # removed characters, batch offsets
+        gone_doc = np.searchsorted(bounds, gone, side="right") - 1
+        gone_before = np.searchsorted(gone, bounds)  # removed characters before each document start
+        n_removed[k0:k1] = np.diff(gone_before)
+        # key of a removed character: document · big + (its offset − removed characters before it in the
+        # document), non-decreasing, so a searchsorted counts the removed characters before a kept one
+        local = gone - bounds[gone_doc]
+        rank_in_doc = np.arange(gone.size) - gone_before[gone_doc]
+        removed_keys.append((gone_doc + k0) * big + (local - rank_in_doc))
+        kept = cp[keep]
+        s_bounds = bounds - gone_before
+        text = kept.tobytes().decode("utf-32-le")
+        stripped.extend(text[s_bounds[j]:s_bounds[j + 1]] for j in range(k1 - k0))
+        h = ngram_hashes(kept, n)
+        # the n-grams that lie inside one document: starts s_bounds[j] … s_bounds[j + 1] − n
+        count = np.maximum(np.diff(s_bounds) - n + 1, 0)
+        first = np.repeat(s_bounds[:-1] - (np.cumsum(count) - count), count)
+        hashes.append(h[np.arange(int(count.sum()), dtype=np.int64) + first])
+        if bar is not None:
+            bar.update(k1 - k0)
+        k0 = k1
+    if bar is not None:
+        bar.close()
+    lengths = np.maximum(char_len - n_removed - n + 1, 0)
+    offsets = np.r_[0, np.cumsum(lengths)]
+    h = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+    key = np.concatenate(removed_keys) if removed_keys else np.zeros(0, dtype=np.int64)
+    start = np.r_[0, np.cumsum(n_removed)]
+    return stripped, h, offsets, (key, start, big)
+
+
+def _text_offsets(removed: tuple[np.ndarray, np.ndarray, int], doc: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Offsets in the texts of the stripped positions ``pos`` of documents ``doc``: ``pos`` plus the number of
+    characters removed before it (the removed characters whose key is at most ``doc · big + pos``)."""
+    key, start, big = removed
+    doc = np.asarray(doc, dtype=np.int64)
+    pos = np.asarray(pos, dtype=np.int64)
+    return pos + np.searchsorted(key, doc * big + pos, side="right") - start[doc]
+
+
+def _documents_per_group(codes: np.ndarray, offsets: np.ndarray, n_groups: int) -> np.ndarray:
+    """Number of documents each hash group occurs in: the distinct groups of each document (one small sort
+    per document), counted in batches with ``np.bincount``."""
+    n_docs = np.zeros(n_groups, dtype=np.int64)
+    batch, size = [], 0
+    for k in range(len(offsets) - 1):
+        if offsets[k + 1] > offsets[k]:
+            u = np.sort(codes[offsets[k]:offsets[k + 1]])
+            u = u[np.r_[True, u[1:] != u[:-1]]]
+            batch.append(u)
+            size += u.size
+        if batch and (size >= 1 << 23 or k == len(offsets) - 2):
+            n_docs += np.bincount(np.concatenate(batch), minlength=n_groups)
+            batch, size = [], 0
+    return n_docs
 
 
 def _max_df_within(n_docs: np.ndarray, g_size: np.ndarray, max_pairs: int) -> int | None:
