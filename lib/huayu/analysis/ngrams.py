@@ -127,7 +127,7 @@ def ngram_clusters(tokens: pd.DataFrame, n: int | Sequence[int] = (2, 6), *, min
         n_codes = int(code.max()) + 1
         freq = np.bincount(code, minlength=n_codes)
         keep = freq >= min_freq
-        if size >= sizes[0] or min_range > 1:
+        if size >= sizes[0]:  # (below the shortest size asked for, the frequency alone prunes)
             # documents per cluster: the distinct (cluster, document) pairs (hashing, no sort)
             pair = pd.unique(code * (len(doc_index) + 1) + docs[start])
             rng = np.bincount(pair // (len(doc_index) + 1), minlength=n_codes)
