@@ -12,11 +12,13 @@ documents"):
    natural unit) gets a 64-bit polynomial hash
    :math:`h_i = \\sum_{j=0}^{n-1} c_{i+j} P^{\\,n-1-j} \\bmod 2^{64}` (``c`` = code points, ``P`` a large
    odd constant), computed for all positions at once with ``n`` vectorised multiply-adds.
-3. **Index.** All (hash, document, position) triples of the corpus are sorted by hash once — a
-   ``O(N log N)`` sort for *N* characters in total, never a comparison of all pairs of documents. Equal
-   hashes are the candidate matches; only those pairs are generated. N-grams found in more than
-   ``max_df`` documents can be left out (passim's ``max-df``): they are boilerplate, and leaving them out
-   bounds the work by ``N · max_df``, i.e. linear in the corpus.
+3. **Index.** Equal hashes are numbered by hashing (:func:`pandas.factorize`: O(N) for *N* characters in
+   total, no sort of the corpus and never a comparison of all pairs of documents); each group's size and
+   number of documents are counted (the documents: one small sort per document). Equal hashes are the
+   candidate matches; only the groups kept are sorted, and only their pairs are generated. N-grams found
+   in more than ``max_df`` documents can be left out (passim's ``max-df``): they are boilerplate, and
+   leaving them out bounds the work by ``N · max_df``, i.e. linear in the corpus. The texts are stripped
+   and hashed a batch of documents at a time (arrays of code points, never a loop over characters).
 4. **Merge.** Matching n-gram pairs lying on one diagonal (same offset difference between the two
    texts) at consecutive positions are merged into one *maximal aligned span*: a run of *k* consecutive
    matches is a shared passage of ``k + n − 1`` characters. Every passage is verified by comparing the
