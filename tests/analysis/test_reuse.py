@@ -321,3 +321,31 @@ def test_documents_per_group_counts_distinct_documents():
     codes = np.array([0, 1, 0, 2, 2, 1, 0, 0], dtype=np.int32)
     offsets = np.array([0, 3, 3, 5, 8])  # documents: [0 1 0], [], [2 2], [1 0 0]
     assert _documents_per_group(codes, offsets, 4).tolist() == [2, 2, 1, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES[:6] + ["全力以赴破难题"]), min_size=0, max_size=14).map("".join),
+                min_size=1, max_size=5),
+       st.integers(min_value=2, max_value=6), st.sampled_from([None, 2, 3]))
+def test_within_documents_only_gives_the_internal_passages(texts, n, max_df):
+    docs = _docs(**{f"d{k}": t for k, t in enumerate(texts)})
+    both = find_reuse(docs, n=n, max_df=max_df, max_pairs=None, max_passages=None)
+    inside = find_reuse(docs, n=n, max_df=max_df, max_pairs=None, max_passages=None, between=False)
+    want = both[both["internal"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(inside.reset_index(drop=True), want, check_index_type=False)
+    assert (inside["doc_a"] == inside["doc_b"]).all()
+
+
+def test_within_documents_only_counts_only_pairs_within_documents_for_the_budget():
+    # one formula in 20 documents (its three 8-grams: 20 documents, 21 copies, 3 · 210 pairs between them), once
+    # repeated within d0; every document ends with a character of its own
+    texts = {f"d{k}": "全力以赴破难题开新局" + chr(0x4E00 + 300 + k) for k in range(20)}
+    texts["d0"] = "全力以赴破难题开新局，再说一遍：全力以赴破难题开新局"
+    docs = _docs(**texts)
+    both = find_reuse(docs, n=8, max_pairs=50)
+    inside = find_reuse(docs, n=8, max_pairs=50, between=False)
+    assert both.empty  # the formula left out (max_df 19), its repeat with it
+    assert inside.attrs["max_df"] is None and inside["internal"].all() and len(inside) == 1
+    assert inside.iloc[0]["text_a"] == "全力以赴破难题开新局"
+    with pytest.raises(ParameterError, match="between=False and internal=False"):
+        find_reuse(docs, between=False, internal=False)

@@ -123,7 +123,7 @@ _PASSAGE_COLUMNS = ["doc_a", "doc_b", "internal", "n_chars", "start_a", "end_a",
 
 def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | None = None, max_df: int | None = None,
                internal: bool = True, progress: bool = False, max_pairs: int | None = MAX_PAIRS,
-               max_passages: int | None = MAX_PASSAGES) -> pd.DataFrame:
+               max_passages: int | None = MAX_PASSAGES, between: bool = True) -> pd.DataFrame:
     """Shared passages between and (with ``internal``) within the ``documents_table`` (``doc_id``, ``text``).
 
     Returns one row per maximal aligned passage: ``doc_a, doc_b`` (``doc_a`` first in document order;
@@ -142,6 +142,12 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     max_pairs : candidate n-gram pairs at most; above, ``max_df`` is chosen to keep within it (module
         docstring, "Scale"; ``None``: no limit). ``attrs["max_df"]`` is the value used (``None``: all kept).
     max_passages : passages reported at most, the longest (``None``: all); ``attrs["n_found"]``: found.
+    between : also report reuse between documents; ``False`` (with ``internal``) finds only the passages a
+        document repeats, by the same method restricted to the n-grams repeated within one document (the
+        candidate pairs, and ``max_pairs``, count only pairs within a document): for the same ``max_df``,
+        the internal passages of ``True``, at a fraction of the work on a large corpus. A ``max_df`` chosen
+        for ``max_pairs`` is then chosen for the pairs within documents (usually none is needed), so fewer
+        widespread n-grams are left out than when the pairs between documents are counted too.
     """
     check_columns("documents_table", documents_table, ["doc_id", "text"])
     n = check_int("n", n, minimum=2)
@@ -155,6 +161,10 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
         max_df = check_int("max_df", max_df, minimum=2)
     if not isinstance(internal, bool):
         raise ParameterError(f"internal={internal!r} must be True or False")
+    if not isinstance(between, bool):
+        raise ParameterError(f"between={between!r} must be True or False")
+    if not between and not internal:
+        raise ParameterError("between=False and internal=False leave nothing to find: keep one of them True")
     ids = [str(d) for d in documents_table["doc_id"]]
     if len(set(ids)) != len(ids):
         dup = sorted(d for d, k in pd.Series(ids).value_counts().items() if k > 1)
@@ -171,18 +181,27 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     n_groups = len(uniques)
     del uniques
     codes = codes.astype(np.int32 if n_groups < 2**31 - 1 else np.int64)
-    g_size = np.bincount(codes, minlength=n_groups)
-    n_docs = _documents_per_group(codes, offsets, n_groups)
+    if between:
+        g_size = np.bincount(codes, minlength=n_groups)
+        n_docs = _documents_per_group(codes, offsets, n_groups)
+        pairs = g_size.astype(np.float64) * (g_size - 1) / 2
+        repeated = None
+    else:
+        n_docs, pairs, repeated = _repeats_within_documents(codes, offsets, n_groups)
+        g_size = None
     if max_df is None and max_pairs is not None:
-        max_df = _max_df_within(n_docs, g_size, check_int("max_pairs", max_pairs, minimum=1))
-    wanted = g_size > 1
+        max_df = _max_df_for_pairs(n_docs, pairs, check_int("max_pairs", max_pairs, minimum=1))
+    wanted = pairs > 0
     if max_df is not None:
         wanted &= n_docs <= max_df
-    del g_size, n_docs
+    del g_size, n_docs, pairs
     # The candidates only (elements of the groups kept), ordered by group; a stable sort keeps them in
     # (document, position) order within a group.
-    k_idx = np.flatnonzero(wanted[codes])
-    del wanted
+    chosen = wanted[codes]
+    if repeated is not None:
+        chosen &= repeated  # only the n-grams repeated within their document
+    k_idx = np.flatnonzero(chosen)
+    del wanted, chosen, repeated
     cc = codes[k_idx]
     del codes
     o = np.argsort(cc, kind="stable")
@@ -192,6 +211,10 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
         return _empty_passages()
     new_group = np.r_[True, cc[1:] != cc[:-1]]
     del cc
+    if not between:  # a group is one hash in one document
+        k_doc = np.searchsorted(offsets, k_idx, side="right")
+        new_group[1:] |= k_doc[1:] != k_doc[:-1]
+        del k_doc
     gid = np.cumsum(new_group) - 1
     g_start = np.flatnonzero(new_group)
     g_end = np.r_[g_start[1:], len(new_group)]
@@ -350,10 +373,47 @@ def _documents_per_group(codes: np.ndarray, offsets: np.ndarray, n_groups: int) 
     return n_docs
 
 
+def _repeats_within_documents(codes: np.ndarray, offsets: np.ndarray, n_groups: int
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For reuse within documents only: ``(n_docs, pairs, repeated)`` — the documents each hash group occurs
+    in, its candidate pairs within documents (``Σ_docs C(count in the document, 2)``), and for each n-gram
+    whether its hash occurs again in the same document (one small sort per document)."""
+    n_docs = np.zeros(n_groups, dtype=np.int64)
+    pairs = np.zeros(n_groups, dtype=np.float64)
+    repeated = np.zeros(len(codes), dtype=bool)
+    batch, rep_codes, rep_pairs, size = [], [], [], 0
+    last = len(offsets) - 2
+    for k in range(len(offsets) - 1):
+        a, b = offsets[k], offsets[k + 1]
+        if b > a:
+            seg = codes[a:b]
+            srt = np.sort(seg)
+            new = np.r_[True, srt[1:] != srt[:-1]]
+            u = srt[new]
+            batch.append(u)
+            size += u.size
+            count = np.diff(np.r_[np.flatnonzero(new), srt.size])
+            again = count > 1
+            if again.any():
+                rep_codes.append(u[again])
+                rep_pairs.append(count[again] * (count[again] - 1) / 2)
+                repeated[a:b] = np.isin(seg, u[again], assume_unique=False)
+        if batch and (size >= 1 << 23 or k == last):
+            n_docs += np.bincount(np.concatenate(batch), minlength=n_groups)
+            batch, size = [], 0
+    if rep_codes:
+        pairs += np.bincount(np.concatenate(rep_codes), weights=np.concatenate(rep_pairs), minlength=n_groups)
+    return n_docs, pairs, repeated
+
+
 def _max_df_within(n_docs: np.ndarray, g_size: np.ndarray, max_pairs: int) -> int | None:
     """The largest document frequency ``m`` such that the hash groups found in at most ``m`` documents
     generate at most ``max_pairs`` candidate pairs (``C(size, 2)`` each); ``None`` when all of them do."""
-    pairs = g_size.astype(np.float64) * (g_size - 1) / 2
+    return _max_df_for_pairs(n_docs, g_size.astype(np.float64) * (g_size - 1) / 2, max_pairs)
+
+
+def _max_df_for_pairs(n_docs: np.ndarray, pairs: np.ndarray, max_pairs: int) -> int | None:
+    """:func:`_max_df_within` for given candidate ``pairs`` per hash group."""
     if pairs.sum() <= max_pairs:
         return None
     by_df = np.bincount(n_docs, weights=pairs)           # pairs of the groups found in exactly m documents
