@@ -110,10 +110,11 @@ def ngram_hashes(codepoints: np.ndarray, n: int) -> np.ndarray:
     m = len(c) - n + 1
     if m <= 0:
         return np.zeros(0, dtype=np.uint64)
-    h = np.zeros(m, dtype=np.uint64)
+    h = c[:m].copy()
     with np.errstate(over="ignore"):
-        for j in range(n):
-            h = h * _P + c[j:j + m]
+        for j in range(1, n):  # in place: no temporary array per step
+            h *= _P
+            h += c[j:j + m]
     return h
 
 
