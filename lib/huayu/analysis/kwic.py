@@ -298,10 +298,12 @@ def kwic_html(table: pd.DataFrame, *, labels: Mapping[str, str] | Callable[[str]
     parts = [_CSS, '<table class="huayu-kwic">']
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
+    docs = rows["doc_id"].tolist()
+    shown = {d: html.escape(str(label(d))) for d in dict.fromkeys(docs)}  # one label per document, not per hit
     body = [
-        f'<tr><td class="doc">{html.escape(str(label(d)))}</td><td class="left">{_cell(lft)}</td>'
+        f'<tr><td class="doc">{shown[d]}</td><td class="left">{_cell(lft)}</td>'
         f'<td class="kw"><mark>{_cell(kw)}</mark></td><td class="right">{_cell(rgt)}</td></tr>'
-        for d, lft, kw, rgt in zip(rows["doc_id"], rows["left"], rows["keyword"], rows["right"])
+        for d, lft, kw, rgt in zip(docs, rows["left"].tolist(), rows["keyword"].tolist(), rows["right"].tolist())
     ]
     parts.extend(body)
     parts.append("</table>")
