@@ -186,3 +186,86 @@ def test_collocation_figures(tmp_path):
     labels = {t.get_text() for t in fig.axes[0].texts}
     assert set(graph.nodes) <= labels
     plt.close(fig)
+
+
+def _naive_sides(docs, left, right):
+    """``(node, collocate) → (observed, right)`` by a loop over every token of every sentence."""
+    counts = Counter()
+    rights = Counter()
+    for sentences in docs.values():
+        for sent in sentences:
+            for i, node in enumerate(sent):
+                for j in range(max(0, i - left), min(len(sent), i + right + 1)):
+                    if j != i:
+                        counts[(node, sent[j])] += 1
+                        rights[(node, sent[j])] += j > i
+    return {k: (o, rights[k]) for k, o in counts.items()}
+
+
+def _random_docs(rng, n_docs=4, vocab="abcdefghij"):
+    return {f"d{k}": [list(rng.choice(list(vocab), size=rng.integers(1, 15))) for _ in range(rng.integers(1, 5))]
+            for k in range(n_docs)}
+
+
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("block", [3, 1 << 22])
+def test_blocks_and_both_counting_paths_match_a_naive_count(monkeypatch, dense, block):
+    """Small blocks (pairs that straddle a block edge) and the sparse path (sorted keys) count what the
+    dense counters count: every window position once, by side, never across a sentence or document."""
+    import huayu.analysis.collocations as C
+
+    monkeypatch.setattr(C, "_BLOCK", block)
+    if not dense:
+        monkeypatch.setattr(C, "_DENSE_CELLS", 0)
+    rng = np.random.default_rng(7)
+    for left, right in [(1, 1), (2, 0), (0, 3), (3, 2)]:
+        docs = _random_docs(rng)
+        tokens = make_tokens(docs)
+        for tok in (tokens, tokens.astype({"token": "category", "doc_id": "category"})):
+            table = cooccurrences(tok, left=left, right=right, min_freq=1, drop_stop=False)
+            got = {(n, c): (o, r) for n, c, o, r in zip(table["node"], table["collocate"], table["observed"],
+                                                        table["right"])}
+            assert got == _naive_sides(docs, left, right)
+            assert (table["left"] + table["right"] == table["observed"]).all()
+
+
+def test_max_types_keeps_the_pairs_among_the_most_frequent_types_unchanged():
+    rng = np.random.default_rng(3)
+    tokens = make_tokens(_random_docs(rng, n_docs=6))
+    full = cooccurrences(tokens, left=2, right=2, min_freq=1, drop_stop=False)
+    freq = Counter(tokens["token"])
+    top = sorted(freq, key=lambda w: (-freq[w], w))[:4]  # by frequency, ties by the token
+    part = cooccurrences(tokens, left=2, right=2, min_freq=1, drop_stop=False, max_types=4)
+    expected = full[full["node"].isin(top) & full["collocate"].isin(top)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, expected)
+    assert part.attrs["max_types"] == 4 and "max_types" not in full.attrs
+    # as many types as there are (or more, or None): the whole table
+    everything = cooccurrences(tokens, left=2, right=2, min_freq=1, drop_stop=False, max_types=len(freq) + 5)
+    pd.testing.assert_frame_equal(everything, full)
+    with pytest.raises(ParameterError, match="max_types"):
+        cooccurrences(tokens, max_types=1)
+
+
+def test_network_of_the_most_frequent_types_is_the_network_of_the_whole_table():
+    rng = np.random.default_rng(11)
+    tokens = make_tokens(_random_docs(rng, n_docs=8, vocab="abcdefghijklmnop"))
+    full = collocation_network(cooccurrences(tokens, min_freq=2, drop_stop=False), n_nodes=5, n_edges=8)
+    part = collocation_network(cooccurrences(tokens, min_freq=2, drop_stop=False, max_types=12), n_nodes=5,
+                               n_edges=8)
+    assert list(part.nodes(data=True)) == list(full.nodes(data=True))
+    assert list(part.edges(data=True)) == list(full.edges(data=True))
+
+
+def test_collocates_of_categorical_tokens_equal_those_of_strings():
+    rng = np.random.default_rng(5)
+    tokens = make_tokens(_random_docs(rng, n_docs=5))
+    cat = tokens.astype({"token": "category", "doc_id": "category"})
+    # a category no token uses any more (the tokens table after a filter): never a match, never counted
+    cat["token"] = cat["token"].cat.add_categories(["aa"])
+    for node, match in [("a", "token"), (["a", "b"], "token"), ("[ab]", "regex"), ("a.*", "regex")]:
+        want = collocates(tokens, node, match=match, left=2, right=1, min_freq=1)
+        got = collocates(cat, node, match=match, left=2, right=1, min_freq=1)
+        pd.testing.assert_frame_equal(got, want)
+        assert got.attrs == want.attrs
+    with pytest.raises(ParameterError, match="no hits"):
+        collocates(cat, "aa")

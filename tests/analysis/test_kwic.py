@@ -119,3 +119,26 @@ def test_context_is_always_the_exact_text(paragraphs, context, unit):
         assert text[row.char_start - len(row.left):row.char_start] == row.left
         if unit == "chars":
             assert len(row.left) == min(context, row.char_start)
+
+
+@pytest.mark.parametrize("args", [dict(pattern="发展", context=2), dict(pattern="高质量 发展", context=1, count_punct=True),
+                                  dict(pattern="发.", match="regex", context=3, sort_by="left"),
+                                  dict(pattern="质量发", match="chars", context=1, sort_by="right")])
+def test_categorical_and_reordered_tokens_give_the_same_concordance(args):
+    """The tokens as read_tokens(categorical=True) gives them (codes, not strings), and a table whose rows are
+    not in document order (the sorted path; not for a phrase, whose words must follow each other in the
+    table), give the concordance of the plain string table."""
+    want = kwic(TOKENS, DOCUMENTS, **args)
+    cat = TOKENS.astype({"token": "category", "doc_id": "category"})
+    reordered = [] if " " in args["pattern"] else [TOKENS.iloc[::-1], cat.sample(frac=1.0, random_state=0)]
+    for tokens in (cat, *reordered):
+        got = kwic(tokens, DOCUMENTS, **args)
+        assert got.equals(want) and got.attrs == want.attrs
+    _consistent(want)
+
+
+def test_no_hits_hint_lists_only_words_of_the_tokens():
+    cat = TOKENS.astype({"token": "category"})
+    cat["token"] = cat["token"].cat.add_categories(["质量问题"])  # a category no token uses
+    with pytest.raises(ParameterError, match=r"tokens that contain it: \['高质量'\]"):
+        kwic(cat, DOCUMENTS, "质量")

@@ -94,3 +94,34 @@ def test_matches_brute_force(docs, n):
     got = {c: (f, r) for c, f, r in zip(table["cluster"], table["freq"], table["range"])}
     assert got == expected
     assert isinstance(table, pd.DataFrame)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.sampled_from(["d1", "d2", "d3", "d4"]),
+                       st.lists(st.lists(st.sampled_from(["甲", "乙", "丙", "丁", "，"]), min_size=1, max_size=12),
+                                min_size=1, max_size=3), min_size=1, max_size=4),
+       st.integers(2, 4), st.integers(0, 2), st.integers(1, 3), st.integers(1, 2), st.booleans())
+def test_filtered_ranges_and_categorical_codes_match_brute_force(docs, lo, extra, min_freq, min_range, categorical):
+    """Sizes lo … lo + extra with min_freq/min_range (clusters are only extended from frequent, widespread
+    prefixes: the filter must not lose a cluster), on string and on categorical tokens with an unused category."""
+    hi = min(lo + extra, 6)
+    expected = {}
+    for n in range(lo, hi + 1):
+        expected.update({c: fr for c, fr in _naive(docs, n).items() if fr[0] >= min_freq and fr[1] >= min_range})
+    tokens = make_tokens(docs)
+    if categorical:
+        tokens = tokens.astype({"token": "category", "doc_id": "category"})
+        tokens["token"] = tokens["token"].cat.add_categories(["戊"])
+    if not expected:
+        with pytest.raises(ParameterError, match="no cluster"):
+            ngram_clusters(tokens, (lo, hi), min_freq=min_freq, min_range=min_range)
+        return
+    table = ngram_clusters(tokens, (lo, hi), min_freq=min_freq, min_range=min_range)
+    assert {c: (f, r) for c, f, r in zip(table["cluster"], table["freq"], table["range"])} == expected
+    assert table.attrs["n_documents"] == len(docs)
+    first = {c: d for c, d in zip(table["cluster"], table["first_doc"])}
+    for c in first:  # the first document in table order that has the cluster
+        words = c.split(" ")
+        having = [d for d, paras in docs.items()
+                  if any(p[i:i + len(words)] == words for p in paras for i in range(len(p)))]
+        assert first[c] == having[0]

@@ -271,3 +271,81 @@ def test_share_matrix_above_the_limit_keeps_the_documents_sharing_most():
     shared = coverage(passages, docs).set_index("doc_id")["shared_any"]
     assert set(small.index) == set(shared.sort_values(ascending=False, kind="stable").index[:2])
     assert small.equals(full.loc[small.index, small.index])
+
+
+_PIECES = ["全力以赴", "破难题", "开新局", "，", "。", " ", "“", "”", "5G", "𠀀𠀁", "\n", "高质量发展"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), min_size=0, max_size=12).map("".join), min_size=1, max_size=6),
+       st.integers(min_value=2, max_value=6), st.sampled_from([1, 7, 1 << 23]))
+def test_corpus_hashing_in_batches_equals_one_text_at_a_time(texts, n, batch):
+    """The corpus is stripped and hashed a batch of documents at a time; per document this must give the
+    stripped text and offsets of strip_text, and the n-gram hashes of ngram_hashes (also for empty texts, texts
+    shorter than n, characters outside the BMP, and batches of one document or of many)."""
+    import huayu.analysis.reuse as R
+
+    old = R._BATCH_CHARS
+    R._BATCH_CHARS = batch
+    try:
+        stripped, h, offsets, removed = R._hash_corpus(texts, n)
+    finally:
+        R._BATCH_CHARS = old
+    for k, text in enumerate(texts):
+        want, index = strip_text(text)
+        assert stripped[k] == want
+        cp = np.frombuffer(want.encode("utf-32-le"), dtype="<u4")
+        assert np.array_equal(h[offsets[k]:offsets[k + 1]], ngram_hashes(cp, n))
+        pos = np.arange(len(want))
+        assert np.array_equal(R._text_offsets(removed, np.full(pos.size, k), pos), index)
+
+
+def test_batches_do_not_change_the_passages(monkeypatch):
+    import huayu.analysis.reuse as R
+
+    rng = np.random.default_rng(0)
+    texts = {f"d{k}": "".join(rng.choice(_PIECES, size=40)) for k in range(8)}
+    whole = find_reuse(_docs(**texts), n=6)
+    monkeypatch.setattr(R, "_BATCH_CHARS", 50)
+    batched = find_reuse(_docs(**texts), n=6)
+    pd.testing.assert_frame_equal(batched, whole)
+    assert batched.attrs == whole.attrs and len(whole) > 0
+    for r in whole.itertuples():  # offsets in the texts: the passage as written
+        assert texts[r.doc_a][r.start_a:r.end_a] == r.text_a and texts[r.doc_b][r.start_b:r.end_b] == r.text_b
+        assert strip_text(r.text_a)[0] == strip_text(r.text_b)[0] and len(strip_text(r.text_a)[0]) == r.n_chars
+
+
+def test_documents_per_group_counts_distinct_documents():
+    from huayu.analysis.reuse import _documents_per_group
+
+    codes = np.array([0, 1, 0, 2, 2, 1, 0, 0], dtype=np.int32)
+    offsets = np.array([0, 3, 3, 5, 8])  # documents: [0 1 0], [], [2 2], [1 0 0]
+    assert _documents_per_group(codes, offsets, 4).tolist() == [2, 2, 1, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES[:6] + ["全力以赴破难题"]), min_size=0, max_size=14).map("".join),
+                min_size=1, max_size=5),
+       st.integers(min_value=2, max_value=6), st.sampled_from([None, 2, 3]))
+def test_within_documents_only_gives_the_internal_passages(texts, n, max_df):
+    docs = _docs(**{f"d{k}": t for k, t in enumerate(texts)})
+    both = find_reuse(docs, n=n, max_df=max_df, max_pairs=None, max_passages=None)
+    inside = find_reuse(docs, n=n, max_df=max_df, max_pairs=None, max_passages=None, between=False)
+    want = both[both["internal"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(inside.reset_index(drop=True), want, check_index_type=False)
+    assert (inside["doc_a"] == inside["doc_b"]).all()
+
+
+def test_within_documents_only_counts_only_pairs_within_documents_for_the_budget():
+    # one formula in 20 documents (its three 8-grams: 20 documents, 21 copies, 3 · 210 pairs between them), once
+    # repeated within d0; every document ends with a character of its own
+    texts = {f"d{k}": "全力以赴破难题开新局" + chr(0x4E00 + 300 + k) for k in range(20)}
+    texts["d0"] = "全力以赴破难题开新局，再说一遍：全力以赴破难题开新局"
+    docs = _docs(**texts)
+    both = find_reuse(docs, n=8, max_pairs=50)
+    inside = find_reuse(docs, n=8, max_pairs=50, between=False)
+    assert both.empty  # the formula left out (max_df 19), its repeat with it
+    assert inside.attrs["max_df"] is None and inside["internal"].all() and len(inside) == 1
+    assert inside.iloc[0]["text_a"] == "全力以赴破难题开新局"
+    with pytest.raises(ParameterError, match="between=False and internal=False"):
+        find_reuse(docs, between=False, internal=False)

@@ -33,9 +33,11 @@ For a node ``n`` and collocate ``x`` in a corpus of ``N`` tokens (after dropping
     ``14 + log2(2·O / (f(n) + f(x)))`` (Rychlý 2008, "A lexicographer-friendly association score",
     *Proc. RASLAN 2008*: 6–9; Sketch Engine). At most 14; independent of corpus size.
 
-Counting is vectorised: for each offset ``k = 1 … max(L, R)`` (a loop over window positions, never over
-tokens) the pairs ``(token i, token i+k)`` inside one boundary unit are added to a sparse
-``vocabulary × vocabulary`` matrix — O(N·(L+R)) time.
+Counting is vectorised on the integer codes of the tokens: for each offset ``k = 1 … max(L, R)`` (a loop
+over window positions, never over tokens) the pairs ``(token i, token i+k)`` inside one boundary unit are
+taken at once — only at the node's positions for :func:`collocates` (O(f(node)·(L+R))), and for
+:func:`cooccurrences` as one int64 key per pair of candidate types, counted block by block (memory
+O(distinct pairs), never one entry per window position) — O(N·(L+R)) time.
 """
 
 from __future__ import annotations
@@ -48,8 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import xlogy
 
-from huayu.checks import check_choice, check_columns, check_int
-from huayu.analysis.dfm import factorize_strings
+from huayu.checks import check_choice, check_columns, check_int, is_none
 from huayu.errors import ParameterError
 
 __all__ = [
@@ -77,8 +78,20 @@ def _check_window(left: int, right: int) -> tuple[int, int]:
     return left, right
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``(codes, distinct values as a str Index)``; a categorical column's own codes (at 10,000 documents the
+    tokens are 60 million rows: no string and no hash per row), else ``pd.factorize`` of the strings."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), pd.Index(values.cat.categories.astype("str"), dtype="str")
+    codes, uniques = pd.factorize(values.astype("str"), sort=False)
+    return codes, pd.Index(np.asarray(uniques, dtype=object), dtype="str")
+
+
 class _Stream:
-    """The token stream the windows run over: integer ids, boundary-unit codes, vocabulary."""
+    """The token stream the windows run over: integer ids, the boundary unit of each position (document
+    code and, for sentences or paragraphs, the ``sent_id``/``para_id``), the vocabulary and frequencies.
+
+    Built from the integer codes of the columns it needs, never from a copy of the tokens table."""
 
     def __init__(self, tokens: pd.DataFrame, *, boundary: str, drop_punct: bool, drop_stop: bool) -> None:
         check_choice("boundary", boundary, BOUNDARIES)
@@ -92,27 +105,27 @@ class _Stream:
         if not keep.any():
             raise ParameterError("tokens has no token left for collocations (empty table, or every token is "
                                  "punctuation/stopword with drop_punct/drop_stop)")
-        t = tokens.loc[keep, list(dict.fromkeys(["token", "doc_id", *cols]))]  # the columns used, not every one
-        self.ids, self.vocab = factorize_strings(t["token"])
-        unit = factorize_strings(t["doc_id"])[0]
+        sel = None if keep.all() else keep
+        ids, self.vocab = _codes(tokens["token"])
+        doc = _codes(tokens["doc_id"])[0]
+        self.ids = ids if sel is None else ids[sel]
+        self.doc = doc if sel is None else doc[sel]
+        self.sub = None
         if len(cols) > 1:
-            sub = t[cols[1]].to_numpy(dtype=np.int64)
-            unit = pd.factorize(unit * (int(sub.max()) + 1) + sub, sort=False)[0].astype(np.int64)
-        self.unit = unit
+            sub = tokens[cols[1]].to_numpy()
+            self.sub = sub if sel is None else sub[sel]
         self.n = len(self.ids)
         self.freq = np.bincount(self.ids, minlength=len(self.vocab)).astype(np.int64)
 
-    def merged(self, found: np.ndarray, label: str) -> tuple[_Stream, int]:
-        """A copy where every type in ``found`` becomes one new type ``label``; returns it and its id."""
-        new_id = len(self.vocab)
-        out = _Stream.__new__(_Stream)
-        out.ids = np.where(np.isin(self.ids, found), new_id, self.ids)
-        out.unit, out.n = self.unit, self.n
-        out.vocab = pd.Index([*map(str, self.vocab), label], dtype="str")
-        out.freq = np.bincount(out.ids, minlength=new_id + 1).astype(np.int64)
-        return out, new_id
+    def same_unit(self, i: np.ndarray | slice, j: np.ndarray | slice) -> np.ndarray:
+        """Whether positions ``i`` and ``j`` (arrays or slices of equal length) lie in one boundary unit."""
+        ok = self.doc[i] == self.doc[j]
+        if self.sub is not None:
+            ok &= self.sub[i] == self.sub[j]
+        return ok
 
     def node_ids(self, node: str | Sequence[str], match: str) -> np.ndarray:
+        present = self.freq > 0
         vocab = pd.Index(self.vocab)
         if match == "token":
             words = [node] if isinstance(node, str) else list(node)
@@ -126,9 +139,11 @@ class _Stream:
                 raise ParameterError(f"node={node!r} is not a valid regular expression: {exc}") from None
             found = np.flatnonzero(np.asarray(vocab.str.fullmatch(rx), dtype=bool))
             pattern = node
+        found = found[present[found]] if found.size else found
         if found.size == 0:
             probe = node if isinstance(node, str) else str(list(node)[0])
-            near = [] if match == "regex" else [str(v) for v in vocab[vocab.str.contains(probe, regex=False)][:10]]
+            near = [] if match == "regex" else [
+                str(v) for v in vocab[np.asarray(vocab.str.contains(probe, regex=False), dtype=bool) & present][:10]]
             hint = (f"; tokens that contain it: {near}" if near else
                     "; no token contains it either (check the spelling, or search the characters with "
                     "huayu.analysis.kwic.kwic(..., match='chars'))")
@@ -136,28 +151,103 @@ class _Stream:
         return np.unique(found)
 
 
-def _pairs(stream: _Stream, left: int, right: int, node_mask: np.ndarray | None
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(node_id, collocate_id, is_right)`` for every token inside every node window."""
-    nodes, colls, sides = [], [], []
-    ids, unit = stream.ids, stream.unit
-    for k in range(1, max(left, right) + 1):
-        if k >= stream.n:
-            break
-        same = unit[:-k] == unit[k:]
-        if k <= right:  # token i is the node, token i+k its right collocate
-            sel = same if node_mask is None else same & node_mask[:-k]
-            i = np.flatnonzero(sel)
-            nodes.append(ids[i]); colls.append(ids[i + k]); sides.append(np.ones(i.size, dtype=bool))
-        if k <= left:  # token i+k is the node, token i its left collocate
-            sel = same if node_mask is None else same & node_mask[k:]
-            i = np.flatnonzero(sel)
-            nodes.append(ids[i + k]); colls.append(ids[i]); sides.append(np.zeros(i.size, dtype=bool))
-    if not nodes:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=bool)
-    return np.concatenate(nodes), np.concatenate(colls), np.concatenate(sides)
+#: positions per block when the windows are counted (bounds the temporary arrays, not the result)
+_BLOCK = 1 << 22
+#: ``2·V²`` counters at most for a dense count of the pairs among ``V`` types (else: sorted sparse keys)
+_DENSE_CELLS = 1 << 24
 
+
+def _node_pairs(stream: _Stream, node_pos: np.ndarray, left: int, right: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``(collocate positions, is_right)`` of every window position of the nodes at ``node_pos``: for each
+    offset ``k`` (a loop over window positions, never over tokens) the positions ``node ± k`` in the same
+    boundary unit. O(nodes · (L + R))."""
+    pos, sides = [], []
+    for k in range(1, max(left, right) + 1):
+        if k <= right:
+            i = node_pos[node_pos + k < stream.n]
+            i = i[stream.same_unit(i, i + k)]
+            pos.append(i + k); sides.append(np.ones(i.size, dtype=bool))
+        if k <= left:
+            i = node_pos[node_pos - k >= 0]
+            i = i[stream.same_unit(i, i - k)]
+            pos.append(i - k); sides.append(np.zeros(i.size, dtype=bool))
+    if not pos:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    return np.concatenate(pos), np.concatenate(sides)
+
+
+def _count_window_pairs(stream: _Stream, rank: np.ndarray, is_node: np.ndarray, left: int, right: int,
+                        min_freq: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Window co-occurrences among the candidate types: ``(node_rank, collocate_rank, observed, n_right)``
+    for every pair with ``observed ≥ min_freq``.
+
+    ``rank`` maps a type id to its candidate code ``0 … V−1`` (−1: not counted); ``is_node[r]`` says whether
+    candidate ``r`` may be a node. For each offset ``k = 1 … max(L, R)`` and each block of positions, the
+    pairs ``(i, i + k)`` of two candidates in one boundary unit are encoded as one int64 key
+    ``(node · V + collocate) · 2 + side`` and counted — with ``np.bincount`` into ``2·V²`` counters when
+    that is small (:data:`_DENSE_CELLS`), else as sorted unique keys with counts, merged as they come.
+    Memory: O(distinct pairs counted), not O(window positions) (60 million tokens have 600 million)."""
+    v = int(rank.max()) + 1 if rank.size else 0
+    if v == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    r = rank[stream.ids]
+    n = stream.n
+    dense = 2 * v * v <= _DENSE_CELLS
+    counts = np.zeros(2 * v * v, dtype=np.int64) if dense else None
+    keys, vals, pending = [], [], 0
+
+    def merge(keys, vals):
+        k = np.concatenate(keys)
+        u, inv = np.unique(k, return_inverse=True)
+        return [u], [np.bincount(inv, weights=np.concatenate(vals)).astype(np.int64)]
+
+    for k in range(1, max(left, right) + 1):
+        for s in range(0, max(n - k, 0), _BLOCK):
+            e = min(s + _BLOCK, n - k)
+            a, b = r[s:e], r[s + k:e + k]
+            ok = (a >= 0) & (b >= 0)
+            ok &= stream.same_unit(slice(s, e), slice(s + k, e + k))
+            i = np.flatnonzero(ok)
+            if i.size == 0:
+                continue
+            a, b = a[i].astype(np.int64), b[i].astype(np.int64)
+            block = []
+            if k <= right:  # the token at i is the node, the token at i+k its right collocate
+                sel = is_node[a]
+                block.append((a[sel] * v + b[sel]) * 2 + 1)
+            if k <= left:  # the token at i+k is the node, the token at i its left collocate
+                sel = is_node[b]
+                block.append((b[sel] * v + a[sel]) * 2)
+            for key in block:
+                if dense:
+                    counts += np.bincount(key, minlength=counts.size)
+                else:
+                    u, c = np.unique(key, return_counts=True)
+                    keys.append(u); vals.append(c); pending += u.size
+                    if pending > 4 * _BLOCK and len(keys) > 1:
+                        keys, vals = merge(keys, vals)
+                        pending = keys[0].size
+    if dense:
+        by_side = counts.reshape(v * v, 2)
+        observed = by_side.sum(axis=1)
+        pair = np.flatnonzero(observed >= min_freq)
+        observed, n_right = observed[pair], by_side[pair, 1]
+    else:
+        if not keys:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        if len(keys) > 1:
+            keys, vals = merge(keys, vals)
+        key, val = keys[0], vals[0]
+        pair_of_key = key // 2
+        pair, inv = np.unique(pair_of_key, return_inverse=True)
+        observed = np.bincount(inv, weights=val).astype(np.int64)
+        n_right = np.bincount(inv, weights=val * (key % 2)).astype(np.int64)
+        keep = observed >= min_freq
+        pair, observed, n_right = pair[keep], observed[keep], n_right[keep]
+    return pair // v, pair % v, observed, n_right
 
 
 def association_scores(observed: np.ndarray, f_node: np.ndarray, f_collocate: np.ndarray, n: float,
@@ -190,24 +280,17 @@ def association_scores(observed: np.ndarray, f_node: np.ndarray, f_collocate: np
     return pd.DataFrame({"expected": e, "pmi": pmi, "t_score": t, "log_likelihood": ll, "log_dice": log_dice})
 
 
-def _table(stream: _Stream, node: np.ndarray, coll: np.ndarray, side: np.ndarray, *, left: int, right: int,
-           min_freq: int) -> pd.DataFrame:
-    v = len(stream.vocab)
-    key = node * v + coll
-    inverse, uniq = pd.factorize(key, sort=False)  # hashing: O(pairs), no sort
-    uniq = np.asarray(uniq, dtype=np.int64)
-    observed = np.bincount(inverse, minlength=uniq.size).astype(np.int64)
-    n_right = np.bincount(inverse, weights=side.astype(np.float64), minlength=uniq.size).astype(np.int64)
-    keep = observed >= min_freq
-    uniq, observed, n_right = uniq[keep], observed[keep], n_right[keep]
-    node_id, coll_id = uniq // v, uniq % v
-    f_node = stream.freq[node_id]
-    f_coll = stream.freq[coll_id]
-    scores = association_scores(observed, f_node, f_coll, stream.n, left + right)
-    vocab = np.asarray(stream.vocab, dtype=object)
+def _table(labels: np.ndarray, freq: np.ndarray, n: int, node_id: np.ndarray, coll_id: np.ndarray,
+           observed: np.ndarray, n_right: np.ndarray, *, left: int, right: int) -> pd.DataFrame:
+    """The collocation table of counted pairs (type ids into ``labels``/``freq``; ``n`` tokens)."""
+    f_node = freq[node_id]
+    f_coll = freq[coll_id]
+    observed = np.asarray(observed, dtype=np.int64)
+    n_right = np.asarray(n_right, dtype=np.int64)
+    scores = association_scores(observed, f_node, f_coll, n, left + right)
     out = pd.DataFrame({
-        "node": pd.Series(vocab[node_id], dtype="str"),
-        "collocate": pd.Series(vocab[coll_id], dtype="str"),
+        "node": pd.Series(labels[node_id], dtype="str"),
+        "collocate": pd.Series(labels[coll_id], dtype="str"),
         "observed": observed,
         "left": observed - n_right,
         "right": n_right,
@@ -247,12 +330,25 @@ def collocates(tokens: pd.DataFrame, node: str | Sequence[str], *, left: int = 5
         raise ParameterError("node is an empty list; give at least one word")
     stream = _Stream(tokens, boundary=boundary, drop_punct=drop_punct, drop_stop=drop_stop)
     found = stream.node_ids(node, match)
-    # every matched type becomes one node, so that f_node is the frequency of the whole pattern
+    # every matched type becomes one node (id v), so that f_node is the frequency of the whole pattern
     label = node if isinstance(node, str) else "|".join(node)
-    merged, node_id = stream.merged(found, label)
-    nodes, colls, sides = _pairs(merged, left, right, merged.ids == node_id)
-    table = _table(merged, nodes, colls, sides, left=left, right=right, min_freq=min_freq)
-    table.attrs.update({"node": label, "f_node": int(merged.freq[node_id]), "n_tokens": stream.n,
+    v = len(stream.vocab)
+    is_node = np.zeros(v, dtype=bool)
+    is_node[found] = True
+    merged = np.arange(v + 1, dtype=np.int64)
+    merged[found] = v
+    freq = np.append(stream.freq, stream.freq[found].sum())
+    freq[found] = 0
+    node_pos = np.flatnonzero(is_node[stream.ids])
+    coll_pos, is_right = _node_pairs(stream, node_pos, left, right)
+    coll = merged[stream.ids[coll_pos]]
+    observed = np.bincount(coll, minlength=v + 1)
+    n_right = np.bincount(coll[is_right], minlength=v + 1)
+    coll_id = np.flatnonzero(observed >= max(min_freq, 1))
+    labels = np.asarray([*map(str, stream.vocab), label], dtype=object)
+    table = _table(labels, freq, stream.n, np.full(coll_id.size, v, dtype=np.int64), coll_id, observed[coll_id],
+                   n_right[coll_id], left=left, right=right)
+    table.attrs.update({"node": label, "f_node": int(freq[v]), "n_tokens": stream.n,
                         "left": left, "right": right, "boundary": boundary, "min_freq": min_freq,
                         "matched_types": [str(stream.vocab[i]) for i in found]})
     return _sort(table, sort_by)
@@ -260,23 +356,47 @@ def collocates(tokens: pd.DataFrame, node: str | Sequence[str], *, left: int = 5
 
 def cooccurrences(tokens: pd.DataFrame, *, left: int = 5, right: int = 5, min_freq: int = 2,
                   boundary: str = "sentence", drop_punct: bool = True, drop_stop: bool = True,
-                  min_node_freq: int = 1, sort_by: str = "log_dice") -> pd.DataFrame:
+                  min_node_freq: int = 1, max_types: int | None = None, sort_by: str = "log_dice") -> pd.DataFrame:
     """Every node–collocate pair of the corpus with ``O ≥ min_freq`` (the collocation table of all words).
 
     Same columns and formulas as :func:`collocates`; ``node`` runs over every token type with
     frequency ``≥ min_node_freq``. With ``left == right`` the table is symmetric (``O(a, b) = O(b, a)``).
     Stopwords are dropped by default here: with them, 的/和/是 dominate every network.
+
+    ``max_types`` (``None``: every type) counts only the pairs among the ``max_types`` most frequent types
+    (after dropping punctuation/stopwords; ties: the token first in code-point order), both as node and as
+    collocate — what a network of the most frequent words needs (:func:`collocation_network`). The counts
+    and scores of these pairs are exactly those of the whole table (``f_node``, ``f_collocate`` and ``N`` are
+    the frequencies in the whole stream); only the other pairs are left out, and the memory is that of
+    ``2 · max_types²`` counters instead of one entry per window position (60 million tokens make some
+    600 million). ``attrs["max_types"]`` records it when given.
     """
     left, right = _check_window(left, right)
     min_freq = check_int("min_freq", min_freq, minimum=1)
     min_node_freq = check_int("min_node_freq", min_node_freq, minimum=1)
+    if is_none(max_types):
+        max_types = None
+    else:
+        max_types = check_int("max_types", max_types, minimum=2)
     check_choice("sort_by", sort_by, MEASURES)
     stream = _Stream(tokens, boundary=boundary, drop_punct=drop_punct, drop_stop=drop_stop)
-    mask = stream.freq[stream.ids] >= min_node_freq if min_node_freq > 1 else None
-    nodes, colls, sides = _pairs(stream, left, right, mask)
-    table = _table(stream, nodes, colls, sides, left=left, right=right, min_freq=min_freq)
+    present = np.flatnonzero(stream.freq > 0)
+    if max_types is not None and max_types < present.size:
+        names = np.asarray(stream.vocab, dtype=object)[present]
+        by_name = np.empty(present.size, dtype=np.int64)
+        by_name[np.argsort(names, kind="stable")] = np.arange(present.size)
+        present = np.sort(present[np.lexsort((by_name, -stream.freq[present]))[:max_types]])
+    rank = np.full(len(stream.vocab), -1, dtype=np.int32)
+    rank[present] = np.arange(present.size, dtype=np.int32)
+    is_node = stream.freq[present] >= min_node_freq
+    node_rank, coll_rank, observed, n_right = _count_window_pairs(stream, rank, is_node, left, right, min_freq)
+    labels = np.asarray(stream.vocab, dtype=object)
+    table = _table(labels, stream.freq, stream.n, present[node_rank], present[coll_rank], observed, n_right,
+                   left=left, right=right)
     table.attrs.update({"n_tokens": stream.n, "left": left, "right": right, "boundary": boundary,
                         "min_freq": min_freq})
+    if max_types is not None:
+        table.attrs["max_types"] = max_types
     return _sort(table, sort_by)
 
 

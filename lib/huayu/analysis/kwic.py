@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import check_choice, check_columns, check_int, check_string_list
-from huayu.analysis.dfm import factorize_strings
 from huayu.errors import ParameterError
 
 __all__ = ["kwic", "kwic_html", "show", "write_html", "MATCHES", "SORT_KEYS", "ParameterError"]
@@ -45,10 +44,20 @@ CONTEXT_UNITS = ("tokens", "chars")
 PARAGRAPH_MARK = "¶"
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``(codes, distinct values as a str Index)``: a categorical column's own codes (the tokens as
+    :func:`huayu.pipeline.tables.read_tokens` reads them, 60 million rows at 10,000 documents: no string
+    and no hash per row), else ``pd.factorize`` of the strings."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), pd.Index(values.cat.categories.astype("str"), dtype="str")
+    codes, uniques = pd.factorize(values.astype("str"), sort=False)
+    return codes, pd.Index(np.asarray(uniques, dtype=object), dtype="str")
+
+
 def _token_hits(tokens: pd.DataFrame, pattern: str, match: str) -> pd.DataFrame:
     # Integer codes of the words (the distinct words are matched, never one string per token).
-    codes, words = factorize_strings(tokens["token"])
-    doc_codes, doc_names = factorize_strings(tokens["doc_id"])
+    codes, words = _codes(tokens["token"])
+    doc_codes, doc_names = _codes(tokens["doc_id"])
     if match == "regex":
         try:
             rx = re.compile(pattern)
@@ -63,18 +72,19 @@ def _token_hits(tokens: pd.DataFrame, pattern: str, match: str) -> pd.DataFrame:
         length = len(phrase)
         wanted = words.get_indexer(phrase)  # -1: a word that never occurs (no hit)
         n = len(codes)
-        ok = np.zeros(max(n - length + 1, 0), dtype=bool)
-        if n >= length:
-            ok[:] = True
-            for j, w in enumerate(wanted):  # loop over the words of the phrase, not over tokens
-                ok &= codes[j:n - length + 1 + j] == w
-                ok &= doc_codes[j:n - length + 1 + j] == doc_codes[:n - length + 1]
+        m = max(n - length + 1, 0)
+        ok = np.zeros(m, dtype=bool)
+        if n >= length and (wanted >= 0).all():
+            ok = codes[:m] == wanted[0]
+            for j, w in enumerate(wanted[1:], start=1):  # loop over the words of the phrase, not over tokens
+                ok &= codes[j:m + j] == w
+                ok &= doc_codes[j:m + j] == doc_codes[:m]
         hit_start = np.flatnonzero(ok)
     hit_end = hit_start + length - 1
     return pd.DataFrame({
         "doc_id": np.asarray(doc_names, dtype=object)[doc_codes[hit_start]],
-        "char_start": tokens["char_start"].to_numpy(dtype=np.int64)[hit_start],
-        "char_end": tokens["char_end"].to_numpy(dtype=np.int64)[hit_end],
+        "char_start": tokens["char_start"].to_numpy()[hit_start].astype(np.int64),
+        "char_end": tokens["char_end"].to_numpy()[hit_end].astype(np.int64),
     })
 
 
@@ -100,7 +110,9 @@ def _no_hits(pattern: str, match: str, tokens: pd.DataFrame, n_docs: int) -> Par
     msg = f"pattern={pattern!r} has no hits (match={match!r}) in the {n_docs} document(s) searched"
     if match == "token":
         probe = pattern.split()[0] if pattern.split() else pattern
-        near = pd.unique(tokens["token"][tokens["token"].astype("str").str.contains(probe, regex=False)])[:10]
+        codes, words = _codes(tokens["token"])
+        present = np.bincount(codes[codes >= 0], minlength=len(words)) > 0  # types of these tokens only
+        near = words[np.asarray(words.str.contains(probe, regex=False), dtype=bool) & present][:10]
         if len(near):
             msg += (f"; tokens that contain it: {[str(w) for w in near]} — use match='chars' to find it "
                     "inside longer words")
@@ -180,27 +192,40 @@ def kwic(tokens: pd.DataFrame, documents_table: pd.DataFrame, pattern: str, *, m
         left_start = np.maximum(s - context, 0)
         right_end = np.minimum(e + context, doc_len)
     else:
-        counted = toks
+        # The counted tokens as three integer arrays (document rank, char_start, char_end), ordered by
+        # document and offset — the order of a tokens table, so no sort is needed (else one lexsort).
+        word = None
         if not count_punct and "is_punct" in toks.columns:
-            counted = toks[~toks["is_punct"].to_numpy(dtype=bool)]
-        codes, names = factorize_strings(counted["doc_id"])  # the order of each distinct doc_id, then per token
-        cd = names.map(doc_order).to_numpy(dtype=np.int64)[codes]
-        cs = counted["char_start"].to_numpy(dtype=np.int64)
-        ce = counted["char_end"].to_numpy(dtype=np.int64)
-        order = np.lexsort((cs, cd))
-        cd, cs, ce = cd[order], cs[order], ce[order]
+            word = ~toks["is_punct"].to_numpy(dtype=bool)
+        codes, names = _codes(toks["doc_id"])
+        rank = names.map(doc_order).to_numpy(dtype=np.float64)
+        rank = np.where(np.isnan(rank), -1, rank).astype(np.int32)  # -1: a document not in the documents table
+        cd = rank[codes] if word is None else rank[codes[word]]
+        cs = toks["char_start"].to_numpy() if word is None else toks["char_start"].to_numpy()[word]
+        ce = toks["char_end"].to_numpy() if word is None else toks["char_end"].to_numpy()[word]
+        in_order = bool(np.all((cd[1:] > cd[:-1]) | ((cd[1:] == cd[:-1]) & (cs[1:] >= cs[:-1])))) if len(cd) > 1 \
+            else True
+        if not in_order:
+            order = np.lexsort((cs, cd))
+            cd, cs, ce = cd[order], cs[order], ce[order]
+            del order
         big = int(lengths.max()) + 2
-        key_start = cd * big + cs
-        key_end = cd * big + ce
         first_of_doc = np.searchsorted(cd, d_code, side="left")
         after_doc = np.searchsorted(cd, d_code, side="right")
+        # one int64 search key (document · big + offset), first of the ends, then of the starts (in place)
+        key = cd.astype(np.int64)
+        key *= big
+        key += ce
         # tokens wholly before the hit: char_end ≤ s; the context starts `context` of them back
-        before = np.searchsorted(key_end, d_code * big + s, side="right")
+        before = np.searchsorted(key, d_code * big + s, side="right")
+        key -= ce
+        key += cs
+        # tokens wholly after the hit: char_start ≥ e; the context ends `context` of them on
+        after = np.searchsorted(key, d_code * big + e, side="left")
+        del key
         idx_left = before - context
         left_start = np.where(context == 0, s,
                               np.where(idx_left >= first_of_doc, cs[np.clip(idx_left, 0, len(cs) - 1)], 0))
-        # tokens wholly after the hit: char_start ≥ e; the context ends `context` of them on
-        after = np.searchsorted(key_start, d_code * big + e, side="left")
         idx_right = after + context - 1
         right_end = np.where(context == 0, e,
                              np.where(idx_right < after_doc, ce[np.clip(idx_right, 0, len(ce) - 1)], doc_len))
@@ -273,10 +298,12 @@ def kwic_html(table: pd.DataFrame, *, labels: Mapping[str, str] | Callable[[str]
     parts = [_CSS, '<table class="huayu-kwic">']
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
+    docs = rows["doc_id"].tolist()
+    shown = {d: html.escape(str(label(d))) for d in dict.fromkeys(docs)}  # one label per document, not per hit
     body = [
-        f'<tr><td class="doc">{html.escape(str(label(d)))}</td><td class="left">{_cell(lft)}</td>'
+        f'<tr><td class="doc">{shown[d]}</td><td class="left">{_cell(lft)}</td>'
         f'<td class="kw"><mark>{_cell(kw)}</mark></td><td class="right">{_cell(rgt)}</td></tr>'
-        for d, lft, kw, rgt in zip(rows["doc_id"], rows["left"], rows["keyword"], rows["right"])
+        for d, lft, kw, rgt in zip(docs, rows["left"].tolist(), rows["keyword"].tolist(), rows["right"].tolist())
     ]
     parts.extend(body)
     parts.append("</table>")

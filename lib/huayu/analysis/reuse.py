@@ -12,11 +12,13 @@ documents"):
    natural unit) gets a 64-bit polynomial hash
    :math:`h_i = \\sum_{j=0}^{n-1} c_{i+j} P^{\\,n-1-j} \\bmod 2^{64}` (``c`` = code points, ``P`` a large
    odd constant), computed for all positions at once with ``n`` vectorised multiply-adds.
-3. **Index.** All (hash, document, position) triples of the corpus are sorted by hash once — a
-   ``O(N log N)`` sort for *N* characters in total, never a comparison of all pairs of documents. Equal
-   hashes are the candidate matches; only those pairs are generated. N-grams found in more than
-   ``max_df`` documents can be left out (passim's ``max-df``): they are boilerplate, and leaving them out
-   bounds the work by ``N · max_df``, i.e. linear in the corpus.
+3. **Index.** Equal hashes are numbered by hashing (:func:`pandas.factorize`: O(N) for *N* characters in
+   total, no sort of the corpus and never a comparison of all pairs of documents); each group's size and
+   number of documents are counted (the documents: one small sort per document). Equal hashes are the
+   candidate matches; only the groups kept are sorted, and only their pairs are generated. N-grams found
+   in more than ``max_df`` documents can be left out (passim's ``max-df``): they are boilerplate, and
+   leaving them out bounds the work by ``N · max_df``, i.e. linear in the corpus. The texts are stripped
+   and hashed a batch of documents at a time (arrays of code points, never a loop over characters).
 4. **Merge.** Matching n-gram pairs lying on one diagonal (same offset difference between the two
    texts) at consecutive positions are merged into one *maximal aligned span*: a run of *k* consecutive
    matches is a shared passage of ``k + n − 1`` characters. Every passage is verified by comparing the
@@ -74,6 +76,17 @@ def _keep_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LN"
 
 
+def _keep_mask(cp: np.ndarray) -> np.ndarray:
+    """Whether each code point of ``cp`` is a letter or a number (Unicode L*, N*): the category is looked
+    up once per distinct code point (a table indexed by code point), never once per character."""
+    if cp.size == 0:
+        return np.zeros(0, dtype=bool)
+    present = np.flatnonzero(np.bincount(cp))
+    table = np.zeros(int(present[-1]) + 1, dtype=bool)
+    table[present] = np.fromiter((_keep_char(chr(c)) for c in present.tolist()), dtype=bool, count=present.size)
+    return table[cp]
+
+
 def strip_text(text: str) -> tuple[str, np.ndarray]:
     """``(stripped, index)``: ``text`` without punctuation, symbols and spaces (only Unicode letters and
     numbers are kept), and for each kept character its offset in ``text`` (int64)."""
@@ -82,9 +95,7 @@ def strip_text(text: str) -> tuple[str, np.ndarray]:
     if not text:
         return "", np.zeros(0, dtype=np.int64)
     cp = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-    uniq, inverse = np.unique(cp, return_inverse=True)
-    keep_u = np.fromiter((_keep_char(chr(c)) for c in uniq), dtype=bool, count=len(uniq))
-    keep = keep_u[inverse]
+    keep = _keep_mask(cp)
     index = np.flatnonzero(keep).astype(np.int64)
     stripped = cp[keep].astype("<u4").tobytes().decode("utf-32-le")
     return stripped, index
@@ -99,10 +110,11 @@ def ngram_hashes(codepoints: np.ndarray, n: int) -> np.ndarray:
     m = len(c) - n + 1
     if m <= 0:
         return np.zeros(0, dtype=np.uint64)
-    h = np.zeros(m, dtype=np.uint64)
+    h = c[:m].copy()
     with np.errstate(over="ignore"):
-        for j in range(n):
-            h = h * _P + c[j:j + m]
+        for j in range(1, n):  # in place: no temporary array per step
+            h *= _P
+            h += c[j:j + m]
     return h
 
 
@@ -112,7 +124,7 @@ _PASSAGE_COLUMNS = ["doc_a", "doc_b", "internal", "n_chars", "start_a", "end_a",
 
 def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | None = None, max_df: int | None = None,
                internal: bool = True, progress: bool = False, max_pairs: int | None = MAX_PAIRS,
-               max_passages: int | None = MAX_PASSAGES) -> pd.DataFrame:
+               max_passages: int | None = MAX_PASSAGES, between: bool = True) -> pd.DataFrame:
     """Shared passages between and (with ``internal``) within the ``documents_table`` (``doc_id``, ``text``).
 
     Returns one row per maximal aligned passage: ``doc_a, doc_b`` (``doc_a`` first in document order;
@@ -131,6 +143,12 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     max_pairs : candidate n-gram pairs at most; above, ``max_df`` is chosen to keep within it (module
         docstring, "Scale"; ``None``: no limit). ``attrs["max_df"]`` is the value used (``None``: all kept).
     max_passages : passages reported at most, the longest (``None``: all); ``attrs["n_found"]``: found.
+    between : also report reuse between documents; ``False`` (with ``internal``) finds only the passages a
+        document repeats, by the same method restricted to the n-grams repeated within one document (the
+        candidate pairs, and ``max_pairs``, count only pairs within a document): for the same ``max_df``,
+        the internal passages of ``True``, at a fraction of the work on a large corpus. A ``max_df`` chosen
+        for ``max_pairs`` is then chosen for the pairs within documents (usually none is needed), so fewer
+        widespread n-grams are left out than when the pairs between documents are counted too.
     """
     check_columns("documents_table", documents_table, ["doc_id", "text"])
     n = check_int("n", n, minimum=2)
@@ -144,66 +162,79 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
         max_df = check_int("max_df", max_df, minimum=2)
     if not isinstance(internal, bool):
         raise ParameterError(f"internal={internal!r} must be True or False")
+    if not isinstance(between, bool):
+        raise ParameterError(f"between={between!r} must be True or False")
+    if not between and not internal:
+        raise ParameterError("between=False and internal=False leave nothing to find: keep one of them True")
     ids = [str(d) for d in documents_table["doc_id"]]
     if len(set(ids)) != len(ids):
         dup = sorted(d for d, k in pd.Series(ids).value_counts().items() if k > 1)
         raise ParameterError(f"documents has repeated doc_id values {dup}; each document must appear once")
     texts = [str(t) for t in documents_table["text"]]
-
-    iterator = range(len(ids))
-    if progress:
-        from tqdm.auto import tqdm
-        iterator = tqdm(iterator, desc="hash n-grams", unit="doc", disable=None)  # a widget in Jupyter
-    stripped, index = [], []
-    for k in iterator:
-        s, idx = strip_text(texts[k])
-        stripped.append(s)
-        index.append(idx)
-    # One array of every n-gram's hash, its document and its position, filled in place (no per-document
-    # arrays to concatenate; document and position as int32: 110 M characters are 110 M n-grams).
-    lengths = np.array([max(len(s) - n + 1, 0) for s in stripped], dtype=np.int64)
-    total_ngrams = int(lengths.sum())
-    if total_ngrams == 0:
+    stripped, h, offsets, removed = _hash_corpus(texts, n, progress=progress)
+    if len(h) == 0:
         return _empty_passages()
-    offsets = np.r_[0, np.cumsum(lengths)]
-    h = np.empty(total_ngrams, dtype=np.uint64)
-    for k, s in enumerate(stripped):
-        if lengths[k]:
-            h[offsets[k]:offsets[k + 1]] = ngram_hashes(np.frombuffer(s.encode("utf-32-le"), dtype="<u4"), n)
-    position_dtype = np.int32 if max(len(ids), int(lengths.max())) < 2**31 - 1 else np.int64
 
-    # Index: sort by hash (stable, so within a group the order is (document, position)).
-    order = np.argsort(h, kind="stable")
-    h = h[order]
-    d = (np.searchsorted(offsets, order, side="right") - 1).astype(position_dtype)
-    p = (order - offsets[d]).astype(position_dtype)
-    del order
-    new_group = np.r_[True, h[1:] != h[:-1]]
+    # Index: equal hashes numbered by hashing (pd.factorize, O(N), no sort of the N n-grams); per group its
+    # size and the number of documents it occurs in (the distinct groups of each document).
+    codes, uniques = pd.factorize(h, sort=False)
+    del h
+    n_groups = len(uniques)
+    del uniques
+    codes = codes.astype(np.int32 if n_groups < 2**31 - 1 else np.int64)
+    if between:
+        g_size = np.bincount(codes, minlength=n_groups)
+        n_docs = _documents_per_group(codes, offsets, n_groups)
+        pairs = g_size.astype(np.float64) * (g_size - 1) / 2
+        repeated = None
+    else:
+        n_docs, pairs, repeated = _repeats_within_documents(codes, offsets, n_groups)
+        g_size = None
+    if max_df is None and max_pairs is not None:
+        max_df = _max_df_for_pairs(n_docs, pairs, check_int("max_pairs", max_pairs, minimum=1))
+    wanted = pairs > 0
+    if max_df is not None:
+        wanted &= n_docs <= max_df
+    del g_size, n_docs, pairs
+    # The candidates only (elements of the groups kept), ordered by group; a stable sort keeps them in
+    # (document, position) order within a group.
+    chosen = wanted[codes]
+    if repeated is not None:
+        chosen &= repeated  # only the n-grams repeated within their document
+    k_idx = np.flatnonzero(chosen)
+    del wanted, chosen, repeated
+    cc = codes[k_idx]
+    del codes
+    o = np.argsort(cc, kind="stable")
+    k_idx, cc = k_idx[o], cc[o]
+    del o
+    if len(cc) == 0:
+        return _empty_passages()
+    new_group = np.r_[True, cc[1:] != cc[:-1]]
+    del cc
+    if not between:  # a group is one hash in one document
+        k_doc = np.searchsorted(offsets, k_idx, side="right")
+        new_group[1:] |= k_doc[1:] != k_doc[:-1]
+        del k_doc
     gid = np.cumsum(new_group) - 1
     g_start = np.flatnonzero(new_group)
-    g_size = np.diff(np.r_[g_start, len(h)])
-    # Number of distinct documents per group: (group, doc) changes within the sorted order.
-    new_gd = new_group | np.r_[True, d[1:] != d[:-1]]
-    n_docs = np.bincount(gid[new_gd], minlength=len(g_start))
-    if max_df is None and max_pairs is not None:
-        max_df = _max_df_within(n_docs, g_size, check_int("max_pairs", max_pairs, minimum=1))
-    if max_df is not None:
-        ok_elem = (n_docs <= max_df)[gid]
-    else:
-        ok_elem = np.ones(len(h), dtype=bool)
-    size = g_size[gid]
-    cand = (size > 1) & ok_elem
-    k_idx = np.flatnonzero(cand)
-    # Partners of element k: the later elements of its group, k+1 … group end − 1.
-    g_end = (g_start + g_size)[gid[k_idx]]
-    cnt = g_end - k_idx - 1
+    g_end = np.r_[g_start[1:], len(new_group)]
+    # Partners of candidate j: the later candidates of its group, j+1 … group end − 1.
+    cnt = g_end[gid] - np.arange(len(gid)) - 1
+    del gid, g_start, g_end, new_group
     total = int(cnt.sum())
     if total == 0:
         return _empty_passages()
-    left = np.repeat(k_idx, cnt)
+    left = np.repeat(np.arange(len(cnt)), cnt)
     offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     right = left + 1 + offs
-    da, pa, db, pb = (x.astype(np.int64) for x in (d[left], p[left], d[right], p[right]))
+    del offs, cnt
+    ka, kb = k_idx[left], k_idx[right]
+    del left, right, k_idx
+    da = (np.searchsorted(offsets, ka, side="right") - 1).astype(np.int64)
+    db = (np.searchsorted(offsets, kb, side="right") - 1).astype(np.int64)
+    pa, pb = ka - offsets[da], kb - offsets[db]
+    del ka, kb
     keep = (da != db) | (internal & (da == db) & (pb - pa >= n))
     da, pa, db, pb = da[keep], pa[keep], db[keep], pb[keep]
     if len(da) == 0:
@@ -212,6 +243,7 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     # Merge consecutive matches on one diagonal into maximal spans.
     diag = pb - pa
     o = _pair_order(da, db, diag, pa, n_docs=len(ids), max_len=max(len(x) for x in stripped) + 1)
+    del pb
     da, pa, db, diag = da[o], pa[o], db[o], diag[o]
     brk = np.r_[True, (da[1:] != da[:-1]) | (db[1:] != db[:-1]) | (diag[1:] != diag[:-1]) | (pa[1:] != pa[:-1] + 1)]
     run_start = np.flatnonzero(brk)
@@ -231,14 +263,17 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
         top = np.sort(np.argsort(-(e_a - s_a), kind="stable")[:max_passages])  # the longest, in pair order
         ra, rb, s_a, e_a, s_b, e_b = ra[top], rb[top], s_a[top], e_a[top], s_b[top], e_b[top]
 
+    # offsets in the texts: the stripped position plus the characters removed before it
+    ca, cea = _text_offsets(removed, ra, s_a), _text_offsets(removed, ra, e_a - 1) + 1
+    cb, ceb = _text_offsets(removed, rb, s_b), _text_offsets(removed, rb, e_b - 1) + 1
     rows = []
-    for a, b, sa, ea, sb, eb in zip(ra.tolist(), rb.tolist(), s_a.tolist(), e_a.tolist(), s_b.tolist(), e_b.tolist()):
+    for a, b, sa, ea, sb, eb, xa, xea, xb, xeb in zip(ra.tolist(), rb.tolist(), s_a.tolist(), e_a.tolist(),
+                                                      s_b.tolist(), e_b.tolist(), ca.tolist(), cea.tolist(),
+                                                      cb.tolist(), ceb.tolist()):
         if stripped[a][sa:ea] != stripped[b][sb:eb]:
             continue  # a hash collision: never report it
-        ia, ib = index[a], index[b]
-        ca, cea, cb, ceb = int(ia[sa]), int(ia[ea - 1]) + 1, int(ib[sb]), int(ib[eb - 1]) + 1
-        rows.append((ids[a], ids[b], a == b, ea - sa, ca, cea, cb, ceb, sa, ea, sb, eb,
-                     texts[a][ca:cea], texts[b][cb:ceb]))
+        rows.append((ids[a], ids[b], a == b, ea - sa, xa, xea, xb, xeb, sa, ea, sb, eb,
+                     texts[a][xa:xea], texts[b][xb:xeb]))
     if not rows:
         return _empty_passages()
     out = _typed(pd.DataFrame(rows, columns=_PASSAGE_COLUMNS))
@@ -248,10 +283,138 @@ def find_reuse(documents_table: pd.DataFrame, *, n: int = 8, min_chars: int | No
     return out
 
 
+#: characters per batch of documents when the corpus is stripped and hashed (bounds the temporary arrays)
+_BATCH_CHARS = 1 << 23
+
+
+def _hash_corpus(texts: list[str], n: int, *, progress: bool = False
+                 ) -> tuple[list[str], np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, int]]:
+    """Strip and hash every text, a batch of documents at a time (one encode, one keep mask and ``n``
+    multiply-adds per batch, no loop over characters).
+
+    Returns ``(stripped, h, offsets, removed)``: the stripped texts; the hash of every n-gram of the corpus
+    (document ``k``'s n-grams are ``h[offsets[k]:offsets[k + 1]]``, in text order); and the removed
+    characters as ``(key, start, big)`` for :func:`_text_offsets`.
+    """
+    n_texts = len(texts)
+    char_len = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_texts)
+    big = int(char_len.max(initial=0)) + 1
+    stripped: list[str] = []
+    hashes: list[np.ndarray] = []
+    removed_keys: list[np.ndarray] = []
+    n_removed = np.zeros(n_texts, dtype=np.int64)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=n_texts, desc="hash n-grams", unit="doc", disable=None)  # a widget in Jupyter
+    k0 = 0
+    while k0 < n_texts:
+        k1 = k0 + 1
+        size = char_len[k0]
+        while k1 < n_texts and size + char_len[k1] <= _BATCH_CHARS:
+            size += char_len[k1]
+            k1 += 1
+        cp = np.frombuffer("".join(texts[k0:k1]).encode("utf-32-le"), dtype="<u4")
+        bounds = np.r_[0, np.cumsum(char_len[k0:k1])]
+        keep = _keep_mask(cp)
+        gone = np.flatnonzero(~keep)  # removed characters, batch offsets
+        gone_doc = np.searchsorted(bounds, gone, side="right") - 1
+        gone_before = np.searchsorted(gone, bounds)  # removed characters before each document start
+        n_removed[k0:k1] = np.diff(gone_before)
+        # key of a removed character: document · big + (its offset − removed characters before it in the
+        # document), non-decreasing, so a searchsorted counts the removed characters before a kept one
+        local = gone - bounds[gone_doc]
+        rank_in_doc = np.arange(gone.size) - gone_before[gone_doc]
+        removed_keys.append((gone_doc + k0) * big + (local - rank_in_doc))
+        kept = cp[keep]
+        s_bounds = bounds - gone_before
+        text = kept.tobytes().decode("utf-32-le")
+        stripped.extend(text[s_bounds[j]:s_bounds[j + 1]] for j in range(k1 - k0))
+        h = ngram_hashes(kept, n)
+        # the n-grams that lie inside one document: starts s_bounds[j] … s_bounds[j + 1] − n
+        count = np.maximum(np.diff(s_bounds) - n + 1, 0)
+        first = np.repeat(s_bounds[:-1] - (np.cumsum(count) - count), count)
+        hashes.append(h[np.arange(int(count.sum()), dtype=np.int64) + first])
+        if bar is not None:
+            bar.update(k1 - k0)
+        k0 = k1
+    if bar is not None:
+        bar.close()
+    lengths = np.maximum(char_len - n_removed - n + 1, 0)
+    offsets = np.r_[0, np.cumsum(lengths)]
+    h = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+    key = np.concatenate(removed_keys) if removed_keys else np.zeros(0, dtype=np.int64)
+    start = np.r_[0, np.cumsum(n_removed)]
+    return stripped, h, offsets, (key, start, big)
+
+
+def _text_offsets(removed: tuple[np.ndarray, np.ndarray, int], doc: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Offsets in the texts of the stripped positions ``pos`` of documents ``doc``: ``pos`` plus the number of
+    characters removed before it (the removed characters whose key is at most ``doc · big + pos``)."""
+    key, start, big = removed
+    doc = np.asarray(doc, dtype=np.int64)
+    pos = np.asarray(pos, dtype=np.int64)
+    return pos + np.searchsorted(key, doc * big + pos, side="right") - start[doc]
+
+
+def _documents_per_group(codes: np.ndarray, offsets: np.ndarray, n_groups: int) -> np.ndarray:
+    """Number of documents each hash group occurs in: the distinct groups of each document (one small sort
+    per document), counted in batches with ``np.bincount``."""
+    n_docs = np.zeros(n_groups, dtype=np.int64)
+    batch, size = [], 0
+    for k in range(len(offsets) - 1):
+        if offsets[k + 1] > offsets[k]:
+            u = np.sort(codes[offsets[k]:offsets[k + 1]])
+            u = u[np.r_[True, u[1:] != u[:-1]]]
+            batch.append(u)
+            size += u.size
+        if batch and (size >= 1 << 23 or k == len(offsets) - 2):
+            n_docs += np.bincount(np.concatenate(batch), minlength=n_groups)
+            batch, size = [], 0
+    return n_docs
+
+
+def _repeats_within_documents(codes: np.ndarray, offsets: np.ndarray, n_groups: int
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For reuse within documents only: ``(n_docs, pairs, repeated)`` — the documents each hash group occurs
+    in, its candidate pairs within documents (``Σ_docs C(count in the document, 2)``), and for each n-gram
+    whether its hash occurs again in the same document (one small sort per document)."""
+    n_docs = np.zeros(n_groups, dtype=np.int64)
+    pairs = np.zeros(n_groups, dtype=np.float64)
+    repeated = np.zeros(len(codes), dtype=bool)
+    batch, rep_codes, rep_pairs, size = [], [], [], 0
+    last = len(offsets) - 2
+    for k in range(len(offsets) - 1):
+        a, b = offsets[k], offsets[k + 1]
+        if b > a:
+            seg = codes[a:b]
+            srt = np.sort(seg)
+            new = np.r_[True, srt[1:] != srt[:-1]]
+            u = srt[new]
+            batch.append(u)
+            size += u.size
+            count = np.diff(np.r_[np.flatnonzero(new), srt.size])
+            again = count > 1
+            if again.any():
+                rep_codes.append(u[again])
+                rep_pairs.append(count[again] * (count[again] - 1) / 2)
+                repeated[a:b] = np.isin(seg, u[again], assume_unique=False)
+        if batch and (size >= 1 << 23 or k == last):
+            n_docs += np.bincount(np.concatenate(batch), minlength=n_groups)
+            batch, size = [], 0
+    if rep_codes:
+        pairs += np.bincount(np.concatenate(rep_codes), weights=np.concatenate(rep_pairs), minlength=n_groups)
+    return n_docs, pairs, repeated
+
+
 def _max_df_within(n_docs: np.ndarray, g_size: np.ndarray, max_pairs: int) -> int | None:
     """The largest document frequency ``m`` such that the hash groups found in at most ``m`` documents
     generate at most ``max_pairs`` candidate pairs (``C(size, 2)`` each); ``None`` when all of them do."""
-    pairs = g_size.astype(np.float64) * (g_size - 1) / 2
+    return _max_df_for_pairs(n_docs, g_size.astype(np.float64) * (g_size - 1) / 2, max_pairs)
+
+
+def _max_df_for_pairs(n_docs: np.ndarray, pairs: np.ndarray, max_pairs: int) -> int | None:
+    """:func:`_max_df_within` for given candidate ``pairs`` per hash group."""
     if pairs.sum() <= max_pairs:
         return None
     by_df = np.bincount(n_docs, weights=pairs)           # pairs of the groups found in exactly m documents
