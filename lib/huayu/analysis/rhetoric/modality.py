@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from huayu.analysis.dfm import factorize_strings, word_counts
+from huayu.analysis.dfm import factorize_strings
+from huayu.analysis.rhetoric import _tokens
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
 from huayu.paths import DICTIONARIES
@@ -147,18 +148,44 @@ def _find_all(text: str, word: str) -> np.ndarray:
 def sentence_counts(matches: pd.DataFrame, tokens: pd.DataFrame,
                     categories: tuple[str, ...] | list[str] = CATEGORIES) -> pd.DataFrame:
     """One row per sentence with word tokens: ``doc_id, sent_id, n_tokens`` and one count column per
-    category (sentences without matches have zeros)."""
+    category (sentences without matches have zeros). Sentences in the order of ``tokens``."""
     check_columns("matches", matches, ["doc_id", "sent_id", "category"])
     check_columns("tokens", tokens, ["doc_id", "sent_id", "is_punct"])
     categories = list(categories)
-    base = word_counts(tokens, ["doc_id", "sent_id"])
-    counts = (pd.crosstab([matches["doc_id"], matches["sent_id"]], matches["category"])
-              .reindex(columns=categories, fill_value=0))
-    counts.columns = list(counts.columns)
-    out = base.merge(counts.reset_index(), on=["doc_id", "sent_id"], how="left")
-    out[categories] = out[categories].fillna(0).astype("int64")
-    out["n_tokens"] = out["n_tokens"].astype("int64")
+    lay = _tokens.layout(tokens)
+    doc, sent, n_words, counts = _sentence_arrays(matches, tokens, categories, lay)
+    out = pd.DataFrame({"doc_id": pd.Series(np.asarray(lay.names, dtype=object)[lay.doc[doc]], dtype="str"),
+                        "sent_id": sent, "n_tokens": n_words})
+    for j, cat in enumerate(categories):
+        out[cat] = counts[:, j]
     return out
+
+
+def _sentence_arrays(matches: pd.DataFrame, tokens: pd.DataFrame, categories: list[str], lay) -> tuple:
+    """``(document, sent_id, n_words, counts)``: the sentences of :func:`_tokens.sentence_words` and the
+    matches of each category in each (*S × C* ``int64``), the matches placed by one ``np.searchsorted`` of
+    their (document, sentence) key in the sentences' keys (increasing: documents in order, sentences in
+    text order)."""
+    doc, sent, n_words = _tokens.sentence_words(tokens, lay)
+    counts = np.zeros((len(doc), len(categories)), dtype=np.int64)
+    if len(matches) and len(doc):
+        rank = pd.Series(np.arange(len(lay.doc)), index=np.asarray(lay.names, dtype=object)[lay.doc])
+        m_doc = matches["doc_id"].astype("str").map(rank).to_numpy(dtype=np.float64)
+        m_cat = pd.Categorical(matches["category"].astype("str"), categories=categories).codes
+        m_sent = matches["sent_id"].to_numpy(np.int64)
+        ok = ~np.isnan(m_doc) & (m_cat >= 0)
+        width = int(max(sent.max(), m_sent.max() if len(m_sent) else 0)) + 1
+        keys = doc * width + sent
+        m_key = m_doc[ok].astype(np.int64) * width + m_sent[ok]
+        pos = np.searchsorted(keys, m_key)
+        pos_ok = pos < len(keys)
+        pos_ok[pos_ok] = keys[pos[pos_ok]] == m_key[pos_ok]
+        np.add.at(counts, (pos[pos_ok], m_cat[ok][pos_ok]), 1)
+    return doc, sent, n_words, counts
+
+
+#: Cells (replicates × sentences) of one chunk of draws in :func:`bootstrap_rates`: 32 MB of indices.
+_MAX_CELLS = 1 << 22
 
 
 def bootstrap_rates(counts: np.ndarray, totals: np.ndarray, *, n_boot: int, rng: np.random.Generator,
@@ -166,25 +193,68 @@ def bootstrap_rates(counts: np.ndarray, totals: np.ndarray, *, n_boot: int, rng:
     """Bootstrap replicates of ``per * Σx / Σn`` resampling rows (sentences) with replacement.
 
     ``counts`` is *S × C*, ``totals`` length *S*; returns *n_boot × C*. Replicates whose resample has no
-    tokens are NaN. One multinomial weight matrix *W* (*n_boot × S*: each row the counts of *S* indices drawn
-    uniformly with replacement) gives all replicates as ``W @ counts``; the cost is ``n_boot × S``.
+    tokens are NaN. Replicate *b* draws *S* row indices uniformly with replacement (``rng.integers(0, S)``);
+    its numerator and denominator are the sums of the drawn rows, which equals ``W @ counts`` for the
+    multinomial weights *W* ~ Mult(*S*; 1/*S*, …, 1/*S*) of the resample. The cost is ``n_boot × S`` draws;
+    the draws are made ``2**22 / S`` replicates at a time (the same stream as one ``n_boot × S`` draw), so the
+    memory stays a few dozen MB whatever the number of sentences. Integer counts (the usual case) are
+    summed exactly as integers: the columns are packed side by side into one or two 64-bit words (each field
+    wide enough for *S* times its largest value), so a chunk costs one gather-and-sum per word instead of a
+    weight matrix and a product.
     """
     counts = np.asarray(counts, dtype=np.float64)
     totals = np.asarray(totals, dtype=np.float64)
     if counts.ndim != 2 or totals.shape != (counts.shape[0],):
         raise ParameterError(f"counts must be S × C and totals length S; got {counts.shape} and {totals.shape}")
-    s = counts.shape[0]
+    s, c = counts.shape
     if s == 0:
-        return np.full((n_boot, counts.shape[1]), np.nan)
-    # W: each replicate's counts of S indices drawn uniformly with replacement (np.bincount of rng.integers),
-    # which is a Mult(S; 1/S, …, 1/S) draw — 4× faster than rng.multinomial, which draws S binomials per row.
-    draws = rng.integers(0, s, size=(n_boot, s))
-    draws += np.arange(n_boot, dtype=draws.dtype)[:, None] * s
-    w = np.bincount(draws.ravel(), minlength=n_boot * s).reshape(n_boot, s).astype(np.float64)
-    num = w @ counts
-    den = w @ totals
+        return np.full((n_boot, c), np.nan)
+    values = np.column_stack([counts, totals])
+    words = _pack(values, s)
+    sums = np.empty((n_boot, c + 1), dtype=np.float64)
+    step = max(1, _MAX_CELLS // s)
+    for b0 in range(0, n_boot, step):
+        b1 = min(n_boot, b0 + step)
+        draws = rng.integers(0, s, size=(b1 - b0, s))
+        if words is None:  # non-integer values: the multinomial weights and a matrix product
+            draws += np.arange(b1 - b0, dtype=draws.dtype)[:, None] * s
+            w = np.bincount(draws.ravel(), minlength=(b1 - b0) * s).reshape(b1 - b0, s).astype(np.float64)
+            sums[b0:b1] = w @ values
+            continue
+        for packed, fields in words:
+            total = packed[draws].sum(axis=1, dtype=np.uint64)
+            for col, shift, mask in fields:
+                sums[b0:b1, col] = (total >> np.uint64(shift)) & np.uint64(mask)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return per * num / den[:, None]
+        return per * sums[:, :c] / sums[:, c:]
+
+
+def _pack(values: np.ndarray, s: int) -> list | None:
+    """The columns of a non-negative integer matrix packed into 64-bit words: ``[(packed, [(column, shift,
+    mask), …]), …]``; each field has the bits of ``s × max(column)``, the largest sum of ``s`` rows, so the
+    sums of the packed words never carry from one field into the next. ``None`` when a value is not a
+    non-negative integer (or a field would not fit a word)."""
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values != np.floor(values)):
+        return None
+    ints = values.astype(np.uint64)
+    words, current, used = [], [], 0
+    for col in range(values.shape[1]):
+        bits = max(1, int(int(values[:, col].max()) * s).bit_length())
+        if bits > 64:
+            return None
+        if used + bits > 64:
+            words.append(current)
+            current, used = [], 0
+        current.append((col, used, (1 << bits) - 1))
+        used += bits
+    words.append(current)
+    out = []
+    for fields in words:
+        packed = np.zeros(len(ints), dtype=np.uint64)
+        for col, shift, _ in fields:
+            packed |= ints[:, col] << np.uint64(shift)
+        out.append((packed, fields))
+    return out
 
 
 def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int = 2000, ci: float = 0.95,
@@ -194,6 +264,8 @@ def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int =
 
     Columns: ``doc_id, category, count, n_tokens, n_sentences, rate, ci_low, ci_high, n_boot, ci``.
     Documents keep the order of ``tokens``. See the module docstring for the formula and the bootstrap.
+    The per-sentence counts are arrays (one row per sentence, documents as runs of rows); the bootstrap runs
+    document by document (:func:`bootstrap_rates`): time ``n_boot × sentences``, memory of one document.
     """
     n_boot = check_int("n_boot", n_boot, minimum=1)
     if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
@@ -203,29 +275,34 @@ def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int =
     bad = [c for c in categories if c not in CATEGORIES]
     if bad or not categories:
         raise ParameterError(f"categories={categories!r}: give one or more of {', '.join(CATEGORIES)}")
-    per_sent = sentence_counts(matches, tokens, categories)
-    docs = list(dict.fromkeys(tokens["doc_id"]))
+    check_columns("matches", matches, ["doc_id", "sent_id", "category"])
+    check_columns("tokens", tokens, ["doc_id", "sent_id", "is_punct"])
+    lay = _tokens.layout(tokens)
+    doc, _, n_words, counts = _sentence_arrays(matches, tokens, categories, lay)
+    names = np.asarray(lay.names, dtype=object)[lay.doc]
+    bounds = np.searchsorted(doc, np.arange(len(names) + 1))  # sentences of document i: bounds[i]:bounds[i+1]
     rng = np.random.default_rng(random_state)
     alpha = (1 - ci) / 2
     rows = []
-    iterator = docs
+    iterator = range(len(names))
     if progress:
         from tqdm.auto import tqdm
-        iterator = tqdm(docs, desc="bootstrap", unit="doc", disable=None)  # a widget in Jupyter
-    groups = dict(tuple(per_sent.groupby("doc_id", sort=False)))
-    for doc_id in iterator:
-        g = groups.get(doc_id)
-        x = g[categories].to_numpy(np.float64) if g is not None else np.zeros((0, len(categories)))
-        n = g["n_tokens"].to_numpy(np.float64) if g is not None else np.zeros(0)
+        iterator = tqdm(iterator, desc="bootstrap", unit="doc", disable=None)  # a widget in Jupyter
+    for i in iterator:
+        x = counts[bounds[i]:bounds[i + 1]].astype(np.float64)
+        n = n_words[bounds[i]:bounds[i + 1]].astype(np.float64)
         doc_rng = np.random.default_rng(rng.integers(0, 2**63 - 1))
         reps = bootstrap_rates(x, n, n_boot=n_boot, rng=doc_rng)
         total = n.sum()
+        if np.isfinite(reps).all():
+            q = np.array([np.quantile(reps[:, j], [alpha, 1 - alpha]) for j in range(len(categories))]).T
+        else:
+            q = np.array([np.nanquantile(reps[:, j], [alpha, 1 - alpha]) if np.isfinite(reps[:, j]).any()
+                          else (np.nan, np.nan) for j in range(len(categories))]).T
         for j, cat in enumerate(categories):
             count = x[:, j].sum()
             rate = 1000.0 * count / total if total else np.nan
-            lo, hi = (np.nanquantile(reps[:, j], [alpha, 1 - alpha]) if np.isfinite(reps[:, j]).any()
-                      else (np.nan, np.nan))
-            rows.append((str(doc_id), cat, int(count), int(total), int(len(n)), rate, lo, hi, n_boot, ci))
+            rows.append((str(names[i]), cat, int(count), int(total), int(len(n)), rate, q[0, j], q[1, j], n_boot, ci))
     out = pd.DataFrame(rows, columns=["doc_id", "category", "count", "n_tokens", "n_sentences", "rate", "ci_low",
                                       "ci_high", "n_boot", "ci"])
     return out.astype({"doc_id": "str", "category": "str", "count": "int64", "n_tokens": "int64",
