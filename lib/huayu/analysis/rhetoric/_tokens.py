@@ -48,8 +48,9 @@ class Layout:
         return values[lo:hi] if self.order is None else values[self.order[lo:hi]]
 
 
-def layout(tokens: pd.DataFrame, offsets: str = "char_start") -> Layout:
-    """The :class:`Layout` of ``tokens``: each document one run of rows, ``offsets`` not decreasing within it."""
+def layout(tokens: pd.DataFrame, offsets: str | None = "char_start") -> Layout:
+    """The :class:`Layout` of ``tokens``: each document one run of rows, ``offsets`` (a column, or ``None``: any
+    order within a document) not decreasing within it."""
     doc_codes, names = codes(tokens["doc_id"])
     n = len(doc_codes)
     if n == 0:
@@ -58,7 +59,7 @@ def layout(tokens: pd.DataFrame, offsets: str = "char_start") -> Layout:
     change = np.flatnonzero(doc_codes[1:] != doc_codes[:-1]) + 1
     start = np.r_[0, change].astype(np.int64)
     doc = doc_codes[start].astype(np.int64)
-    off = tokens[offsets].to_numpy() if offsets in tokens.columns else None
+    off = tokens[offsets].to_numpy() if offsets is not None and offsets in tokens.columns else None
     in_order = len(np.unique(doc)) == len(doc)
     if in_order and off is not None:
         back = off[1:] < off[:-1]
