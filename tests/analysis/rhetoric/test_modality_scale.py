@@ -120,3 +120,60 @@ def test_rates_of_a_table_out_of_document_order():
     b = b.sort_values(["doc_id", "category"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a[["doc_id", "category", "count", "n_tokens", "n_sentences", "rate"]],
                                   b[["doc_id", "category", "count", "n_tokens", "n_sentences", "rate"]])
+
+
+def _reference_matches(documents_table, tokens, lex):
+    """The replaced implementation: every word searched in every text (str.find), longest first."""
+    category = dict(zip(lex["word"], lex["category"]))
+    words = sorted(category, key=lambda w: (-len(w), w))
+    rows = []
+    for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):
+        t = tokens[tokens["doc_id"] == doc_id]
+        if t.empty:
+            continue
+        starts, ends, sents = t["char_start"].to_numpy(), t["char_end"].to_numpy(), t["sent_id"].to_numpy()
+        is_start = np.zeros(len(text) + 1, dtype=bool)
+        is_start[starts] = True
+        is_end = np.zeros(len(text) + 1, dtype=bool)
+        is_end[ends] = True
+        taken = np.zeros(len(text) + 1, dtype=bool)
+        found = []
+        for w in words:
+            pos, i = [], text.find(w)
+            while i >= 0:
+                pos.append(i)
+                i = text.find(w, i + 1)
+            for p in pos:
+                if is_start[p] and (len(w) > 1 or is_end[p + 1]) and not taken[p:p + len(w)].any():
+                    taken[p:p + len(w)] = True
+                    found.append((p, p + len(w), w))
+        found.sort()
+        by_start = np.argsort(starts, kind="stable")
+        for a, b, w in found:
+            s = sents[by_start][np.searchsorted(starts[by_start], a, side="right") - 1]
+            rows.append((doc_id, int(s), a, b, w, category[w]))
+    out = pd.DataFrame(rows, columns=["doc_id", "sent_id", "char_start", "char_end", "word", "category"])
+    return out.astype({"doc_id": "str", "sent_id": "int64", "char_start": "int64", "char_end": "int64",
+                       "word": "str", "category": "str"})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("categorical", [False, True])
+def test_matches_equal_the_text_search_reference(seed, categorical):
+    # Overlaps on purpose: 全力 + 以赴 (a word over two tokens), 全力以 + 赴, 狠抓落实 (a word inside a
+    # token), 要 inside 重要 and 需要, 力以 (a word starting inside a token: never a match).
+    rng = np.random.default_rng(seed)
+    vocab = ["要", "重要", "需要", "全力", "以赴", "全力以", "赴", "狠抓落实", "狠抓", "坚持", "坚", "持", "力", "以",
+             "干", "。", ","]
+    lex = pd.DataFrame({"word": ["要", "全力", "全力以赴", "狠抓", "重要", "坚持", "力以", "以赴", "持要"],
+                        "category": ["directive", "directive", "mobilisation", "mobilisation", "evaluation",
+                                     "commitment", "evaluation", "mobilisation", "directive"]})
+    docs, tokens = _tables({f"d{k}": [[vocab[i] for i in rng.integers(0, len(vocab), rng.integers(1, 15))]
+                                      for _ in range(rng.integers(1, 30))] for k in range(5)})
+    docs = docs.iloc[[3, 0, 4, 1]]  # documents_table order, one document without text
+    if categorical:
+        tokens = tokens.astype({"doc_id": "category", "token": "category"})
+    got = modality_matches(docs, tokens, lex)
+    expected = _reference_matches(docs.astype({"doc_id": "str"}), tokens.astype({"doc_id": "str"}), lex)
+    pd.testing.assert_frame_equal(got, expected)
+    assert len(got) > 20 and {"全力以赴", "狠抓", "要"} <= set(got["word"])

@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from huayu.analysis.dfm import factorize_strings
 from huayu.analysis.rhetoric import _tokens
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
@@ -85,64 +84,120 @@ def modality_matches(documents_table: pd.DataFrame, tokens: pd.DataFrame,
 
     ``documents_table`` gives ``doc_id`` and ``text`` (the cleaned text), ``tokens`` the token table (token
     boundaries and sentence ids). Matching rules: see the module docstring.
+
+    A match starts where a token starts, so the candidates are found from the tokens' integer codes: a word is
+    a candidate at a token whose string it begins (狠抓 in 狠抓落实; a one-character word only at a token of
+    that character), decided once per distinct token; a word longer than the token that begins it (全力以赴 at
+    全力) is checked in the text. Overlapping candidates are then resolved longest first, as the module
+    docstring says (a Python loop only over groups of candidates that overlap). Rows in the order of
+    ``documents_table``, then offset.
     """
     check_columns("documents_table", documents_table, ["doc_id", "text"])
     check_columns("tokens", tokens, ["doc_id", "sent_id", "char_start", "char_end"])
     lex = _lexicon(lexicon)
     category = dict(zip(lex["word"], lex["category"]))
-    words = sorted(category, key=lambda w: (-len(w), w))
-    rows = []
-    # each document's rows of the tokens table from its integer code (no per-document copy of the table)
-    codes, names = factorize_strings(tokens["doc_id"])
-    order = np.argsort(codes, kind="stable") if np.any(codes[1:] < codes[:-1]) else None
-    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(names)))]
-    position = {str(d): i for i, d in enumerate(names)}
-    all_starts, all_ends = tokens["char_start"].to_numpy(), tokens["char_end"].to_numpy()
-    all_sents = tokens["sent_id"].to_numpy()
-    for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):
-        text = str(text)
-        i = position.get(str(doc_id))
-        if i is None or bounds[i] == bounds[i + 1]:
+    words = sorted(category, key=lambda w: (-len(w), w))  # the order of resolution: longest first, then the word
+    columns = ["doc_id", "sent_id", "char_start", "char_end", "word", "category"]
+    dtypes = {"doc_id": "str", "sent_id": "int64", "char_start": "int64", "char_end": "int64", "word": "str",
+              "category": "str"}
+    if not len(tokens) or not words:
+        return pd.DataFrame(columns=columns).astype(dtypes)
+    lay = _tokens.layout(tokens)
+    doc_names = np.asarray(lay.names, dtype=object)[lay.doc]
+    texts = {}
+    order_of = {}
+    for k, (doc_id, text) in enumerate(zip(documents_table["doc_id"].astype("str"), documents_table["text"])):
+        texts.setdefault(doc_id, str(text))
+        order_of.setdefault(doc_id, k)
+    if "token" not in tokens.columns:  # the token strings from the text (a small table without them)
+        doc_col = tokens["doc_id"].astype("str")
+        tokens = tokens.assign(token=[texts.get(d, "")[a:b] for d, a, b in
+                                      zip(doc_col, tokens["char_start"], tokens["char_end"])])
+    token_codes, token_strings = _tokens.codes(tokens["token"])
+    # Per distinct token: the words it begins (direct candidates) and the longer words it is a prefix of.
+    direct: list[list[int]] = []
+    longer: list[list[int]] = []
+    for t in token_strings.tolist():
+        direct.append([i for i, w in enumerate(words) if t.startswith(w) and (len(w) > 1 or t == w)])
+        longer.append([i for i, w in enumerate(words) if len(w) > len(t) and w.startswith(t)])
+    n_direct = np.array([len(d) for d in direct], dtype=np.int64)
+    has_longer = np.array([bool(x) for x in longer], dtype=bool)
+    direct_flat = np.array([i for d in direct for i in d], dtype=np.int64)
+    direct_first = np.r_[0, np.cumsum(n_direct)[:-1]] if len(n_direct) else np.zeros(0, dtype=np.int64)
+    starts_all = tokens["char_start"].to_numpy()
+    sents_all = tokens["sent_id"].to_numpy()
+    word_len = np.array([len(w) for w in words], dtype=np.int64)
+    cand = []  # (document position, start, word index, sent_id) arrays per block
+    for i, j, lo, hi in _tokens.blocks(lay):
+        tc = lay.take(token_codes, lo, hi)
+        rows = np.flatnonzero((n_direct[tc] > 0) | has_longer[tc])
+        if not len(rows):
             continue
-        span = slice(bounds[i], bounds[i + 1]) if order is None else order[bounds[i]:bounds[i + 1]]
-        starts = all_starts[span]
-        ends = all_ends[span]
-        is_start = np.zeros(len(text) + 1, dtype=bool)
-        is_start[starts] = True
-        is_end = np.zeros(len(text) + 1, dtype=bool)
-        is_end[ends] = True
-        taken = np.zeros(len(text) + 1, dtype=bool)
+        doc = i + np.searchsorted(lay.start[i:j] - lo, rows, side="right") - 1
+        start = lay.take(starts_all, lo, hi)[rows].astype(np.int64)
+        sent = lay.take(sents_all, lo, hi)[rows].astype(np.int64)
+        code = tc[rows]
+        k = n_direct[code]
+        rep = np.repeat(np.arange(len(rows)), k)
+        offset = np.arange(len(rep)) - np.repeat(np.cumsum(k) - k, k)
+        cand.append((doc[rep], start[rep], direct_flat[direct_first[code][rep] + offset], sent[rep]))
+        ext = np.flatnonzero(has_longer[code])  # a word longer than its first token: look in the text
         found = []
-        for w in words:  # longest first: a longer word claims its characters before its parts
-            pos = _find_all(text, w)
-            if pos.size == 0:
+        for r in ext.tolist():
+            text = texts.get(str(doc_names[doc[r]]))
+            if text is None:
                 continue
-            ok = is_start[pos] & (is_end[pos + len(w)] if len(w) == 1 else True)
-            for p in pos[ok]:
-                if not taken[p:p + len(w)].any():
-                    taken[p:p + len(w)] = True
-                    found.append((int(p), int(p) + len(w), w))
-        if not found:
-            continue
-        found.sort()
-        fpos = np.array([f[0] for f in found])
-        by_start = np.argsort(starts, kind="stable")
-        idx = np.searchsorted(starts[by_start], fpos, side="right") - 1
-        sent = all_sents[span][by_start][idx]
-        rows.extend((str(doc_id), int(s), a, b, w, category[w]) for (a, b, w), s in zip(found, sent))
-    out = pd.DataFrame(rows, columns=["doc_id", "sent_id", "char_start", "char_end", "word", "category"])
-    return out.astype({"doc_id": "str", "sent_id": "int64", "char_start": "int64", "char_end": "int64",
-                       "word": "str", "category": "str"})
+            p = int(start[r])
+            found.extend((r, w) for w in longer[code[r]] if text.startswith(words[w], p))
+        if found:
+            r_idx = np.array([f[0] for f in found], dtype=np.int64)
+            cand.append((doc[r_idx], start[r_idx], np.array([f[1] for f in found], dtype=np.int64), sent[r_idx]))
+    if not cand:
+        return pd.DataFrame(columns=columns).astype(dtypes)
+    doc, start, word, sent = (np.concatenate(c) for c in zip(*cand))
+    # only documents with a text, and one candidate per (document, start, word)
+    has_text = np.array([str(d) in texts for d in doc_names], dtype=bool)[doc]
+    doc, start, word, sent = doc[has_text], start[has_text], word[has_text], sent[has_text]
+    o = np.lexsort((word, start, doc))
+    doc, start, word, sent = doc[o], start[o], word[o], sent[o]
+    dup = np.r_[False, (doc[1:] == doc[:-1]) & (start[1:] == start[:-1]) & (word[1:] == word[:-1])]
+    doc, start, word, sent = doc[~dup], start[~dup], word[~dup], sent[~dup]
+    end = start + word_len[word]
+    keep = _resolve(doc, start, end, word)
+    doc, start, end, word, sent = doc[keep], start[keep], end[keep], word[keep], sent[keep]
+    # rows: documents in the order of documents_table, then offset
+    doc_rank = np.array([order_of.get(str(d), -1) for d in doc_names], dtype=np.int64)[doc]
+    o = np.lexsort((start, doc_rank))
+    word_str = np.asarray(words, dtype=object)
+    out = pd.DataFrame({"doc_id": doc_names[doc[o]], "sent_id": sent[o], "char_start": start[o],
+                        "char_end": end[o], "word": word_str[word[o]],
+                        "category": np.asarray([category[w] for w in words], dtype=object)[word[o]]})
+    return out.astype(dtypes)
 
 
-def _find_all(text: str, word: str) -> np.ndarray:
-    """Start offsets of every (possibly overlapping) occurrence of ``word`` in ``text``."""
-    out = []
-    i = text.find(word)
-    while i >= 0:
-        out.append(i)
-        i = text.find(word, i + 1)
-    return np.array(out, dtype=np.int64)
+def _resolve(doc: np.ndarray, start: np.ndarray, end: np.ndarray, word: np.ndarray) -> np.ndarray:
+    """Which candidates (sorted by document, then start) are kept when overlapping ones are resolved longest
+    first (then by word, then by position: ``word`` is the index in that order): a candidate overlapping no
+    other is kept; within a group of candidates chained by overlaps, greedily in that order."""
+    n = len(start)
+    keep = np.ones(n, dtype=bool)
+    if n < 2:
+        return keep
+    # A new group starts where a candidate begins at or after the furthest end so far in its document.
+    key_end = np.maximum.accumulate(end + doc * (int(end.max()) + 1))
+    new = np.r_[True, (start[1:] + doc[1:] * (int(end.max()) + 1)) >= key_end[:-1]]
+    first = np.flatnonzero(new)
+    sizes = np.diff(np.r_[first, n])
+    for g in np.flatnonzero(sizes > 1).tolist():
+        idx = np.arange(first[g], first[g] + sizes[g])
+        taken: list[tuple[int, int]] = []
+        keep[idx] = False
+        for c in sorted(idx.tolist(), key=lambda c: (int(word[c]), int(start[c]))):
+            a, b = int(start[c]), int(end[c])
+            if all(b <= x or a >= y for x, y in taken):
+                taken.append((a, b))
+                keep[c] = True
+    return keep
 
 
 def sentence_counts(matches: pd.DataFrame, tokens: pd.DataFrame,
