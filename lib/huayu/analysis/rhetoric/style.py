@@ -67,7 +67,7 @@ def sentence_lengths(sentences: pd.DataFrame, tokens: pd.DataFrame | None = None
     (document, sentence) keys; a sentence without word tokens has 0."""
     check_columns("sentences", sentences, ["doc_id", "sent_id", "text"])
     out = sentences[["doc_id", "sent_id"]].copy()
-    out["n_chars"] = sentences["text"].astype("str").str.count(_WORD_CHAR).astype("int64")
+    out["n_chars"] = word_char_counts(sentences["text"].astype("str"))
     if tokens is not None:
         check_columns("tokens", tokens, ["doc_id", "sent_id", "is_punct"])
         lay = _tokens.layout(tokens)
@@ -88,6 +88,34 @@ def sentence_lengths(sentences: pd.DataFrame, tokens: pd.DataFrame | None = None
             n[ok] = vals
         out["n_tokens"] = n
     return out.reset_index(drop=True)
+
+
+#: Code point ranges of the word characters (``_WORD_CHAR``): Han (Extension A and the basic block), A–Z, a–z, 0–9.
+_WORD_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x41, 0x5A), (0x61, 0x7A), (0x30, 0x39))
+
+
+def word_char_counts(texts: pd.Series, *, chunk: int = 50_000) -> np.ndarray:
+    """How many characters of each text match ``_WORD_CHAR`` (``int64``), ``chunk`` texts at a time: the texts
+    joined and read as UTF-32 code points, classified by range in ``numpy`` and summed per text
+    (``np.add.reduceat``) — the counts of ``str.count(_WORD_CHAR)`` without a regular expression per text."""
+    values = texts.tolist()
+    out = np.zeros(len(values), dtype=np.int64)
+    if not all(isinstance(v, str) for v in values):  # a missing text: the regular expression, as before
+        return texts.str.count(_WORD_CHAR).astype("int64").to_numpy()
+    for a in range(0, len(values), chunk):
+        part = values[a:a + chunk]
+        lengths = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+        codes = np.frombuffer("".join(part).encode("utf-32-le"), dtype=np.uint32)
+        word = np.zeros(len(codes), dtype=bool)
+        for lo, hi in _WORD_RANGES:
+            word |= (codes >= lo) & (codes <= hi)
+        starts = np.r_[0, np.cumsum(lengths)[:-1]]
+        nonempty = lengths > 0
+        counts = np.zeros(len(part), dtype=np.int64)
+        if nonempty.any():
+            counts[nonempty] = np.add.reduceat(word, starts[nonempty], dtype=np.int64)
+        out[a:a + len(part)] = counts
+    return out
 
 
 def length_summary(lengths: pd.DataFrame, column: str = "n_chars") -> pd.DataFrame:
