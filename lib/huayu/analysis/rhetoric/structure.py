@@ -221,12 +221,18 @@ def outline_text(outline_table: pd.DataFrame, doc_id: str | None = None) -> str:
     """The outline of one document (or, with ``doc_id=None``, of every document under a ``## doc_id``
     line) as an indented plain-text tree (two spaces per level); ``""`` for a document without outline."""
     check_columns("outline_table", outline_table, ["doc_id", "level", "marker", "heading"])
-    if doc_id is None:
-        parts = [f"## {d}\n{outline_text(outline_table, d)}" for d in dict.fromkeys(outline_table["doc_id"])]
-        return "\n\n".join(parts)
+    if doc_id is None:  # one groupby, not a scan of the table per document
+        ids = outline_table["doc_id"].astype("str")
+        lines = _outline_lines(outline_table).split("\n") if len(outline_table) else []
+        groups = ids.groupby(ids, sort=False).indices
+        return "\n\n".join(f"## {d}\n" + "\n".join(lines[i] for i in idx) for d, idx in groups.items())
     sub = outline_table[outline_table["doc_id"] == doc_id]
     if sub.empty:
         return ""  # a document without ordinal markers (or not in the table)
+    return _outline_lines(sub)
+
+
+def _outline_lines(sub: pd.DataFrame) -> str:
     extra = sub["n_tokens"] if "n_tokens" in sub else pd.Series([None] * len(sub), index=sub.index)
     lines = []
     for level, marker, heading, n in zip(sub["level"], sub["marker"], sub["heading"], extra):
