@@ -117,9 +117,13 @@ def modality_matches(documents_table: pd.DataFrame, tokens: pd.DataFrame,
     # Per distinct token: the words it begins (direct candidates) and the longer words it is a prefix of.
     direct: list[list[int]] = []
     longer: list[list[int]] = []
+    by_first: dict[str, list[int]] = {}  # a word can only begin, or extend, a token with its first character
+    for i, w in enumerate(words):
+        by_first.setdefault(w[0], []).append(i)
     for t in token_strings.tolist():
-        direct.append([i for i, w in enumerate(words) if t.startswith(w) and (len(w) > 1 or t == w)])
-        longer.append([i for i, w in enumerate(words) if len(w) > len(t) and w.startswith(t)])
+        same = by_first.get(t[:1], ())
+        direct.append([i for i in same if t.startswith(words[i]) and (len(words[i]) > 1 or t == words[i])])
+        longer.append([i for i in same if len(words[i]) > len(t) and words[i].startswith(t)])
     n_direct = np.array([len(d) for d in direct], dtype=np.int64)
     has_longer = np.array([bool(x) for x in longer], dtype=bool)
     direct_flat = np.array([i for d in direct for i in d], dtype=np.int64)
