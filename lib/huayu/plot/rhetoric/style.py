@@ -24,8 +24,9 @@ def plot_sentence_lengths(ctx, lengths: pd.DataFrame, *, column: str = "n_chars"
     all_docs = doc_order(ctx, lengths["doc_id"])
     docs = longest(ctx, all_docs, MAX_LABELS)
     fig, ax = ctx.figure(width="double", height=0.8 + 0.5 * len(docs))
-    groups = lengths.groupby(lengths["doc_id"].astype("str"), sort=False).indices  # one pass, not one per document
-    values = lengths[column].to_numpy(dtype=float)
+    shown = lengths.loc[lengths["doc_id"].astype("str").isin(docs).to_numpy(), ["doc_id", column]]  # the drawn rows
+    groups = shown.groupby(shown["doc_id"].astype("str"), sort=False).indices  # one pass, not one per document
+    values = shown[column].to_numpy(dtype=float)
     data = [values[groups[d]] if d in groups else np.zeros(0) for d in docs]
     bp = ax.boxplot(data, orientation="horizontal", positions=range(len(docs)), widths=0.55, patch_artist=True,
                     showfliers=False, medianprops={"color": "0.1"})
