@@ -47,3 +47,10 @@ def test_sentence_words_hand_counted():
     doc, sent, n = _tokens.sentence_words(_table())
     # b: sentence 0 two words, sentence 1 one word; a: sentence 0 one word; c: sentence 0 none, sentence 1 three
     assert list(zip(doc.tolist(), sent.tolist(), n.tolist())) == [(0, 0, 2), (0, 1, 1), (1, 0, 1), (2, 1, 3)]
+
+
+def test_sentence_words_of_a_sentence_in_two_places_is_one_entry():
+    rows = [("a", 0, 0, False), ("a", 1, 1, False), ("a", 0, 2, False), ("a", 0, 3, True)]
+    t = pd.DataFrame(rows, columns=["doc_id", "sent_id", "char_start", "is_punct"])
+    doc, sent, n = _tokens.sentence_words(t)
+    assert list(zip(doc.tolist(), sent.tolist(), n.tolist())) == [(0, 0, 2), (0, 1, 1)]

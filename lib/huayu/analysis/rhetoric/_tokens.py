@@ -92,7 +92,8 @@ def blocks(lay: Layout, max_rows: int = BLOCK_ROWS):
 def sentence_words(tokens: pd.DataFrame, lay: Layout | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Word tokens (``is_punct`` False) per sentence: ``(document, sent_id, n_words)`` arrays, one entry per
     sentence with at least one word token, in text order; ``document`` is the position of the document in
-    ``lay.doc`` (order of first appearance). Runs of ``sent_id`` within a document, block by block."""
+    ``lay.doc`` (order of first appearance). Runs of ``sent_id`` within a document, block by block; the
+    (document, sentence) keys are increasing (a sentence whose tokens are not together is one entry)."""
     lay = layout(tokens) if lay is None else lay
     sent_all = tokens["sent_id"].to_numpy()
     punct_all = tokens["is_punct"].to_numpy(dtype=bool) if "is_punct" in tokens.columns else None
@@ -112,4 +113,12 @@ def sentence_words(tokens: pd.DataFrame, lay: Layout | None = None) -> tuple[np.
     if not parts:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z
-    return tuple(np.concatenate(p) for p in zip(*parts))
+    doc, sent, n_words = (np.concatenate(p) for p in zip(*parts))
+    width = int(sent.max()) - int(min(sent.min(), 0)) + 1
+    key = doc * width + (sent - min(int(sent.min()), 0))
+    if len(key) > 1 and np.any(key[1:] <= key[:-1]):  # a sentence in two places (not text order): one entry each
+        order = np.argsort(key, kind="stable")
+        key, doc, sent, n_words = key[order], doc[order], sent[order], n_words[order]
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        doc, sent, n_words = doc[first], sent[first], np.add.reduceat(n_words, first)
+    return doc, sent, n_words
