@@ -209,13 +209,20 @@ def token_flags(values: pd.Series, test) -> np.ndarray:
 def _four_char_tokens(tokens: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Word tokens and word tokens of exactly four Han characters per document (``doc_id`` index)."""
     lay = _tokens.layout(tokens, offsets=None)
-    four_all = token_flags(tokens["token"], _FOUR_HAN.fullmatch)  # decided once per distinct token
+    values = tokens["token"]
+    if isinstance(values.dtype, pd.CategoricalDtype):  # decided once per category, looked up block by block
+        cats = values.cat.categories
+        per_category = np.r_[np.fromiter((bool(_FOUR_HAN.fullmatch(str(c))) for c in cats), dtype=bool,
+                                         count=len(cats)), False]  # code -1 (missing) → the last entry
+        codes_all, four_all = values.cat.codes.to_numpy(), None
+    else:
+        four_all = token_flags(values, _FOUR_HAN.fullmatch)
     punct_all = tokens["is_punct"].to_numpy(dtype=bool)
     n_words = np.zeros(len(lay.doc), dtype=np.int64)
     n_four = np.zeros(len(lay.doc), dtype=np.int64)
     for i, j, lo, hi in _tokens.blocks(lay):
         word = ~lay.take(punct_all, lo, hi)
-        four = lay.take(four_all, lo, hi)
+        four = per_category[lay.take(codes_all, lo, hi)] if four_all is None else lay.take(four_all, lo, hi)
         first = lay.start[i:j] - lo
         n_words[i:j] = np.add.reduceat(word, first, dtype=np.int64)
         n_four[i:j] = np.add.reduceat(four & word, first, dtype=np.int64)
