@@ -43,7 +43,7 @@ from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
 
 __all__ = ["sentence_lengths", "length_summary", "four_char_shares", "token_flags", "clauses", "parallel_runs",
-           "parallelism_summary", "CLAUSE_PUNCT"]
+           "parallelism_summary", "word_char_counts", "segment_counts", "CLAUSE_PUNCT"]
 
 _WORD_CHAR = r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]"
 _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff]"
