@@ -76,3 +76,23 @@ def test_empty_inputs_raise_clear_errors(ctx):
         formula_plots.plot_presence(ctx, pd.DataFrame(), name="x", title_zh="x", title_en="x")
     with pytest.raises(ValueError, match="matrix is empty"):
         reuse_plots.plot_share_matrix(ctx, pd.DataFrame())
+
+
+def test_corpus_order_and_longest_equal_the_panels_helpers():
+    import random
+
+    from huayu.plot import panels
+    from huayu.plot.rhetoric import _order
+
+    class Ctx:
+        pass
+
+    rng = random.Random(0)
+    ctx = Ctx()
+    ctx.doc_colors = {f"d{i}": "#000000" for i in range(300)}
+    ctx.documents_table = pd.DataFrame({"doc_id": [*ctx.doc_colors, "zz"],
+                                        "text": ["字" * rng.randint(1, 50) for _ in range(301)]})
+    docs = rng.sample(list(ctx.doc_colors), 200) + ["zz", "unknown", "d5"]
+    assert _order.doc_order(ctx, docs) == panels.doc_order(ctx, docs)
+    for n in (10, 40, 500):
+        assert _order.longest(ctx, docs, n) == panels.longest(ctx, docs, n)

@@ -109,3 +109,17 @@ def test_inline_list_ends_with_its_paragraph():
     last = o.iloc[2]
     assert text[last["char_start"]:last["char_end"]] == "第二,完善设施。"
     assert o.iloc[0]["char_end"] == len(text)  # the paragraph-initial item runs on to the end
+
+
+def test_tokens_per_section_of_several_documents_in_any_row_order():
+    docs = pd.concat([_doc(), _doc("一是甲乙丙。二是丁戊。", "e")], ignore_index=True)
+    o = outline(docs)
+    rows = []
+    for doc_id, text in zip(docs["doc_id"], docs["text"]):
+        rows += [(doc_id, s, text[s] in "。,、;:") for s in range(len(text))]  # a token per character
+    tokens = pd.DataFrame(rows, columns=["doc_id", "char_start", "is_punct"])
+    expected = [sum(1 for d, s, p in rows if d == row.doc_id and row.char_start <= s < row.char_end and not p)
+                for row in o.itertuples()]
+    assert list(section_tokens(o, tokens)) == expected
+    shuffled = tokens.sample(frac=1.0, random_state=1).astype({"doc_id": "category"})
+    assert list(section_tokens(o, shuffled)) == expected

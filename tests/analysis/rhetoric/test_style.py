@@ -193,3 +193,36 @@ def test_clauses_equal_the_groupby_implementation(documents, level, categorical)
         return
     expected = _clauses_by_groupby(tokens, level)
     assert got.astype({"doc_id": str}).to_dict("list") == expected.astype({"doc_id": str}).to_dict("list")
+
+
+def test_word_char_counts_equal_the_regular_expression():
+    import random
+
+    from huayu.analysis.rhetoric.style import _WORD_CHAR, word_char_counts
+
+    rng = random.Random(0)
+    # the ends of every range and their neighbours, an astral character, punctuation and spaces
+    alphabet = list("中国要abcXYZ09 ,。、“”\n㐀䶿一鿿𠀀") + [chr(c) for c in (0x4DC0, 0xA000, 0x2F, 0x3A, 0x40, 0x5B, 0x60,
+                                                                       0x7B, 0x33FF)]
+    texts = pd.Series(["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)],
+                      dtype="str")
+    expected = texts.str.count(_WORD_CHAR).astype("int64").to_numpy()
+    np.testing.assert_array_equal(word_char_counts(texts, chunk=97), expected)
+    assert word_char_counts(pd.Series(["一是a1,。"], dtype="str")).tolist() == [4]
+
+
+def test_segment_counts_equal_the_regular_expressions():
+    import random
+
+    from huayu.analysis.rhetoric.style import _FOUR_HAN_SEGMENT, _HAN_SEGMENT, segment_counts
+
+    rng = random.Random(1)
+    alphabet = list("中国要abcXYZ09 ,。、“”\n㐀䶿一鿿𠀀") + [chr(c) for c in (0x4DC0, 0xA000, 0x2F, 0x3A, 0x40, 0x5B, 0x60,
+                                                                       0x7B, 0x33FF)]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(2000)]
+    for chunk_chars in (10, 1000, 10**7):  # texts joined a few at a time, or all at once
+        seg, four = segment_counts(texts, chunk_chars=chunk_chars)
+        assert seg.tolist() == [len(_HAN_SEGMENT.findall(t)) for t in texts]
+        assert four.tolist() == [len(_FOUR_HAN_SEGMENT.findall(t)) for t in texts]
+    seg, four = segment_counts(["早干快干、苦干实干,ab12中文", "", "abc"])
+    assert seg.tolist() == [3, 0, 0] and four.tolist() == [2, 0, 0]

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from huayu.analysis.dfm import factorize_strings, word_counts
+from huayu.analysis.rhetoric import _tokens
 from huayu.checks import check_columns, check_int
 from huayu.errors import ParameterError
 from huayu.paths import DICTIONARIES
@@ -84,81 +84,167 @@ def modality_matches(documents_table: pd.DataFrame, tokens: pd.DataFrame,
 
     ``documents_table`` gives ``doc_id`` and ``text`` (the cleaned text), ``tokens`` the token table (token
     boundaries and sentence ids). Matching rules: see the module docstring.
+
+    A match starts where a token starts, so the candidates are found from the tokens' integer codes: a word is
+    a candidate at a token whose string it begins (狠抓 in 狠抓落实; a one-character word only at a token of
+    that character), decided once per distinct token; a word longer than the token that begins it (全力以赴 at
+    全力) is checked in the text. Overlapping candidates are then resolved longest first, as the module
+    docstring says (a Python loop only over groups of candidates that overlap). Rows in the order of
+    ``documents_table``, then offset.
     """
     check_columns("documents_table", documents_table, ["doc_id", "text"])
     check_columns("tokens", tokens, ["doc_id", "sent_id", "char_start", "char_end"])
     lex = _lexicon(lexicon)
     category = dict(zip(lex["word"], lex["category"]))
-    words = sorted(category, key=lambda w: (-len(w), w))
-    rows = []
-    # each document's rows of the tokens table from its integer code (no per-document copy of the table)
-    codes, names = factorize_strings(tokens["doc_id"])
-    order = np.argsort(codes, kind="stable") if np.any(codes[1:] < codes[:-1]) else None
-    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(names)))]
-    position = {str(d): i for i, d in enumerate(names)}
-    all_starts, all_ends = tokens["char_start"].to_numpy(), tokens["char_end"].to_numpy()
-    all_sents = tokens["sent_id"].to_numpy()
-    for doc_id, text in zip(documents_table["doc_id"], documents_table["text"]):
-        text = str(text)
-        i = position.get(str(doc_id))
-        if i is None or bounds[i] == bounds[i + 1]:
+    words = sorted(category, key=lambda w: (-len(w), w))  # the order of resolution: longest first, then the word
+    columns = ["doc_id", "sent_id", "char_start", "char_end", "word", "category"]
+    dtypes = {"doc_id": "str", "sent_id": "int64", "char_start": "int64", "char_end": "int64", "word": "str",
+              "category": "str"}
+    if not len(tokens) or not words:
+        return pd.DataFrame(columns=columns).astype(dtypes)
+    lay = _tokens.layout(tokens)
+    doc_names = np.asarray(lay.names, dtype=object)[lay.doc]
+    texts = {}
+    order_of = {}
+    for k, (doc_id, text) in enumerate(zip(documents_table["doc_id"].astype("str"), documents_table["text"])):
+        texts.setdefault(doc_id, str(text))
+        order_of.setdefault(doc_id, k)
+    if "token" not in tokens.columns:  # the token strings from the text (a small table without them)
+        doc_col = tokens["doc_id"].astype("str")
+        tokens = tokens.assign(token=[texts.get(d, "")[a:b] for d, a, b in
+                                      zip(doc_col, tokens["char_start"], tokens["char_end"])])
+    token_codes, token_strings = _tokens.codes(tokens["token"])
+    # Per distinct token: the words it begins (direct candidates) and the longer words it is a prefix of.
+    direct: list[list[int]] = []
+    longer: list[list[int]] = []
+    by_first: dict[str, list[int]] = {}  # a word can only begin, or extend, a token with its first character
+    for i, w in enumerate(words):
+        by_first.setdefault(w[0], []).append(i)
+    for t in token_strings.tolist():
+        same = by_first.get(t[:1], ())
+        direct.append([i for i in same if t.startswith(words[i]) and (len(words[i]) > 1 or t == words[i])])
+        longer.append([i for i in same if len(words[i]) > len(t) and words[i].startswith(t)])
+    n_direct = np.array([len(d) for d in direct], dtype=np.int64)
+    has_longer = np.array([bool(x) for x in longer], dtype=bool)
+    direct_flat = np.array([i for d in direct for i in d], dtype=np.int64)
+    direct_first = np.r_[0, np.cumsum(n_direct)[:-1]] if len(n_direct) else np.zeros(0, dtype=np.int64)
+    starts_all = tokens["char_start"].to_numpy()
+    sents_all = tokens["sent_id"].to_numpy()
+    word_len = np.array([len(w) for w in words], dtype=np.int64)
+    cand = []  # (document position, start, word index, sent_id) arrays per block
+    for i, j, lo, hi in _tokens.blocks(lay):
+        tc = lay.take(token_codes, lo, hi)
+        rows = np.flatnonzero((n_direct[tc] > 0) | has_longer[tc])
+        if not len(rows):
             continue
-        span = slice(bounds[i], bounds[i + 1]) if order is None else order[bounds[i]:bounds[i + 1]]
-        starts = all_starts[span]
-        ends = all_ends[span]
-        is_start = np.zeros(len(text) + 1, dtype=bool)
-        is_start[starts] = True
-        is_end = np.zeros(len(text) + 1, dtype=bool)
-        is_end[ends] = True
-        taken = np.zeros(len(text) + 1, dtype=bool)
+        doc = i + np.searchsorted(lay.start[i:j] - lo, rows, side="right") - 1
+        start = lay.take(starts_all, lo, hi)[rows].astype(np.int64)
+        sent = lay.take(sents_all, lo, hi)[rows].astype(np.int64)
+        code = tc[rows]
+        k = n_direct[code]
+        rep = np.repeat(np.arange(len(rows)), k)
+        offset = np.arange(len(rep)) - np.repeat(np.cumsum(k) - k, k)
+        cand.append((doc[rep], start[rep], direct_flat[direct_first[code][rep] + offset], sent[rep]))
+        ext = np.flatnonzero(has_longer[code])  # a word longer than its first token: look in the text
         found = []
-        for w in words:  # longest first: a longer word claims its characters before its parts
-            pos = _find_all(text, w)
-            if pos.size == 0:
+        for r in ext.tolist():
+            text = texts.get(str(doc_names[doc[r]]))
+            if text is None:
                 continue
-            ok = is_start[pos] & (is_end[pos + len(w)] if len(w) == 1 else True)
-            for p in pos[ok]:
-                if not taken[p:p + len(w)].any():
-                    taken[p:p + len(w)] = True
-                    found.append((int(p), int(p) + len(w), w))
-        if not found:
-            continue
-        found.sort()
-        fpos = np.array([f[0] for f in found])
-        by_start = np.argsort(starts, kind="stable")
-        idx = np.searchsorted(starts[by_start], fpos, side="right") - 1
-        sent = all_sents[span][by_start][idx]
-        rows.extend((str(doc_id), int(s), a, b, w, category[w]) for (a, b, w), s in zip(found, sent))
-    out = pd.DataFrame(rows, columns=["doc_id", "sent_id", "char_start", "char_end", "word", "category"])
-    return out.astype({"doc_id": "str", "sent_id": "int64", "char_start": "int64", "char_end": "int64",
-                       "word": "str", "category": "str"})
+            p = int(start[r])
+            found.extend((r, w) for w in longer[code[r]] if text.startswith(words[w], p))
+        if found:
+            r_idx = np.array([f[0] for f in found], dtype=np.int64)
+            cand.append((doc[r_idx], start[r_idx], np.array([f[1] for f in found], dtype=np.int64), sent[r_idx]))
+    if not cand:
+        return pd.DataFrame(columns=columns).astype(dtypes)
+    doc, start, word, sent = (np.concatenate(c) for c in zip(*cand))
+    # only documents with a text, and one candidate per (document, start, word)
+    has_text = np.array([str(d) in texts for d in doc_names], dtype=bool)[doc]
+    doc, start, word, sent = doc[has_text], start[has_text], word[has_text], sent[has_text]
+    o = np.lexsort((word, start, doc))
+    doc, start, word, sent = doc[o], start[o], word[o], sent[o]
+    dup = np.r_[False, (doc[1:] == doc[:-1]) & (start[1:] == start[:-1]) & (word[1:] == word[:-1])]
+    doc, start, word, sent = doc[~dup], start[~dup], word[~dup], sent[~dup]
+    end = start + word_len[word]
+    keep = _resolve(doc, start, end, word)
+    doc, start, end, word, sent = doc[keep], start[keep], end[keep], word[keep], sent[keep]
+    # rows: documents in the order of documents_table, then offset
+    doc_rank = np.array([order_of.get(str(d), -1) for d in doc_names], dtype=np.int64)[doc]
+    o = np.lexsort((start, doc_rank))
+    word_str = np.asarray(words, dtype=object)
+    out = pd.DataFrame({"doc_id": doc_names[doc[o]], "sent_id": sent[o], "char_start": start[o],
+                        "char_end": end[o], "word": word_str[word[o]],
+                        "category": np.asarray([category[w] for w in words], dtype=object)[word[o]]})
+    return out.astype(dtypes)
 
 
-def _find_all(text: str, word: str) -> np.ndarray:
-    """Start offsets of every (possibly overlapping) occurrence of ``word`` in ``text``."""
-    out = []
-    i = text.find(word)
-    while i >= 0:
-        out.append(i)
-        i = text.find(word, i + 1)
-    return np.array(out, dtype=np.int64)
+def _resolve(doc: np.ndarray, start: np.ndarray, end: np.ndarray, word: np.ndarray) -> np.ndarray:
+    """Which candidates (sorted by document, then start) are kept when overlapping ones are resolved longest
+    first (then by word, then by position: ``word`` is the index in that order): a candidate overlapping no
+    other is kept; within a group of candidates chained by overlaps, greedily in that order."""
+    n = len(start)
+    keep = np.ones(n, dtype=bool)
+    if n < 2:
+        return keep
+    # A new group starts where a candidate begins at or after the furthest end so far in its document.
+    key_end = np.maximum.accumulate(end + doc * (int(end.max()) + 1))
+    new = np.r_[True, (start[1:] + doc[1:] * (int(end.max()) + 1)) >= key_end[:-1]]
+    first = np.flatnonzero(new)
+    sizes = np.diff(np.r_[first, n])
+    for g in np.flatnonzero(sizes > 1).tolist():
+        idx = np.arange(first[g], first[g] + sizes[g])
+        taken: list[tuple[int, int]] = []
+        keep[idx] = False
+        for c in sorted(idx.tolist(), key=lambda c: (int(word[c]), int(start[c]))):
+            a, b = int(start[c]), int(end[c])
+            if all(b <= x or a >= y for x, y in taken):
+                taken.append((a, b))
+                keep[c] = True
+    return keep
 
 
 def sentence_counts(matches: pd.DataFrame, tokens: pd.DataFrame,
                     categories: tuple[str, ...] | list[str] = CATEGORIES) -> pd.DataFrame:
     """One row per sentence with word tokens: ``doc_id, sent_id, n_tokens`` and one count column per
-    category (sentences without matches have zeros)."""
+    category (sentences without matches have zeros). Sentences in the order of ``tokens``."""
     check_columns("matches", matches, ["doc_id", "sent_id", "category"])
     check_columns("tokens", tokens, ["doc_id", "sent_id", "is_punct"])
     categories = list(categories)
-    base = word_counts(tokens, ["doc_id", "sent_id"])
-    counts = (pd.crosstab([matches["doc_id"], matches["sent_id"]], matches["category"])
-              .reindex(columns=categories, fill_value=0))
-    counts.columns = list(counts.columns)
-    out = base.merge(counts.reset_index(), on=["doc_id", "sent_id"], how="left")
-    out[categories] = out[categories].fillna(0).astype("int64")
-    out["n_tokens"] = out["n_tokens"].astype("int64")
+    lay = _tokens.layout(tokens)
+    doc, sent, n_words, counts = _sentence_arrays(matches, tokens, categories, lay)
+    out = pd.DataFrame({"doc_id": pd.Series(np.asarray(lay.names, dtype=object)[lay.doc[doc]], dtype="str"),
+                        "sent_id": sent, "n_tokens": n_words})
+    for j, cat in enumerate(categories):
+        out[cat] = counts[:, j]
     return out
+
+
+def _sentence_arrays(matches: pd.DataFrame, tokens: pd.DataFrame, categories: list[str], lay) -> tuple:
+    """``(document, sent_id, n_words, counts)``: the sentences of :func:`_tokens.sentence_words` and the
+    matches of each category in each (*S × C* ``int64``), the matches placed by one ``np.searchsorted`` of
+    their (document, sentence) key in the sentences' keys (increasing: documents in order, sentences in
+    text order)."""
+    doc, sent, n_words = _tokens.sentence_words(tokens, lay)
+    counts = np.zeros((len(doc), len(categories)), dtype=np.int64)
+    if len(matches) and len(doc):
+        rank = pd.Series(np.arange(len(lay.doc)), index=np.asarray(lay.names, dtype=object)[lay.doc])
+        m_doc = matches["doc_id"].astype("str").map(rank).to_numpy(dtype=np.float64)
+        m_cat = pd.Categorical(matches["category"].astype("str"), categories=categories).codes
+        m_sent = matches["sent_id"].to_numpy(np.int64)
+        ok = ~np.isnan(m_doc) & (m_cat >= 0)
+        width = int(max(sent.max(), m_sent.max() if len(m_sent) else 0)) + 1
+        keys = doc * width + sent
+        m_key = m_doc[ok].astype(np.int64) * width + m_sent[ok]
+        pos = np.searchsorted(keys, m_key)
+        pos_ok = pos < len(keys)
+        pos_ok[pos_ok] = keys[pos[pos_ok]] == m_key[pos_ok]
+        np.add.at(counts, (pos[pos_ok], m_cat[ok][pos_ok]), 1)
+    return doc, sent, n_words, counts
+
+
+#: Cells (replicates × sentences) of one chunk of draws in :func:`bootstrap_rates`: 32 MB of indices.
+_MAX_CELLS = 1 << 22
 
 
 def bootstrap_rates(counts: np.ndarray, totals: np.ndarray, *, n_boot: int, rng: np.random.Generator,
@@ -166,25 +252,68 @@ def bootstrap_rates(counts: np.ndarray, totals: np.ndarray, *, n_boot: int, rng:
     """Bootstrap replicates of ``per * Σx / Σn`` resampling rows (sentences) with replacement.
 
     ``counts`` is *S × C*, ``totals`` length *S*; returns *n_boot × C*. Replicates whose resample has no
-    tokens are NaN. One multinomial weight matrix *W* (*n_boot × S*: each row the counts of *S* indices drawn
-    uniformly with replacement) gives all replicates as ``W @ counts``; the cost is ``n_boot × S``.
+    tokens are NaN. Replicate *b* draws *S* row indices uniformly with replacement (``rng.integers(0, S)``);
+    its numerator and denominator are the sums of the drawn rows, which equals ``W @ counts`` for the
+    multinomial weights *W* ~ Mult(*S*; 1/*S*, …, 1/*S*) of the resample. The cost is ``n_boot × S`` draws;
+    the draws are made ``2**22 / S`` replicates at a time (the same stream as one ``n_boot × S`` draw), so the
+    memory stays a few dozen MB whatever the number of sentences. Integer counts (the usual case) are
+    summed exactly as integers: the columns are packed side by side into one or two 64-bit words (each field
+    wide enough for *S* times its largest value), so a chunk costs one gather-and-sum per word instead of a
+    weight matrix and a product.
     """
     counts = np.asarray(counts, dtype=np.float64)
     totals = np.asarray(totals, dtype=np.float64)
     if counts.ndim != 2 or totals.shape != (counts.shape[0],):
         raise ParameterError(f"counts must be S × C and totals length S; got {counts.shape} and {totals.shape}")
-    s = counts.shape[0]
+    s, c = counts.shape
     if s == 0:
-        return np.full((n_boot, counts.shape[1]), np.nan)
-    # W: each replicate's counts of S indices drawn uniformly with replacement (np.bincount of rng.integers),
-    # which is a Mult(S; 1/S, …, 1/S) draw — 4× faster than rng.multinomial, which draws S binomials per row.
-    draws = rng.integers(0, s, size=(n_boot, s))
-    draws += np.arange(n_boot, dtype=draws.dtype)[:, None] * s
-    w = np.bincount(draws.ravel(), minlength=n_boot * s).reshape(n_boot, s).astype(np.float64)
-    num = w @ counts
-    den = w @ totals
+        return np.full((n_boot, c), np.nan)
+    values = np.column_stack([counts, totals])
+    words = _pack(values, s)
+    sums = np.empty((n_boot, c + 1), dtype=np.float64)
+    step = max(1, _MAX_CELLS // s)
+    for b0 in range(0, n_boot, step):
+        b1 = min(n_boot, b0 + step)
+        draws = rng.integers(0, s, size=(b1 - b0, s))
+        if words is None:  # non-integer values: the multinomial weights and a matrix product
+            draws += np.arange(b1 - b0, dtype=draws.dtype)[:, None] * s
+            w = np.bincount(draws.ravel(), minlength=(b1 - b0) * s).reshape(b1 - b0, s).astype(np.float64)
+            sums[b0:b1] = w @ values
+            continue
+        for packed, fields in words:
+            total = np.take(packed, draws).sum(axis=1, dtype=np.uint64)  # np.take: 2x faster than packed[draws]
+            for col, shift, mask in fields:
+                sums[b0:b1, col] = (total >> np.uint64(shift)) & np.uint64(mask)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return per * num / den[:, None]
+        return per * sums[:, :c] / sums[:, c:]
+
+
+def _pack(values: np.ndarray, s: int) -> list | None:
+    """The columns of a non-negative integer matrix packed into 64-bit words: ``[(packed, [(column, shift,
+    mask), …]), …]``; each field has the bits of ``s × max(column)``, the largest sum of ``s`` rows, so the
+    sums of the packed words never carry from one field into the next. ``None`` when a value is not a
+    non-negative integer (or a field would not fit a word)."""
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values != np.floor(values)):
+        return None
+    ints = values.astype(np.uint64)
+    words, current, used = [], [], 0
+    for col in range(values.shape[1]):
+        bits = max(1, int(int(values[:, col].max()) * s).bit_length())
+        if bits > 64:
+            return None
+        if used + bits > 64:
+            words.append(current)
+            current, used = [], 0
+        current.append((col, used, (1 << bits) - 1))
+        used += bits
+    words.append(current)
+    out = []
+    for fields in words:
+        packed = np.zeros(len(ints), dtype=np.uint64)
+        for col, shift, _ in fields:
+            packed |= ints[:, col] << np.uint64(shift)
+        out.append((packed, fields))
+    return out
 
 
 def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int = 2000, ci: float = 0.95,
@@ -194,6 +323,8 @@ def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int =
 
     Columns: ``doc_id, category, count, n_tokens, n_sentences, rate, ci_low, ci_high, n_boot, ci``.
     Documents keep the order of ``tokens``. See the module docstring for the formula and the bootstrap.
+    The per-sentence counts are arrays (one row per sentence, documents as runs of rows); the bootstrap runs
+    document by document (:func:`bootstrap_rates`): time ``n_boot × sentences``, memory of one document.
     """
     n_boot = check_int("n_boot", n_boot, minimum=1)
     if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
@@ -203,29 +334,34 @@ def modality_rates(matches: pd.DataFrame, tokens: pd.DataFrame, *, n_boot: int =
     bad = [c for c in categories if c not in CATEGORIES]
     if bad or not categories:
         raise ParameterError(f"categories={categories!r}: give one or more of {', '.join(CATEGORIES)}")
-    per_sent = sentence_counts(matches, tokens, categories)
-    docs = list(dict.fromkeys(tokens["doc_id"]))
+    check_columns("matches", matches, ["doc_id", "sent_id", "category"])
+    check_columns("tokens", tokens, ["doc_id", "sent_id", "is_punct"])
+    lay = _tokens.layout(tokens)
+    doc, _, n_words, counts = _sentence_arrays(matches, tokens, categories, lay)
+    names = np.asarray(lay.names, dtype=object)[lay.doc]
+    bounds = np.searchsorted(doc, np.arange(len(names) + 1))  # sentences of document i: bounds[i]:bounds[i+1]
     rng = np.random.default_rng(random_state)
     alpha = (1 - ci) / 2
     rows = []
-    iterator = docs
+    iterator = range(len(names))
     if progress:
         from tqdm.auto import tqdm
-        iterator = tqdm(docs, desc="bootstrap", unit="doc", disable=None)  # a widget in Jupyter
-    groups = dict(tuple(per_sent.groupby("doc_id", sort=False)))
-    for doc_id in iterator:
-        g = groups.get(doc_id)
-        x = g[categories].to_numpy(np.float64) if g is not None else np.zeros((0, len(categories)))
-        n = g["n_tokens"].to_numpy(np.float64) if g is not None else np.zeros(0)
+        iterator = tqdm(iterator, desc="bootstrap", unit="doc", disable=None)  # a widget in Jupyter
+    for i in iterator:
+        x = counts[bounds[i]:bounds[i + 1]].astype(np.float64)
+        n = n_words[bounds[i]:bounds[i + 1]].astype(np.float64)
         doc_rng = np.random.default_rng(rng.integers(0, 2**63 - 1))
         reps = bootstrap_rates(x, n, n_boot=n_boot, rng=doc_rng)
         total = n.sum()
+        if np.isfinite(reps).all():
+            q = np.array([np.quantile(reps[:, j], [alpha, 1 - alpha]) for j in range(len(categories))]).T
+        else:
+            q = np.array([np.nanquantile(reps[:, j], [alpha, 1 - alpha]) if np.isfinite(reps[:, j]).any()
+                          else (np.nan, np.nan) for j in range(len(categories))]).T
         for j, cat in enumerate(categories):
             count = x[:, j].sum()
             rate = 1000.0 * count / total if total else np.nan
-            lo, hi = (np.nanquantile(reps[:, j], [alpha, 1 - alpha]) if np.isfinite(reps[:, j]).any()
-                      else (np.nan, np.nan))
-            rows.append((str(doc_id), cat, int(count), int(total), int(len(n)), rate, lo, hi, n_boot, ci))
+            rows.append((str(names[i]), cat, int(count), int(total), int(len(n)), rate, q[0, j], q[1, j], n_boot, ci))
     out = pd.DataFrame(rows, columns=["doc_id", "category", "count", "n_tokens", "n_sentences", "rate", "ci_low",
                                       "ci_high", "n_boot", "ci"])
     return out.astype({"doc_id": "str", "category": "str", "count": "int64", "n_tokens": "int64",

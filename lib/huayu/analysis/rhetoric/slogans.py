@@ -99,26 +99,38 @@ def slogan_table(documents_table: pd.DataFrame, sentences: pd.DataFrame | None =
 def slogan_frequencies(table: pd.DataFrame) -> pd.DataFrame:
     """One row per slogan: ``slogan, n_chars, formula_kind, total, n_docs, docs`` plus one count column
     per document (in order of first appearance). Sorted by ``n_docs``, ``total`` (descending), ``slogan``.
-    """
+
+    On integer codes: the slogan × document counts are one ``np.bincount`` of the combined codes, the
+    documents of each slogan its distinct (slogan, document) pairs in order of first appearance."""
     check_columns("table", table, ["doc_id", "slogan", "n_chars", "formula_kind"])
-    docs = list(dict.fromkeys(table["doc_id"]))
     base = ["slogan", "n_chars", "formula_kind", "total", "n_docs", "docs"]
     if table.empty:
         return pd.DataFrame(columns=base)
-    counts = pd.crosstab(table["slogan"], table["doc_id"]).reindex(columns=docs, fill_value=0).astype("int64")
-    g = table.groupby("slogan", sort=True)
+    s_code, s_uniq = pd.factorize(table["slogan"].astype("str"), sort=True)  # slogans sorted, as groupby
+    d_code, d_uniq = pd.factorize(table["doc_id"].astype("str"), sort=False)  # documents by first appearance
+    ns, nd = len(s_uniq), len(d_uniq)
+    key = s_code.astype(np.int64) * nd + d_code
+    counts = np.bincount(key, minlength=ns * nd).reshape(ns, nd).astype(np.int64)
+    first_row = np.full(ns, len(table), dtype=np.int64)
+    np.minimum.at(first_row, s_code, np.arange(len(table), dtype=np.int64))
+    # the documents of each slogan in order of first appearance: distinct pairs, by slogan then first row
+    pair, pair_first = np.unique(key, return_index=True)
+    by = np.lexsort((pair_first, pair // nd))
+    pair_slogan, pair_doc = (pair // nd)[by], (pair % nd)[by]
+    doc_names = np.asarray(d_uniq, dtype=object)
+    bounds = np.searchsorted(pair_slogan, np.arange(ns + 1))
+    docs_text = ["; ".join(doc_names[pair_doc[bounds[k]:bounds[k + 1]]]) for k in range(ns)]
     out = pd.DataFrame({
-        "n_chars": g["n_chars"].first().astype("int64"),
-        "formula_kind": g["formula_kind"].first(),
-        "total": g.size().astype("int64"),
-        "n_docs": g["doc_id"].nunique().astype("int64"),
-        "docs": g["doc_id"].agg(lambda s: "; ".join(dict.fromkeys(s))),
-    }).join(counts)
-    out.index.name = "slogan"
-    out = out.reset_index()
+        "slogan": pd.array(np.asarray(s_uniq, dtype=object), dtype="str"),
+        "n_chars": table["n_chars"].to_numpy()[first_row].astype("int64"),
+        "formula_kind": pd.array(table["formula_kind"].astype("str").to_numpy(dtype=object)[first_row], dtype="str"),
+        "total": counts.sum(axis=1),
+        "n_docs": (counts > 0).sum(axis=1).astype("int64"),
+        "docs": docs_text,
+    })
+    out = pd.concat([out, pd.DataFrame(counts, columns=[str(d) for d in d_uniq])], axis=1)
     out = out.sort_values(["n_docs", "total", "slogan"], ascending=[False, False, True]).reset_index(drop=True)
-    out.columns = [str(c) for c in out.columns]
-    return out[base + [str(d) for d in docs]]
+    return out[base + [str(d) for d in d_uniq]]
 
 
 def shared_slogans(table: pd.DataFrame, *, min_docs: int = 2) -> pd.DataFrame:

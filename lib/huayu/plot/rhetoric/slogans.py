@@ -12,13 +12,15 @@ import pandas as pd
 
 from huayu.checks import check_columns
 from huayu.errors import ParameterError
-from huayu.plot.panels import doc_color, doc_order, place_handles, unit_label
+from huayu.plot.panels import doc_color, place_handles, unit_label
+from huayu.plot.rhetoric._order import doc_order
 
 __all__ = ["plot_slogan_lengths"]
 
 
 def plot_slogan_lengths(ctx, slogans: pd.DataFrame, *, name: str = "slogan-lengths"):
-    """How long quoted slogans are: counts of slogans by length in characters, stacked by document."""
+    """How long quoted slogans are: counts of slogans by length in characters, stacked by document (of more
+    than 12 documents, stacked by colour: the documents of one place are one segment)."""
     check_columns("slogans", slogans, ["doc_id", "n_chars"])
     if slogans.empty:
         raise ParameterError("slogans is empty: no quoted slogan was found")
@@ -26,10 +28,19 @@ def plot_slogan_lengths(ctx, slogans: pd.DataFrame, *, name: str = "slogan-lengt
     table = pd.crosstab(slogans["n_chars"], slogans["doc_id"]).reindex(columns=docs, fill_value=0)
     fig, ax = ctx.figure(width="single", height=2.6)
     bottom = np.zeros(len(table))
-    for doc in docs:
-        vals = table[doc].to_numpy(dtype=float)
-        ax.bar(table.index, vals, bottom=bottom, color=doc_color(ctx, doc), label=unit_label(ctx, doc), width=0.8)
-        bottom += vals
+    if len(docs) <= 12:
+        for doc in docs:
+            vals = table[doc].to_numpy(dtype=float)
+            ax.bar(table.index, vals, bottom=bottom, color=doc_color(ctx, doc), label=unit_label(ctx, doc), width=0.8)
+            bottom += vals
+    else:  # one segment per colour (a place), in order of first appearance: 12 calls, not one per document
+        colors = [doc_color(ctx, doc) for doc in docs]
+        group = pd.Series(colors, dtype=object)
+        values = table.to_numpy(dtype=float)
+        for color, idx in group.groupby(group, sort=False).indices.items():
+            vals = values[:, idx].sum(axis=1)
+            ax.bar(table.index, vals, bottom=bottom, color=color, width=0.8)
+            bottom += vals
     ax.set_xticks(table.index)
     ax.set_xlabel(ctx.label.text(zh="引号内字数", en="Characters inside the quotation marks"))
     ax.set_ylabel(ctx.label.text(zh="口号数", en="Slogans"))

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import check_columns
-from huayu.plot.panels import MAX_LABELS, doc_color, doc_order, facet_axes, longest, shown_note, unit_label
+from huayu.plot.panels import MAX_LABELS, doc_color, facet_axes, shown_note, unit_label
+from huayu.plot.rhetoric._order import doc_order, longest
 
 __all__ = ["plot_sentence_lengths", "plot_style_measures"]
 
@@ -23,7 +24,10 @@ def plot_sentence_lengths(ctx, lengths: pd.DataFrame, *, column: str = "n_chars"
     all_docs = doc_order(ctx, lengths["doc_id"])
     docs = longest(ctx, all_docs, MAX_LABELS)
     fig, ax = ctx.figure(width="double", height=0.8 + 0.5 * len(docs))
-    data = [lengths.loc[lengths["doc_id"] == d, column].to_numpy(dtype=float) for d in docs]
+    shown = lengths.loc[lengths["doc_id"].astype("str").isin(docs).to_numpy(), ["doc_id", column]]  # the drawn rows
+    groups = shown.groupby(shown["doc_id"].astype("str"), sort=False).indices  # one pass, not one per document
+    values = shown[column].to_numpy(dtype=float)
+    data = [values[groups[d]] if d in groups else np.zeros(0) for d in docs]
     bp = ax.boxplot(data, orientation="horizontal", positions=range(len(docs)), widths=0.55, patch_artist=True,
                     showfliers=False, medianprops={"color": "0.1"})
     for patch, doc in zip(bp["boxes"], docs, strict=True):
