@@ -12,8 +12,7 @@ import pandas as pd
 
 from huayu.checks import check_int
 from huayu.errors import ParameterError
-from huayu.plot.panels import MAX_LABELS, doc_color, shown_note, top_by, unit_label
-from huayu.plot.rhetoric._order import doc_order
+from huayu.plot.panels import MAX_LABELS, doc_color, doc_order, shown_note, top_by, unit_label
 
 __all__ = ["plot_presence", "plot_formula_timeline"]
 

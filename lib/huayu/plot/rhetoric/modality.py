@@ -14,8 +14,7 @@ import pandas as pd
 from huayu.analysis.rhetoric.modality import CATEGORIES
 from huayu.checks import check_columns
 from huayu.errors import ParameterError
-from huayu.plot.panels import MAX_LABELS, MAX_PANELS, doc_color, facet_axes, shown_note, unit_label
-from huayu.plot.rhetoric._order import doc_order, longest
+from huayu.plot.panels import MAX_LABELS, MAX_PANELS, doc_color, doc_order, facet_axes, longest, shown_note, unit_label
 
 __all__ = ["CATEGORY_LABELS", "plot_modality"]
 

@@ -12,8 +12,7 @@ import pandas as pd
 
 from huayu.checks import check_columns
 from huayu.errors import ParameterError
-from huayu.plot.panels import doc_color, place_handles, unit_label
-from huayu.plot.rhetoric._order import doc_order
+from huayu.plot.panels import doc_color, doc_order, place_handles, unit_label
 
 __all__ = ["plot_slogan_lengths"]
 

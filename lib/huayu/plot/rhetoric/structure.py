@@ -10,8 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from huayu.checks import check_columns
-from huayu.plot.panels import MAX_DOCUMENT_PANELS, doc_color, facet_axes, is_zh, shown_note, unit_label
-from huayu.plot.rhetoric._order import doc_order, longest
+from huayu.plot.panels import (MAX_DOCUMENT_PANELS, doc_color, doc_order, facet_axes, is_zh, longest, shown_note, unit_label)
 
 __all__ = ["plot_outline"]
 

@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 
 from huayu.checks import check_columns
-from huayu.plot.panels import MAX_LABELS, doc_color, facet_axes, shown_note, unit_label
-from huayu.plot.rhetoric._order import doc_order, longest
+from huayu.plot.panels import MAX_LABELS, doc_color, doc_order, facet_axes, longest, shown_note, unit_label
 
 __all__ = ["plot_sentence_lengths", "plot_style_measures"]
 
