@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import logging
 import os
@@ -178,13 +179,15 @@ def write_tokens(sentences: pd.DataFrame, processed_dir: str | os.PathLike[str],
     """
     sent = _prepare_sentences(sentences)
     return _write(lambda: iter([sent]), processed_dir, settings, formula_words=set(), progress=progress,
-                  force=force)
+                  force=force, part_chars=None)
 
 
 def write_tokens_from_parquet(sentences_path: str | os.PathLike[str], processed_dir: str | os.PathLike[str],
                               settings: SegmentSettings | Mapping[str, Any] | None = None, *,
                               formula_words: set[str] | None = None, progress: bool = True, force: bool = False,
-                              part_chars: int | None = None) -> tuple[Path, bool]:
+                              part_chars: int | None = None,
+                              formula_spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                              ) -> tuple[Path, bool]:
     """:func:`write_tokens` for the sentences table in ``sentences_path`` (as ``prepare`` writes it:
     rows grouped by document), read and segmented in parts of whole documents of about ``part_chars``
     (default :data:`PART_CHARS`) characters (:func:`sentence_parts`), each part's tokens appended to the parquet files: memory is
@@ -192,17 +195,120 @@ def write_tokens_from_parquet(sentences_path: str | os.PathLike[str], processed_
 
     ``formula_words``: the formula words of the whole table (:func:`huayu.pipeline.segment.engine.formula_words`
     on every sentence), when the caller found them already; else they are found in the pass that computes
-    the cache key.
+    the cache key. ``formula_spans``: the formula spans of the whole table when the caller found them too
+    (:func:`huayu.pipeline.segment.engine.sentence_formula_spans`, ``sentence`` a row of the table), so
+    that segmentation does not look for them again.
     """
     def parts() -> Iterator[_Sentences]:
-        return (_prepare_sentences(frame) for frame in sentence_parts(sentences_path, part_chars))
+        first = 0  # the row of the table each part starts at
+        for frame in sentence_parts(sentences_path, part_chars):
+            sent = _prepare_sentences(frame)
+            if formula_spans is not None:
+                sent.spans = _part_spans(formula_spans, first, frame, sent)
+            first += len(frame)
+            yield sent
 
-    return _write(parts, processed_dir, settings, formula_words=formula_words, progress=progress, force=force)
+    return _write(parts, processed_dir, settings, formula_words=formula_words, progress=progress, force=force,
+                  part_chars=PART_CHARS if part_chars is None else part_chars)
+
+
+#: Parts segmented ahead by the worker processes of a run of several parts, per worker (each waits, as Arrow
+#: record batches, for this process to write it: the memory of a run grows with this, not with the corpus).
+PARTS_AHEAD = 2
+
+#: What the forked workers of :func:`_segmented` inherit: settings (one process each), the formula words,
+#: and the per-word caches of tags and flags (tokens, parts) each worker keeps across its parts.
+_POOL: tuple | None = None
+_NO_PARTS = pa.RecordBatch.from_pylist([], schema=_SCHEMA)  # in the parts stream: "this batch has none"
+
+
+def _segment_part(sent: _Sentences) -> tuple[pa.Buffer, pa.Buffer, int]:
+    """One part of a run of several, in a forked worker: its tokens' record batches and, after each, that
+    batch's parts (:func:`huayu.pipeline.segment.parts._parts_batch`), as two Arrow IPC streams, and the
+    number of the part's characters. The batches are those :func:`_token_batches` makes of the part in one
+    process, so the files are the same whichever process made a part."""
+    settings, formula_words, word_info, info = _POOL
+    segmenter = get_segmenter(settings)
+    tokens_sink, parts_sink = pa.BufferOutputStream(), pa.BufferOutputStream()
+    with pa.ipc.new_stream(tokens_sink, _SCHEMA) as tokens_out, pa.ipc.new_stream(parts_sink, _SCHEMA) as parts_out:
+        for batch in _token_batches(sent, settings, False, formula_words=formula_words, word_info=word_info):
+            tokens_out.write_batch(batch)
+            compounds = _parts_batch(batch, segmenter, info)
+            # an empty parts batch marks "none" (the tokens batch and its parts stay paired)
+            parts_out.write_batch(compounds if compounds is not None else _NO_PARTS)
+    return tokens_sink.getvalue(), parts_sink.getvalue(), sum(map(len, sent.texts))
+
+
+def _segmented(parts: Iterator[_Sentences], settings: SegmentSettings, formula_words: set[str],
+               segmenter: Any, word_info: dict, info: dict, progress: bool, bar: Any, part_chars: int | None
+               ) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch | None]]:
+    """The tokens of ``parts`` as record batches, in order, each with its parts' batch (or ``None``).
+
+    ``part_chars``: the parts are :func:`sentence_parts` of this size (``None``: there is one part). One
+    part alone is cut in chunks by this process and ``settings.workers - 1`` forked ones
+    (:func:`_token_batches`). Several parts go whole to a pool of ``settings.workers`` forked processes
+    (:func:`_segment_part`: cut, tags, offsets, parts), at most :data:`PARTS_AHEAD` per worker ahead of
+    the one being written: this process only reads the sentences and writes the parquet files, so both
+    kinds of work overlap and every core is busy from the first part to the last."""
+    import collections
+    import multiprocessing
+    from dataclasses import replace
+
+    global _POOL
+    first = next(parts, None)
+    workers = settings.n_workers()
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    # a part shorter than part_chars is the last one (sentence_parts): then there is only this one
+    several = part_chars is not None and first is not None and sum(map(len, first.texts)) >= part_chars
+    if not several or workers <= 1 or not fork:
+        for sent in itertools.chain([] if first is None else [first], parts):
+            bar.total = (bar.total or 0) + sum(map(len, sent.texts))
+            for batch in _token_batches(sent, settings, progress, formula_words=formula_words,
+                                        word_info=word_info, bar=bar):
+                yield batch, _parts_batch(batch, segmenter, info)
+        return
+    _POOL = (replace(settings, workers=1), formula_words, word_info, info)  # inherited by the workers
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: collections.deque = collections.deque()
+
+            def done() -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch | None]]:
+                tokens, compounds, n = pending.popleft().get()
+                with pa.ipc.open_stream(tokens) as token_batches, pa.ipc.open_stream(compounds) as part_batches:
+                    for batch, part in zip(token_batches, part_batches, strict=True):
+                        yield batch, part if part.num_rows else None
+                bar.update(n)
+
+            for sent in itertools.chain([first], parts):
+                bar.total = (bar.total or 0) + sum(map(len, sent.texts))
+                pending.append(pool.apply_async(_segment_part, (sent,)))
+                if len(pending) > PARTS_AHEAD * workers:
+                    yield from done()
+            while pending:
+                yield from done()
+    finally:
+        _POOL = None
+
+
+def _part_spans(spans: tuple[np.ndarray, np.ndarray, np.ndarray], first: int, frame: pd.DataFrame,
+                sent: _Sentences) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The spans of the table's rows ``first …`` (``frame``) as spans of ``sent`` (:func:`_prepare_sentences`
+    orders the rows by document and offset)."""
+    rows, starts, ends = spans
+    lo, hi = np.searchsorted(rows, [first, first + len(frame)], side="left")
+    local = rows[lo:hi] - first
+    doc_code, _ = pd.factorize(frame["doc_id"], sort=False)
+    order = np.lexsort((frame["char_start"].to_numpy(dtype=np.int64), doc_code))
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    at = position[local]
+    keep = np.lexsort((starts[lo:hi], at))
+    return at[keep], starts[lo:hi][keep], ends[lo:hi][keep]
 
 
 def _write(parts: Callable[[], Iterator[_Sentences]], processed_dir: str | os.PathLike[str],
            settings: SegmentSettings | Mapping[str, Any] | None, *, formula_words: set[str] | None,
-           progress: bool, force: bool) -> tuple[Path, bool]:
+           progress: bool, force: bool, part_chars: int | None) -> tuple[Path, bool]:
     """Check the cache (one pass over ``parts()``), then segment and write part by part (a second pass)."""
     from tqdm.auto import tqdm
 
@@ -232,25 +338,26 @@ def _write(parts: Callable[[], Iterator[_Sentences]], processed_dir: str | os.Pa
     info: dict = {}
     word_info: dict = {}
 
-    def write(tmp: Path, parts_tmp: Path) -> None:  # each batch is written while the next chunks are being cut
-        nonlocal n_tokens, n_parts, n_chars
+    def counted() -> Iterator[_Sentences]:  # the parts to segment, digested and counted as they are read
+        nonlocal n_chars
+        for sent in parts():
+            if digest is not None:
+                digest.update(sent)
+            if sent.texts:
+                n_chars += sum(map(len, sent.texts))
+                yield sent
+
+    def write(tmp: Path, parts_tmp: Path) -> None:  # each batch is written while the next ones are being cut
+        nonlocal n_tokens, n_parts
         with pq.ParquetWriter(tmp, _SCHEMA) as writer, pq.ParquetWriter(parts_tmp, _SCHEMA) as parts_writer, \
                 tqdm(desc="segmenting", unit="char", unit_scale=True, disable=True if not progress else None) as bar:
-            for sent in parts():
-                if digest is not None:
-                    digest.update(sent)
-                if not sent.texts:
-                    continue
-                n_chars += sum(map(len, sent.texts))
-                bar.total = n_chars if bar.total is None else bar.total + sum(map(len, sent.texts))
-                for batch in _token_batches(sent, settings, progress, formula_words=formula_words,
-                                            word_info=word_info, bar=bar):
-                    writer.write_batch(batch)
-                    n_tokens += batch.num_rows
-                    compounds = _parts_batch(batch, segmenter, info)
-                    if compounds is not None:
-                        parts_writer.write_batch(compounds)
-                        n_parts += compounds.num_rows
+            for batch, compounds in _segmented(counted(), settings, formula_words, segmenter, word_info, info,
+                                               progress, bar, part_chars):
+                writer.write_batch(batch)
+                n_tokens += batch.num_rows
+                if compounds is not None:
+                    parts_writer.write_batch(compounds)
+                    n_parts += compounds.num_rows
 
     # The parts file is replaced after the tokens file; the manifest, written last, vouches for both.
     atomic_write(parts_path, lambda parts_tmp: atomic_write(path, lambda tmp: write(tmp, parts_tmp)))
