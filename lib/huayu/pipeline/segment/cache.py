@@ -214,7 +214,7 @@ def write_tokens_from_parquet(sentences_path: str | os.PathLike[str], processed_
 
 #: Parts segmented ahead by the worker processes of a run of several parts, per worker (each waits, as Arrow
 #: record batches, for this process to write it: the memory of a run grows with this, not with the corpus).
-PARTS_AHEAD = 2
+PARTS_AHEAD = 1
 
 #: What the forked workers of :func:`_segmented` inherit: settings (one process each), the formula words,
 #: and the per-word caches of tags and flags (tokens, parts) each worker keeps across its parts.
