@@ -1,11 +1,9 @@
-"""prepare keeps every core busy and this process only schedules and writes: segmentation parts go whole to
-worker processes, the formula spans found while cleaning are not looked for again, the CSV copies are
-rendered by the cleaning workers and written as the batches come. Each must write the same bytes as the
-single-process way it replaces."""
+"""prepare does each piece of work once and off the main process where it can: the formula spans found while
+cleaning are not looked for again by segmentation, the CSV copies are rendered by the cleaning workers and
+written as the batches come, clean_text/ and the corpus hash are made by background processes. Each must
+write the same bytes as the way it replaces."""
 
 from __future__ import annotations
-
-import multiprocessing.pool
 
 import numpy as np
 import pandas as pd
@@ -30,44 +28,6 @@ def prepared(tmp_path_factory, synthetic):
 
 def _same_bytes(a, b) -> bool:
     return a.read_bytes() == b.read_bytes()
-
-
-def test_parts_segmented_by_a_pool_of_workers_write_the_files_one_process_writes(tmp_path, prepared, monkeypatch):
-    from huayu.pipeline.segment import SegmentSettings, cache
-
-    sentences = prepared.interim_dir / "sentences.parquet"
-    assert len(list(cache.sentence_parts(sentences, part_chars=8_000))) >= 4
-    seen = []
-    real = multiprocessing.pool.Pool.apply_async
-    monkeypatch.setattr(multiprocessing.pool.Pool, "apply_async",
-                        lambda self, work, args=(), *a, **k: seen.append(work) or real(self, work, args, *a, **k))
-    one = cache.write_tokens_from_parquet(sentences, tmp_path / "one", SegmentSettings(workers=1), part_chars=8_000,
-                                          progress=False)[0]
-    assert not seen, "one worker: the parts are cut here"
-    pooled = cache.write_tokens_from_parquet(sentences, tmp_path / "pool", SegmentSettings(workers=2),
-                                             part_chars=8_000, progress=False)[0]
-    assert len(seen) >= 4 and set(seen) == {cache._segment_part}, "two workers: every part went to the pool"
-    for name in ("tokens.parquet", "token_parts.parquet"):
-        assert _same_bytes(one.with_name(name), pooled.with_name(name)), name
-    # a single part (shorter than part_chars) is cut in chunks as before, not sent to the pool
-    seen.clear()
-    single = cache.write_tokens_from_parquet(sentences, tmp_path / "single", SegmentSettings(workers=2),
-                                             part_chars=10**9, progress=False)[0]
-    assert not seen
-    assert pd.read_parquet(single).equals(pd.read_parquet(one))
-
-
-def test_a_failing_part_fails_the_run_and_leaves_no_tokens(tmp_path, prepared, monkeypatch):
-    from huayu.pipeline.segment import SegmentSettings, cache, engine
-
-    def failing(self, index):
-        raise ValueError("a chunk that cannot be cut")
-
-    monkeypatch.setattr(engine._Chunks, "cut", failing)
-    with pytest.raises(ValueError, match="cannot be cut"):
-        cache.write_tokens_from_parquet(prepared.interim_dir / "sentences.parquet", tmp_path / "failed",
-                                        SegmentSettings(workers=2), part_chars=8_000, progress=False)
-    assert not (tmp_path / "failed" / "tokens.parquet").exists()
 
 
 def test_formula_spans_found_while_cleaning_are_those_segmentation_finds(tmp_path, prepared):
@@ -145,3 +105,15 @@ def test_background_work_returns_its_value_and_raises_its_error():
     assert Background(sum, [1, 2, 3]).result() == 6
     with pytest.raises(ZeroDivisionError):
         Background(divmod, 1, 0).result()
+
+
+def test_a_csv_copy_suspended_on_the_way_is_completed_from_the_parquet_file_when_the_table_fits(
+        tmp_path, synthetic, monkeypatch):
+    from huayu.pipeline import prepare as prepare_module
+
+    reference = prepare_module.prepare(synthetic, tmp_path / "reference", progress=False, workers=2, segment=False)
+    monkeypatch.setattr(prepare_module._TableWriters, "_outgrows", lambda self, name: True)  # a wrong forecast
+    monkeypatch.setattr(prepare_module, "BATCH_DOCUMENTS", 5)
+    result = prepare_module.prepare(synthetic, tmp_path / "out", progress=False, workers=2, segment=False)
+    for name in prepare_module.TABLE_NAMES:
+        assert _same_bytes(result.interim_dir / f"{name}.csv", reference.interim_dir / f"{name}.csv"), name

@@ -27,12 +27,10 @@ the formula words of the whole corpus before it tags any token, and takes the sp
 for them again. They render the batch's rows of the CSV copies too (:func:`csv_rows`), which this process
 appends to the staged copies as the batches come, so the copies cost this process nothing at the end.
 Segmentation then streams too (:func:`huayu.pipeline.segment.cache.write_tokens_from_parquet`): the
-sentences are read back in parts of whole documents (about 4 M characters), each part segmented whole
-by one of ``workers`` forked processes (cut, tags, offsets, the compounds' parts) while this one writes
-the parts before it, so the peak memory is bounded by a few parts, not by the corpus. While it does,
-another process writes ``clean_text/``, and the raw corpus's SHA-256 is computed by one while cleaning
-(:class:`Background`): this process only schedules and writes, and every core is busy from the first
-batch to the last part.
+sentences are read back in parts of whole documents (about 4 M characters), each part's tokens and
+parts appended to the parquet files, so the peak memory is bounded by a part, not by the corpus. While
+it segments, another process writes ``clean_text/``, and the raw corpus's SHA-256 is computed by one
+while cleaning (:class:`Background`), so neither waits for the other stages.
 
 Measured (``benchmarks/bench_scale.py --no-suite --sizes 1000,10000``, one run, 2 cores shared with other
 work at a load average of 8–13): 10,000 documents of ~11,000 characters (110 M characters) in 806 s wall,
@@ -428,8 +426,12 @@ class _TableWriters:
     """The four interim parquet files, written batch by batch to temporary files beside their final names;
     :meth:`commit` moves them into place, :meth:`discard` removes them."""
 
-    def __init__(self, interim_dir: Path, schemas: dict[str, pa.Schema]):
+    def __init__(self, interim_dir: Path, schemas: dict[str, pa.Schema], n_documents: int | None = None):
         self.interim_dir = interim_dir
+        self.n_documents, self.documents_seen = n_documents, 0
+        #: per table, the rows written when its CSV copy was suspended because the table is on its way to
+        #: outgrow a spreadsheet (:meth:`finish_csv` writes the rest if it fits after all)
+        self.suspended: dict[str, int] = {}
         self.tmp = {name: interim_dir / f".{name}.parquet.{os.getpid()}.tmp" for name in schemas}
         self.writers = {name: pq.ParquetWriter(self.tmp[name], s) for name, s in schemas.items()}
         self.rows = dict.fromkeys(schemas, 0)
@@ -441,15 +443,41 @@ class _TableWriters:
             self.csv[name].write(csv_header([c for c in s.names if c not in CSV_DROP.get(name, ())]))
 
     def write(self, batch: Batch) -> None:
+        self.documents_seen += batch.n_documents
         for name, table in batch.tables.items():
             if table.num_rows:
                 self.writers[name].write_table(table)
                 self.rows[name] += table.num_rows
                 if self.csv[name] is not None and self.rows[name] > SPREADSHEET_MAX_ROWS:
                     self._drop_csv(name, TABLE_NAMES.index(name))
-                if self.csv[name] is not None:
+                if self.csv[name] is not None and name not in self.suspended:
                     rendered = batch.csv.get(name)
                     self.csv[name].write(csv_rows(name, table) if rendered is None else rendered)
+                    if self._outgrows(name):
+                        self.suspended[name] = self.rows[name]
+                        if _CSV_WANTED is not None:
+                            _CSV_WANTED[TABLE_NAMES.index(name)] = 0  # the workers stop rendering its rows
+
+    def _outgrows(self, name: str) -> bool:
+        """Whether the table is on its way to twice the rows a spreadsheet shows (a tenth of the documents
+        seen at least): its CSV copy is then suspended, not rendered for rows that will be thrown away."""
+        n, seen = self.n_documents, self.documents_seen
+        return bool(n) and seen * 10 >= n and self.rows[name] * n > 2 * SPREADSHEET_MAX_ROWS * seen
+
+    def finish_csv(self) -> None:
+        """After :meth:`close`: the CSV copy of a suspended table that fits after all gets the rest of its rows,
+        read back from its parquet file (row groups, in order)."""
+        for name, written in self.suspended.items():
+            if self.csv_tmp[name] is None:
+                continue  # it outgrew the spreadsheet: no copy
+            source = pq.ParquetFile(self.tmp[name])
+            columns = [c for c in source.schema_arrow.names if c not in CSV_DROP.get(name, ())]
+            with open(self.csv_tmp[name], "a", encoding="utf-8", newline="") as fh:
+                seen = 0
+                for i in range(source.num_row_groups):
+                    if seen >= written:
+                        fh.write(csv_rows(name, source.read_row_group(i, columns=columns)))
+                    seen += source.metadata.row_group(i).num_rows
 
     def _drop_csv(self, name: str, i: int) -> None:
         if _CSV_WANTED is not None:
@@ -500,7 +528,7 @@ def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str
     every batch brings its formula spans, the three arrays of the whole sentences table (rows of the
     table, start, end), else stays empty."""
     interim_dir.mkdir(parents=True, exist_ok=True)
-    writers = _TableWriters(interim_dir, schemas)
+    writers = _TableWriters(interim_dir, schemas, n_documents)
     problems, warnings, encodings = [], [], Counter()
     bar = tqdm(total=n_documents, desc="cleaning", unit="doc", disable=not progress or n_documents < 20)
     spans: list | None = [] if formula_spans is not None else None
@@ -525,6 +553,11 @@ def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str
     finally:
         bar.close()
     writers.close()
+    try:
+        writers.finish_csv()
+    except BaseException:
+        writers.discard()
+        raise
     if spans is not None and formula_spans is not None:
         import numpy as np
 
