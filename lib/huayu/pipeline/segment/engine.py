@@ -248,7 +248,9 @@ def _workers(chunks: _Chunks, workers: int) -> Iterator[Callable[[bool], list] |
     or ``None`` when there are no workers."""
     global _WORK
     fork = "fork" in multiprocessing.get_all_start_methods()
-    others = min(workers, len(chunks.texts)) - 1 if fork and sum(map(len, chunks.texts)) >= _PARALLEL_MIN_CHARS else 0
+    # ``workers`` processes cut; this one assembles and writes (it cuts only when it would wait otherwise)
+    others = (min(workers, len(chunks.texts)) if workers > 1 and fork and sum(map(len, chunks.texts)) >= _PARALLEL_MIN_CHARS
+              else 0)
     if others <= 0:
         yield None
         return
