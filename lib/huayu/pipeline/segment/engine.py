@@ -367,9 +367,10 @@ def _token_batches(sent: _Sentences, settings: SegmentSettings, progress: bool, 
                    bar: Any = None) -> Iterator[pa.RecordBatch]:
     """The tokens table as record batches of about :data:`_BATCH_CHARS` characters, in order.
 
-    With forked workers the first of them finds every chunk's formula spans before cutting; this
-    process cuts chunks too and assembles each batch as soon as its chunks are cut (and the formulas
-    known), while the workers cut the next ones. Alone, this process finds the formulas first.
+    With forked workers the first of them finds every chunk's formula spans before cutting (unless
+    ``sent.spans`` brings them); this process assembles each batch as soon as its chunks are cut (and the
+    formulas known), while the workers cut the next ones, and cuts a chunk itself only when it would wait
+    otherwise. Alone, this process finds the formulas first.
 
     When ``sent`` is one part of a corpus segmented part by part: ``formula_words``, the formula words of
     the whole corpus (:func:`formula_words`), ``word_info`` a dict the parts share (each word's tag and
