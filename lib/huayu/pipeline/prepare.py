@@ -32,11 +32,14 @@ parts appended to the parquet files, so the peak memory is bounded by a part, no
 it segments, another process writes ``clean_text/``, and the raw corpus's SHA-256 is computed by one
 while cleaning (:class:`Background`), so neither waits for the other stages.
 
-Measured (``benchmarks/bench_scale.py --no-suite --sizes 1000,10000``, one run, 2 cores shared with other
-work at a load average of 8–13): 10,000 documents of ~11,000 characters (110 M characters) in 806 s wall,
-369 s CPU, peak 860 MB (PSS of the process tree; the whole-table segmentation before took 3,753 MB and
-402 s CPU in a run at load 1–6); 1,000 documents in 134 s, 43 s CPU, 611 MB. On that machine the wall
-time measured the neighbours; the CPU time and the memory are this stage's.
+Measured (``benchmarks/bench_scale.py --no-suite --sizes 10000``, 2 cores shared with other work,
+so the load average is given with each run): 10,000 documents of ~11,000 characters
+(110 M characters). Before these changes: 133.6 s wall, 217 s CPU, 918 MB at load 0.35–1.96 (the quietest
+run), 356.6 s, 262 s CPU, 873 MB at load 3.4–4.8. Now: 209.2 s, 233 s CPU (76.5 s of it in the main
+process), 865 MB at load 8.3–3.6, and, with as many cutting processes as cores, 329.3 s, 184 s CPU (62.5 s
+in the main process), 901 MB at load 4.3–7.9, when the process tree got half a core on average. The
+benchmark lists the seconds in which fewer than 1.5 cores were busy; on that machine they measured the
+neighbours. The CPU time and the memory are this stage's.
 
 Temporary folders (the decoded texts here, the staged outputs of ``--scheduler``) record their owner
 (:func:`make_scratch`); a run that was killed leaves its folder, and the next run removes it
