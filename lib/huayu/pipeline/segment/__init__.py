@@ -66,9 +66,7 @@ unusual character runs (one in 40 000 random strings of up to 30 characters; non
 
 How it runs (:func:`huayu.pipeline.segment.engine._token_batches`). The sentences are joined into chunks of about 64 000
 characters. jieba-rs holds the GIL, so for inputs of 300 000 characters or more the stage forks
-``workers`` processes (``workers`` 0 = one per core; this one cuts a chunk only when it would otherwise
-wait, as assembling, the compounds' parts and writing keep it busy — with ``workers - 1`` it was the
-bottleneck of a 10,000-document prepare, fully busy while the one worker idled a third of the time): the first worker finds
+``workers - 1`` processes (``workers`` 0 = one per core) and uses this one too: the first worker finds
 every chunk's formula spans, then each process takes the next chunk from a shared counter and cuts it,
 writing numbers and UTF-8 bytes into an anonymous shared memory mapping (no Python object per token;
 only counts and each chunk's distinct words go through a pipe). This process assembles the tokens

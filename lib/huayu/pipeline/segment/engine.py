@@ -248,9 +248,7 @@ def _workers(chunks: _Chunks, workers: int) -> Iterator[Callable[[bool], list] |
     or ``None`` when there are no workers."""
     global _WORK
     fork = "fork" in multiprocessing.get_all_start_methods()
-    # ``workers`` processes cut; this one assembles and writes (it cuts only when it would wait otherwise)
-    others = (min(workers, len(chunks.texts)) if workers > 1 and fork and sum(map(len, chunks.texts)) >= _PARALLEL_MIN_CHARS
-              else 0)
+    others = min(workers, len(chunks.texts)) - 1 if fork and sum(map(len, chunks.texts)) >= _PARALLEL_MIN_CHARS else 0
     if others <= 0:
         yield None
         return
@@ -368,9 +366,9 @@ def _token_batches(sent: _Sentences, settings: SegmentSettings, progress: bool, 
     """The tokens table as record batches of about :data:`_BATCH_CHARS` characters, in order.
 
     With forked workers the first of them finds every chunk's formula spans before cutting (unless
-    ``sent.spans`` brings them); this process assembles each batch as soon as its chunks are cut (and the
-    formulas known), while the workers cut the next ones, and cuts a chunk itself only when it would wait
-    otherwise. Alone, this process finds the formulas first.
+    ``sent.spans`` brings them); this process cuts chunks too and assembles each batch as soon as its
+    chunks are cut (and the formulas known), while the workers cut the next ones. Alone, this process
+    finds the formulas first.
 
     When ``sent`` is one part of a corpus segmented part by part: ``formula_words``, the formula words of
     the whole corpus (:func:`formula_words`), ``word_info`` a dict the parts share (each word's tag and
