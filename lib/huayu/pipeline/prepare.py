@@ -36,9 +36,10 @@ Measured (``benchmarks/bench_scale.py --no-suite --sizes 10000``, 2 cores shared
 so the load average is given with each run): 10,000 documents of ~11,000 characters
 (110 M characters). Before these changes: 133.6 s wall, 217 s CPU, 918 MB at load 0.35–1.96 (the quietest
 run), 356.6 s, 262 s CPU, 873 MB at load 3.4–4.8. Now: 209.2 s, 233 s CPU (76.5 s of it in the main
-process), 865 MB at load 8.3–3.6. (Forking as many cutting processes as cores, this one only assembling
-and writing, was tried and dropped: 329.3 s and 235.0 s at load 4.3–7.9 and 1.3–5.0, segmentation alone
-160–243 s, this process the bottleneck while the cutters waited for it.) The
+process), 865 MB at load 8.3–3.6. (Forking as many cutting processes as cores, this one cutting only
+while it would wait, was tried: 329.3 s and 235.0 s at load 4.3–7.9 and 1.3–5.0, against 243.0 s and
+329.0 s for the code before at 4.7–5.4 and 5.0–6.8, about 185 s CPU each; the load could not tell them
+apart, so the cutting is as before.) The
 benchmark lists the seconds in which fewer than 1.5 cores were busy; on that machine they measured the
 neighbours. The CPU time and the memory are this stage's.
 
