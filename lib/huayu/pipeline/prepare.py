@@ -35,8 +35,10 @@ while cleaning (:class:`Background`), so neither waits for the other stages.
 Measured (``benchmarks/bench_scale.py --no-suite --sizes 10000``, 2 cores shared with other work,
 so the load average is given with each run): 10,000 documents of ~11,000 characters
 (110 M characters). Before these changes: 133.6 s wall, 217 s CPU, 918 MB at load 0.35–1.96 (the quietest
-run), 356.6 s, 262 s CPU, 873 MB at load 3.4–4.8. Now: 209.2 s, 233 s CPU (76.5 s of it in the main
-process), 865 MB at load 8.3–3.6. (Forking as many cutting processes as cores, this one cutting only
+run), 356.6 s, 262 s CPU, 873 MB at load 3.4–4.8, 329.0 s, 186 s CPU, 853 MB at load 5.0–6.8. Now:
+172.2 s, 171 s CPU (61.0 s of it in the main process), 881 MB at load 5.6–3.8, when the process tree got
+one core on average (cleaning 75.3 s); 209.2 s, 233 s CPU, 865 MB at load 8.3–3.6. Every table, CSV copy
+and clean text is the same bytes as before. (Forking as many cutting processes as cores, this one cutting only
 while it would wait, was tried: 329.3 s and 235.0 s at load 4.3–7.9 and 1.3–5.0, against 243.0 s and
 329.0 s for the code before at 4.7–5.4 and 5.0–6.8, about 185 s CPU each; the load could not tell them
 apart, so the cutting is as before.) The
