@@ -9,11 +9,15 @@ replacement from the bundled texts in ``data/raw`` and the State Council and Par
 * runs ``make figures CORPUS=… OUT=… PARAMS=params/default.yaml JOBS=2`` on what it prepared: wall time,
   each notebook's time (papermill's own record in the executed notebook) and each notebook's peak memory.
 
-Memory is sampled every 0.25 s over the whole process tree (psutil): ``*_peak_mb`` is the peak of the summed
+Memory and CPU time are sampled every 0.25 s over the whole process tree (psutil): ``*_peak_mb`` is the peak of the summed
 proportional set size (PSS: a page shared by forked workers counts once, divided among them) — for
 ``prepare`` of the command and its workers, for the suite of the busiest notebook kernel (each notebook runs
 in a kernel of its own). ``scale_ratio_*`` are the 10,000-document times over the 1,000-document times
 (linear: about 10). The machine is shared, so ``os.getloadavg()`` is recorded at the start and the end.
+For ``prepare`` the CPU samples give ``scale_<n>_prepare_main_cpu_s`` (the main process alone: what
+cannot overlap the workers) and ``scale_<n>_prepare_idle_s``, the seconds in gaps of 2 s or more in which
+the tree kept fewer than ``cores - 0.5`` cores busy (listed in the details with the share of the main
+process, and printed), and the tree's CPU seconds in every second of the run.
 
 Metrics: ``scale_prepare_s``, ``scale_prepare_cpu_s`` (user + system seconds of the command and its
 workers: on a shared machine the wall time also measures the neighbours, the CPU time much less),
@@ -90,6 +94,10 @@ class TreeMemory:
         self.root = psutil.Process(pid)
         self.peak_mb = 0.0
         self.per_process: dict[int, dict] = {}
+        # CPU seconds (user + system) of the tree and of the root process at each sample: how busy the cores were
+        self.cpu_samples: list[tuple[float, float, float]] = []
+        self._cpu: dict[int, float] = {}
+        self._started = time.perf_counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -103,6 +111,11 @@ class TreeMemory:
         total = 0.0
         for proc in procs:
             try:
+                times = proc.cpu_times()
+                self._cpu[proc.pid] = times.user + times.system  # a process that ended keeps its last value
+            except psutil.Error:
+                pass
+            try:
                 info = proc.memory_full_info()
                 mb = getattr(info, "pss", info.rss) / 2**20
                 entry = self.per_process.get(proc.pid)
@@ -114,6 +127,39 @@ class TreeMemory:
                 continue
             total += mb
         self.peak_mb = max(self.peak_mb, total)
+        self.cpu_samples.append((time.perf_counter() - self._started, sum(self._cpu.values()),
+                                 self._cpu.get(self.root.pid, 0.0)))
+
+    def busy(self, step_s: float = 1.0, cores: int | None = None) -> dict:
+        """How busy the tree kept the cores, second by second: the CPU seconds it used in each ``step_s``
+        (``per_second``: tree, root process), and the *idle gaps* — runs of 2 s or more in which it used
+        less than ``cores - 0.5`` cores (on a shared machine a neighbour's load makes gaps too: compare the
+        load average)."""
+        cores = cores or os.cpu_count() or 1
+        if len(self.cpu_samples) < 2:
+            return {"per_second": [], "idle_gaps": [], "idle_s": 0.0}
+        t, tree, root = (list(v) for v in zip(*self.cpu_samples))
+        rows, edge, k = [], step_s, 0
+        last_tree = last_root = 0.0
+        while edge <= t[-1] + step_s:
+            while k + 1 < len(t) and t[k + 1] <= edge:
+                k += 1
+            rows.append((round(edge, 1), round(tree[k] - last_tree, 2), round(root[k] - last_root, 2)))
+            last_tree, last_root = tree[k], root[k]
+            edge += step_s
+        gaps, start = [], None
+        for i, (edge, used, _) in enumerate(rows + [(None, cores, 0.0)]):
+            if used < (cores - 0.5) * step_s and start is None:
+                start = i
+            elif used >= (cores - 0.5) * step_s and start is not None:
+                if (i - start) * step_s >= 2:
+                    gaps.append({"from_s": round(start * step_s, 1), "to_s": round(i * step_s, 1),
+                                 "cores_used": round(sum(r[1] for r in rows[start:i]) / ((i - start) * step_s), 2),
+                                 "root_share": round(sum(r[2] for r in rows[start:i]) /
+                                                     max(1e-9, sum(r[1] for r in rows[start:i])), 2)})
+                start = None
+        return {"per_second": rows, "idle_gaps": gaps, "idle_s": round(sum(g["to_s"] - g["from_s"] for g in gaps), 1),
+                "root_cpu_s": round(root[-1], 1), "tree_cpu_s": round(tree[-1], 1)}
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -198,7 +244,13 @@ def measure(n: int, work: Path, *, chars: int, suite: bool, timeout: float) -> d
                    "paragraphs": manifest["paragraphs"], "sentences": manifest["sentences"],
                    "interim_mb": round(sum(f.stat().st_size for f in (out / "interim").rglob("*") if f.is_file())
                                        / 2**20, 1)})
-    print(f"   prepare {wall:.1f} s (CPU {cpu:.1f} s), peak {memory.peak_mb:.0f} MB, load {os.getloadavg()[0]:.1f}",
+    busy = memory.busy()
+    result.update({"prepare_idle_s": busy["idle_s"], "prepare_idle_gaps": busy["idle_gaps"],
+                   "prepare_main_cpu_s": busy.get("root_cpu_s"), "prepare_cpu_per_second": busy["per_second"]})
+    print(f"   prepare {wall:.1f} s (CPU {cpu:.1f} s, of which the main process {busy.get('root_cpu_s')} s), "
+          f"peak {memory.peak_mb:.0f} MB, load {os.getloadavg()[0]:.1f}; {busy['idle_s']} s in "
+          f"{len(busy['idle_gaps'])} gap(s) of 2 s or more with fewer than {(os.cpu_count() or 1) - 0.5} cores busy: "
+          + ", ".join(f"{g['from_s']:.0f}–{g['to_s']:.0f} s ({g['cores_used']} cores)" for g in busy["idle_gaps"][:12]),
           flush=True)
     if suite:
         print(f"-- {n} documents: make figures", flush=True)
@@ -226,8 +278,8 @@ def run(quick: bool = False, *, sizes: tuple[int, ...] | None = None, chars: int
     metrics: dict = {"scale_load_start": round(load_start[0], 2), "scale_load_end": round(load_end[0], 2),
                      "scale_chars_per_document": chars}
     for n, r in runs.items():
-        for key in ("prepare_s", "prepare_cpu_s", "prepare_peak_mb", "suite_s", "suite_cpu_s", "suite_peak_mb",
-                    "chars"):
+        for key in ("prepare_s", "prepare_cpu_s", "prepare_main_cpu_s", "prepare_idle_s", "prepare_peak_mb",
+                    "suite_s", "suite_cpu_s", "suite_peak_mb", "chars"):
             if key in r:
                 metrics[f"scale_{n}_{key}"] = r[key]
         for name, nb in r.get("notebooks", {}).items():

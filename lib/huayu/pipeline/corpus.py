@@ -181,14 +181,32 @@ def to_simplified(text: str) -> str:
     return "".join(out)
 
 
-def _unlisted_files(root: Path, listed: set[Path]) -> list[Path]:
+class _Resolver:
+    """``Path.resolve()`` for the many files of a few folders: each folder is resolved once, then a file
+    costs one ``lstat`` (a symbolic link, ``.`` or ``..`` is resolved in full)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        if path.name in ("", ".", ".."):
+            return path.resolve()
+        real = self._folders.get(path.parent)
+        if real is None:
+            real = self._folders[path.parent] = path.parent.resolve()
+        candidate = real / path.name
+        return path.resolve() if candidate.is_symlink() else candidate
+
+
+def _unlisted_files(root: Path, listed: set[Path], resolve: _Resolver | None = None) -> list[Path]:
+    resolve = resolve or _Resolver()
     folders = {root} | {p.parent for p in listed}
     found: list[Path] = []
     for folder in sorted(folders):
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if path.is_file() and path.suffix.lower() in TEXT_SUFFIXES and path.resolve() not in listed:
+            if path.is_file() and path.suffix.lower() in TEXT_SUFFIXES and resolve(path) not in listed:
                 found.append(path)
     return found
 
@@ -223,15 +241,16 @@ def plan_corpus(corpus_dir: str | Path, *, dictionaries: Path = DICTIONARIES) ->
         raise CorpusError(root, problems)
     records = table.to_dict("records") if "file" in table.columns else []
     entries, listed = [], set()
+    resolve = _Resolver()
     for i, row in enumerate(records):
         if not row.get("file"):
             continue
-        path = (root / row["file"]).resolve()
+        path = resolve(root / row["file"])
         if path.is_relative_to(root):
             listed.add(path)
         entries.append((i, row))
     unlisted = [Problem(str(path.relative_to(root)), "text file is not listed in metadata.csv")
-                for path in _unlisted_files(root, listed)]
+                for path in _unlisted_files(root, listed, resolve)]
     return CorpusPlan(root, table, problems, entries, unlisted)
 
 

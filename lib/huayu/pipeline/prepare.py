@@ -22,16 +22,28 @@ results. Cleaning has two passes when a rule needs the lines repeated across a s
 :mod:`huayu.pipeline.evidence`): the first reads and decodes each batch once, counts its lines and keeps
 the decoded texts in an Arrow file of a temporary folder in ``OUT/interim`` (:func:`run_batches`); the
 second cleans them from there, so no file is read or decoded twice. The cleaning workers also find each
-batch's formula words, which segmentation needs for the whole corpus before it tags any token.
+batch's formula spans (:func:`huayu.pipeline.segment.engine.sentence_formula_spans`): segmentation needs
+the formula words of the whole corpus before it tags any token, and takes the spans instead of looking
+for them again. They render the batch's rows of the CSV copies too (:func:`csv_rows`), which this process
+appends to the staged copies as the batches come, so the copies cost this process nothing at the end.
 Segmentation then streams too (:func:`huayu.pipeline.segment.cache.write_tokens_from_parquet`): the
 sentences are read back in parts of whole documents (about 4 M characters), each part's tokens and
-parts appended to the parquet files, so the peak memory is bounded by a part, not by the corpus.
+parts appended to the parquet files, so the peak memory is bounded by a part, not by the corpus. While
+it segments, another process writes ``clean_text/``, and the raw corpus's SHA-256 is computed by one
+while cleaning (:class:`Background`), so neither waits for the other stages.
 
-Measured (``benchmarks/bench_scale.py --no-suite --sizes 1000,10000``, one run, 2 cores shared with other
-work at a load average of 8–13): 10,000 documents of ~11,000 characters (110 M characters) in 806 s wall,
-369 s CPU, peak 860 MB (PSS of the process tree; the whole-table segmentation before took 3,753 MB and
-402 s CPU in a run at load 1–6); 1,000 documents in 134 s, 43 s CPU, 611 MB. On that machine the wall
-time measured the neighbours; the CPU time and the memory are this stage's.
+Measured (``benchmarks/bench_scale.py --no-suite --sizes 10000``, 2 cores shared with other work,
+so the load average is given with each run): 10,000 documents of ~11,000 characters
+(110 M characters). Before these changes: 133.6 s wall, 217 s CPU, 918 MB at load 0.35–1.96 (the quietest
+run), 356.6 s, 262 s CPU, 873 MB at load 3.4–4.8, 329.0 s, 186 s CPU, 853 MB at load 5.0–6.8. Now:
+172.2 s, 171 s CPU (61.0 s of it in the main process), 881 MB at load 5.6–3.8, when the process tree got
+one core on average (cleaning 75.3 s); 209.2 s, 233 s CPU, 865 MB at load 8.3–3.6. Every table, CSV copy
+and clean text is the same bytes as before. (Forking as many cutting processes as cores, this one cutting only
+while it would wait, was tried: 329.3 s and 235.0 s at load 4.3–7.9 and 1.3–5.0, against 243.0 s and
+329.0 s for the code before at 4.7–5.4 and 5.0–6.8, about 185 s CPU each; the load could not tell them
+apart, so the cutting is as before.) The
+benchmark lists the seconds in which fewer than 1.5 cores were busy; on that machine they measured the
+neighbours. The CPU time and the memory are this stage's.
 
 Temporary folders (the decoded texts here, the staged outputs of ``--scheduler``) record their owner
 (:func:`make_scratch`); a run that was killed leaves its folder, and the next run removes it
@@ -119,6 +131,12 @@ class Batch:
     encodings: Counter = field(default_factory=Counter)
     #: the surfaces of the formula spans the segmenter finds in the batch's sentences (see :func:`run_batches`)
     formulas: set[str] = field(default_factory=set)
+    #: the rows of some tables as CSV text, without the header (:func:`csv_rows`), rendered by the worker
+    #: that cleaned the batch; :func:`write_batches` renders the others itself
+    csv: dict[str, str] = field(default_factory=dict)
+    #: those formula spans, ``(sentence row in the batch, start, end)`` arrays
+    #: (:func:`huayu.pipeline.segment.engine.sentence_formula_spans`), which segmentation takes
+    formula_spans: tuple | None = None
 
     @property
     def n_documents(self) -> int:
@@ -276,10 +294,34 @@ def _clean_batch(root: Path, store: Path | None, settings, job: tuple[int, list]
         kept.unlink()
     batch = prepare_batch(root, entries, reads=reads, **options)
     if settings is not None and batch.tables["sentences"].num_rows:
-        from huayu.pipeline.segment.engine import formula_words
+        from huayu.pipeline.segment.engine import sentence_formula_spans
 
-        batch.formulas = formula_words(batch.tables["sentences"].column("text").to_pylist(), settings)
+        texts = batch.tables["sentences"].column("text").to_pylist()
+        batch.formula_spans = sentence_formula_spans(texts, settings)
+        batch.formulas = {texts[r][a:b] for r, a, b in zip(*(v.tolist() for v in batch.formula_spans))}
+    if not batch.problems:  # the CSV copies' rows, of the tables that may still fit a spreadsheet
+        batch.csv = {name: csv_rows(name, batch.tables[name]) for i, name in enumerate(TABLE_NAMES)
+                     if batch.tables[name].num_rows and (_CSV_WANTED is None or _CSV_WANTED[i])}
     return batch
+
+
+#: Which tables still get a CSV copy (one flag per :data:`TABLE_NAMES`), shared with the forked cleaning
+#: workers: :func:`write_batches` clears a table's flag once it has more rows than a spreadsheet shows, and
+#: the workers stop rendering its rows.
+_CSV_WANTED = None
+#: The columns a CSV copy leaves out.
+CSV_DROP = {"documents": ("text",)}
+
+
+def csv_rows(name: str, table: pa.Table) -> str:
+    """The rows of an interim ``table`` as its CSV copy writes them (no header; :func:`_write_csv_copy`)."""
+    drop = CSV_DROP.get(name, ())
+    table = table.select([c for c in table.column_names if c not in drop])
+    return table.to_pandas().to_csv(index=False, header=False, lineterminator="\n")
+
+
+def csv_header(columns: Sequence[str]) -> str:
+    return pd.DataFrame(columns=list(columns)).to_csv(index=False, lineterminator="\n")
 
 
 def _clean_one(doc: dict, meta_names: Sequence[str], rules: Sequence[clean_stage.Rule],
@@ -312,6 +354,8 @@ def _arrow_tables(rows: dict[str, list], schemas: dict[str, pa.Schema]) -> dict[
 
 def _arrow_column(values: Sequence, arrow_type: pa.DataType) -> pa.Array:
     kind = _kind(arrow_type)
+    if kind == "str" and all(type(v) is str for v in values) or kind == "int64" and all(type(v) is int for v in values):
+        return pa.array(values, type=arrow_type)  # the usual case, without a Python object made per value
     if kind == "bool":
         return pa.array([bool(v) for v in values], type=arrow_type)
     if kind == "int64":
@@ -353,7 +397,10 @@ def run_batches(root: Path, entries: list[tuple[int, dict]], metadata_columns: S
     import shutil
     import tempfile
 
+    global _CSV_WANTED
+
     jobs = list(enumerate(_batches(entries, batch_documents)))
+    _CSV_WANTED = multiprocessing.RawArray("b", [1] * len(TABLE_NAMES))  # before the workers are forked
     options = dict(metadata_columns=list(metadata_columns), rules=list(rules),
                    to_simplified_chinese=to_simplified_chinese, exclude_flagged=exclude_flagged)
     store = None
@@ -366,6 +413,7 @@ def run_batches(root: Path, entries: list[tuple[int, dict]], metadata_columns: S
                                                                   count_lines([])))
         yield from _map(functools.partial(_clean_batch, root, store, settings, **options), jobs, workers)
     finally:
+        _CSV_WANTED = None
         if store is not None:
             shutil.rmtree(store, ignore_errors=True)
 
@@ -385,26 +433,79 @@ class _TableWriters:
     """The four interim parquet files, written batch by batch to temporary files beside their final names;
     :meth:`commit` moves them into place, :meth:`discard` removes them."""
 
-    def __init__(self, interim_dir: Path, schemas: dict[str, pa.Schema]):
+    def __init__(self, interim_dir: Path, schemas: dict[str, pa.Schema], n_documents: int | None = None):
         self.interim_dir = interim_dir
+        self.n_documents, self.documents_seen = n_documents, 0
+        #: per table, the rows written when its CSV copy was suspended because the table is on its way to
+        #: outgrow a spreadsheet (:meth:`finish_csv` writes the rest if it fits after all)
+        self.suspended: dict[str, int] = {}
         self.tmp = {name: interim_dir / f".{name}.parquet.{os.getpid()}.tmp" for name in schemas}
         self.writers = {name: pq.ParquetWriter(self.tmp[name], s) for name, s in schemas.items()}
         self.rows = dict.fromkeys(schemas, 0)
+        # the CSV copies, written as the batches come (a table that outgrows a spreadsheet loses its copy)
+        self.csv_tmp: dict[str, Path | None] = {name: interim_dir / f".{name}.csv.{os.getpid()}.tmp" for name in schemas}
+        self.csv = {}
+        for name, s in schemas.items():
+            self.csv[name] = open(self.csv_tmp[name], "w", encoding="utf-8-sig", newline="")
+            self.csv[name].write(csv_header([c for c in s.names if c not in CSV_DROP.get(name, ())]))
 
     def write(self, batch: Batch) -> None:
+        self.documents_seen += batch.n_documents
         for name, table in batch.tables.items():
             if table.num_rows:
                 self.writers[name].write_table(table)
                 self.rows[name] += table.num_rows
+                if self.csv[name] is not None and self.rows[name] > SPREADSHEET_MAX_ROWS:
+                    self._drop_csv(name, TABLE_NAMES.index(name))
+                if self.csv[name] is not None and name not in self.suspended:
+                    rendered = batch.csv.get(name)
+                    self.csv[name].write(csv_rows(name, table) if rendered is None else rendered)
+                    if self._outgrows(name):
+                        self.suspended[name] = self.rows[name]
+                        if _CSV_WANTED is not None:
+                            _CSV_WANTED[TABLE_NAMES.index(name)] = 0  # the workers stop rendering its rows
+
+    def _outgrows(self, name: str) -> bool:
+        """Whether the table is on its way to twice the rows a spreadsheet shows (a tenth of the documents
+        seen at least): its CSV copy is then suspended, not rendered for rows that will be thrown away."""
+        n, seen = self.n_documents, self.documents_seen
+        return bool(n) and seen * 10 >= n and self.rows[name] * n > 2 * SPREADSHEET_MAX_ROWS * seen
+
+    def finish_csv(self) -> None:
+        """After :meth:`close`: the CSV copy of a suspended table that fits after all gets the rest of its rows,
+        read back from its parquet file (row groups, in order)."""
+        for name, written in self.suspended.items():
+            if self.csv_tmp[name] is None:
+                continue  # it outgrew the spreadsheet: no copy
+            source = pq.ParquetFile(self.tmp[name])
+            columns = [c for c in source.schema_arrow.names if c not in CSV_DROP.get(name, ())]
+            with open(self.csv_tmp[name], "a", encoding="utf-8", newline="") as fh:
+                seen = 0
+                for i in range(source.num_row_groups):
+                    if seen >= written:
+                        fh.write(csv_rows(name, source.read_row_group(i, columns=columns)))
+                    seen += source.metadata.row_group(i).num_rows
+
+    def _drop_csv(self, name: str, i: int) -> None:
+        if _CSV_WANTED is not None:
+            _CSV_WANTED[i] = 0  # the workers stop rendering its rows
+        self.csv[name].close()
+        self.csv[name] = None
+        self.csv_tmp[name].unlink(missing_ok=True)
+        self.csv_tmp[name] = None
 
     def close(self) -> None:
         for writer in self.writers.values():
             writer.close()
+        for fh in self.csv.values():
+            if fh is not None:
+                fh.close()
 
     def discard(self) -> None:
         self.close()
-        for path in self.tmp.values():
-            path.unlink(missing_ok=True)
+        for path in list(self.tmp.values()) + list(self.csv_tmp.values()):
+            if path is not None:
+                path.unlink(missing_ok=True)
 
 
 def _write_csv_copy(parquet: Path, csv: Path, *, drop: Sequence[str] = ()) -> Path:
@@ -425,18 +526,27 @@ def _write_csv_copy(parquet: Path, csv: Path, *, drop: Sequence[str] = ()) -> Pa
 
 
 def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str, pa.Schema], *,
-                  n_documents: int, progress: bool = True, formulas: set[str] | None = None
+                  n_documents: int, progress: bool = True, formulas: set[str] | None = None,
+                  formula_spans: list | None = None
                   ) -> tuple[dict[str, int], list[tuple[int, Problem]], list[str], Counter, dict[str, Path]]:
     """Append each batch to the temporary parquet files; returns the row counts, problems, warnings, the
     encodings found and the temporary files (to :func:`commit_interim`, or remove on a problem).
-    ``formulas``: a set the batches' formula words are added to."""
+    ``formulas``: a set the batches' formula words are added to. ``formula_spans``: a list that gets, if
+    every batch brings its formula spans, the three arrays of the whole sentences table (rows of the
+    table, start, end), else stays empty."""
     interim_dir.mkdir(parents=True, exist_ok=True)
-    writers = _TableWriters(interim_dir, schemas)
+    writers = _TableWriters(interim_dir, schemas, n_documents)
     problems, warnings, encodings = [], [], Counter()
     bar = tqdm(total=n_documents, desc="cleaning", unit="doc", disable=not progress or n_documents < 20)
+    spans: list | None = [] if formula_spans is not None else None
     try:
         for batch in batches:
             if not problems:  # once a document fails nothing will be written: only collect the problems
+                if spans is not None and batch.formula_spans is None and batch.tables["sentences"].num_rows:
+                    spans = None  # not found for this batch: segmentation finds them all
+                elif spans is not None and batch.formula_spans is not None:
+                    rows, starts, ends = batch.formula_spans
+                    spans.append((rows + writers.rows["sentences"], starts, ends))
                 writers.write(batch)
             problems += batch.problems
             warnings += batch.warnings
@@ -450,19 +560,34 @@ def write_batches(batches: Iterable[Batch], interim_dir: Path, schemas: dict[str
     finally:
         bar.close()
     writers.close()
-    return writers.rows, problems, warnings, encodings, writers.tmp
+    try:
+        writers.finish_csv()
+    except BaseException:
+        writers.discard()
+        raise
+    if spans is not None and formula_spans is not None:
+        import numpy as np
+
+        formula_spans.extend(np.concatenate([part[k] for part in spans]) if spans else np.zeros(0, dtype=np.int64)
+                             for k in range(3))
+    staged = dict(writers.tmp) | {f"{name}.csv": path for name, path in writers.csv_tmp.items() if path is not None}
+    return writers.rows, problems, warnings, encodings, staged
 
 
-def commit_interim(tmp: dict[str, Path], rows: dict[str, int], interim_dir: Path, manifest: dict) -> None:
-    """Write the CSV copies that fit a spreadsheet, then move every table into place and write
-    ``prepare_manifest.json`` and ``clean_text/`` (see the module docstring)."""
+def commit_interim(tmp: dict[str, Path], rows: dict[str, int], interim_dir: Path, manifest: dict, *,
+                   clean_texts: bool = True) -> None:
+    """Write the CSV copies that fit a spreadsheet (unless :func:`write_batches` wrote them, as ``tmp``'s
+    ``NAME.csv``), then move every table into place and write ``prepare_manifest.json`` and, unless
+    ``clean_texts`` is false, ``clean_text/`` (see the module docstring)."""
     csvs: list[tuple[Path, Path]] = []
     try:
         for name in TABLE_NAMES:
             final_csv = interim_dir / f"{name}.csv"
             if rows[name] <= SPREADSHEET_MAX_ROWS:
-                staged = final_csv.with_name(f".{final_csv.name}.staged")
-                _write_csv_copy(tmp[name], staged, drop=["text"] if name == "documents" else ())
+                staged = tmp.get(f"{name}.csv")
+                if staged is None:
+                    staged = final_csv.with_name(f".{final_csv.name}.staged")
+                    _write_csv_copy(tmp[name], staged, drop=CSV_DROP.get(name, ()))
                 csvs.append((staged, final_csv))
             else:
                 log.info("%s: %d rows, more than a spreadsheet shows (%d): no CSV copy, read %s.parquet",
@@ -479,9 +604,11 @@ def commit_interim(tmp: dict[str, Path], rows: dict[str, int], interim_dir: Path
         if rows[name] > SPREADSHEET_MAX_ROWS:
             (interim_dir / f"{name}.csv").unlink(missing_ok=True)  # a copy from an earlier, smaller corpus
     for staged, final in csvs:
+        os.chmod(staged, 0o644)
         os.replace(staged, final)
     write_json(manifest, interim_dir / "prepare_manifest.json")
-    write_clean_texts(interim_dir)
+    if clean_texts:
+        write_clean_texts(interim_dir)
 
 
 def write_clean_texts(interim_dir: Path) -> None:
@@ -501,6 +628,51 @@ def write_clean_texts(interim_dir: Path) -> None:
     for stale in text_dir.glob("*.txt"):
         if stale.name not in wanted:
             stale.unlink()
+
+
+class Background:
+    """``work(*args)`` in a forked process, started now; :meth:`result` waits for its return value (or raises
+    its exception). A process, not a thread: the worker pools forked later must not copy a thread's locks.
+    Without ``fork`` the work runs here, at once."""
+
+    def __init__(self, work, *args):
+        self._process = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self._outcome = _outcome(work, args)
+            return
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_background_main, args=(send, work, args), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self):
+        if self._process is not None:
+            try:
+                self._outcome = self._receive.recv()
+            except EOFError:
+                self._process.join()
+                raise RuntimeError(f"a background process of prepare stopped (exit code {self._process.exitcode})"
+                                   ) from None
+            self._receive.close()
+            self._process.join()
+            self._process = None
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
+
+
+def _outcome(work, args) -> tuple[bool, object]:
+    try:
+        return True, work(*args)
+    except Exception as exc:  # handed to the caller of Background.result
+        return False, exc
+
+
+def _background_main(send, work, args) -> None:
+    send.send(_outcome(work, args))
+    send.close()
 
 
 def make_scratch(parent: Path, prefix: str) -> Path:
@@ -645,13 +817,15 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
                  for i, row in plan.entries)
         raise CorpusError(plan.root, plan.problems + [r.problem for r in reads if r.problem] + plan.unlisted)
     interim_dir.mkdir(parents=True, exist_ok=True)
+    raw_digest = Background(_raw_sha256, plan.root, [(plan.root / row["file"]).resolve() for _, row in plan.entries])
     batches = run_batches(plan.root, plan.entries, metadata_columns, rules=rules,
                           to_simplified_chinese=to_simplified_chinese, workers=workers,
                           exclude_flagged=exclude_flagged, settings=settings, scratch=interim_dir)
     formulas: set[str] = set()
+    spans: list = []
     rows, problems, warnings, encodings, tmp = write_batches(batches, interim_dir, schemas,
                                                              n_documents=len(plan.entries), progress=progress,
-                                                             formulas=formulas)
+                                                             formulas=formulas, formula_spans=spans)
     if problems or plan.unlisted:
         for path in tmp.values():
             path.unlink(missing_ok=True)
@@ -667,7 +841,7 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
     converted = pq.read_table(tmp["documents"], columns=["converted_to_simplified"]).column(0)
     manifest = {
         "corpus": str(plan.root),
-        "corpus_sha256": _raw_sha256(plan.root, ((plan.root / row["file"]).resolve() for _, row in plan.entries)),
+        "corpus_sha256": raw_digest.result(),
         "documents": rows["documents"],
         "paragraphs": rows["paragraphs"],
         "sentences": rows["sentences"],
@@ -676,18 +850,24 @@ def prepare(corpus_dir: str | Path, out_dir: str | Path, *, to_simplified_chines
         "rules": str(rules_path or clean_stage.DEFAULT_RULES) if clean else None,
         "converted_to_simplified": bool(pc.any(converted).as_py()) if len(converted) else False,
     }
-    commit_interim(tmp, rows, interim_dir, manifest)
+    commit_interim(tmp, rows, interim_dir, manifest, clean_texts=False)
+    # clean_text/ is written by another process while this one segments (both read documents.parquet)
+    texts = Background(write_clean_texts, interim_dir)
     log.info("cleaned %d documents: %d paragraphs, %d sentences, %d removals logged → %s (%.1f s)",
              manifest["documents"], manifest["paragraphs"], manifest["sentences"], manifest["removals"], interim_dir,
              time.perf_counter() - started)
     tokens_path, recomputed = None, False
-    if segment:
-        from huayu.pipeline.segment.cache import write_tokens_from_parquet
+    try:
+        if segment:
+            from huayu.pipeline.segment.cache import write_tokens_from_parquet
 
-        # streamed: batches of whole documents, the formula words of the whole corpus found while cleaning
-        tokens_path, recomputed = write_tokens_from_parquet(interim_dir / "sentences.parquet", processed_dir,
-                                                            settings, formula_words=formulas, progress=progress,
-                                                            force=force)
+            # streamed: batches of whole documents, the formula words of the whole corpus found while cleaning
+            tokens_path, recomputed = write_tokens_from_parquet(interim_dir / "sentences.parquet", processed_dir,
+                                                                settings, formula_words=formulas, progress=progress,
+                                                                force=force, formula_spans=tuple(spans) or None)
+    finally:
+        texts.result()
+    if segment:
         mark_prepared(processed_dir, "file", manifest)  # last: `make` compares this file's time with its inputs'
     log.info("prepare finished in %.1f s", time.perf_counter() - started)
     return PrepareResult(interim_dir, processed_dir, manifest["documents"], manifest["paragraphs"],

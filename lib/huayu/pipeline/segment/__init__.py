@@ -73,7 +73,9 @@ only counts and each chunk's distinct words go through a pipe). This process ass
 table in batches of about 256 000 characters, in order, as soon as a batch's chunks are cut — tags
 and flags looked up once per distinct word, offsets and strings as NumPy and Arrow arrays — and
 :func:`write_tokens` writes each batch to the parquet file while the next chunks are being cut.
-Smaller inputs run the same steps in this process alone.
+Smaller inputs run the same steps in this process alone. Formula spans found already (by ``prepare``'s
+cleaning workers, :func:`huayu.pipeline.segment.engine.sentence_formula_spans`) are taken instead of
+being looked for again (``write_tokens_from_parquet(formula_spans=…)``).
 
 Formulas and slogans: :func:`huayu.pipeline.segment.formulas.formula_offsets` (the spans of
 :func:`huayu.pipeline.segment.formulas.formula_spans`) finds numbered formulas (两个维护, 8大攻坚提升行动), coded

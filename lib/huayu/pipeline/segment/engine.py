@@ -48,6 +48,9 @@ class _Sentences:
     sent_id: np.ndarray
     char_start: np.ndarray
     texts: list[str]
+    #: the formula spans of the sentences when they were found already (:func:`sentence_formula_spans`):
+    #: ``(sentence, start, end)`` arrays, sentence an index in this order, start and end in that sentence
+    spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _prepare_sentences(sentences: pd.DataFrame) -> _Sentences:
@@ -104,13 +107,15 @@ class _Chunks:
     COLUMNS = (("span_start", np.int32), ("span_end", np.int32), ("sentence", np.int32), ("offset", np.int32),
                ("length", np.int32), ("nbytes", np.int32), ("code", np.int32), ("formula", np.bool_))
 
-    def __init__(self, segmenter: Segmenter, texts: list[str]):
+    def __init__(self, segmenter: Segmenter, texts: list[str],
+                 spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
         self.segmenter = segmenter
         line_lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         bounds = _runs(line_lengths + 1, _CHUNK_CHARS)  # each sentence and its "\n"
         self.first_sentence = [a for a, _ in bounds]
         self.texts = ["\n".join(texts[a:b]) for a, b in bounds]
         self.line_starts = [np.concatenate([[0], np.cumsum(line_lengths[a:b - 1] + 1)]) for a, b in bounds]
+        self._words: set[str] | None = None
         sizes = np.array([len(t) for t in self.texts], dtype=np.int64)
         self.at = np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
         self.batches = _runs(sizes, _BATCH_CHARS)
@@ -124,6 +129,22 @@ class _Chunks:
         self.n_spans[:] = -1
         self.data = np.frombuffer(self._memory, dtype=np.uint8, count=4 * n, offset=start[-2])
         self._next = multiprocessing.Value("q", 0)  # the next chunk to take; its lock orders the writes
+        if spans is not None and segmenter.settings.keep_formulas:
+            self._given_spans(texts, spans)
+
+    def _given_spans(self, texts: list[str], spans: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """The formula spans found already, sentence by sentence, placed in the chunks (what
+        :meth:`find_formulas` would find: no span crosses a line)."""
+        rows, starts, ends = (np.asarray(a, dtype=np.int64) for a in spans)
+        line_start = np.concatenate(self.line_starts) if self.line_starts else np.zeros(0, dtype=np.int64)
+        chunk_of = np.searchsorted(np.asarray(self.first_sentence, dtype=np.int64), rows, side="right") - 1
+        bounds = np.searchsorted(chunk_of, np.arange(len(self.texts) + 1), side="left")
+        for index, at in enumerate(self.at):
+            first, last = int(bounds[index]), int(bounds[index + 1])
+            self.columns["span_start"][at:at + last - first] = line_start[rows[first:last]] + starts[first:last]
+            self.columns["span_end"][at:at + last - first] = line_start[rows[first:last]] + ends[first:last]
+            self.n_spans[index] = last - first
+        self._words = {texts[r][a:b] for r, a, b in zip(rows.tolist(), starts.tolist(), ends.tolist())}
 
     def take(self) -> int | None:
         """The next chunk no process has taken yet, or ``None``."""
@@ -136,6 +157,8 @@ class _Chunks:
         """Every chunk's formula spans, into ``span_start, span_end, n_spans``; returns their surfaces
         (the words that are formula tokens: a word neither dictionary knows is tagged ``nz`` if it is
         a formula anywhere in the input)."""
+        if self._words is not None:  # given (:meth:`_given_spans`)
+            return set(self._words)
         words = set()
         for index, (text, at) in enumerate(zip(self.texts, self.at)):
             spans = self.segmenter.formula_spans(text)
@@ -317,14 +340,35 @@ def formula_words(texts: Sequence[str], settings: SegmentSettings | Mapping[str,
     return {text[a:b] for a, b in get_segmenter(settings).formula_spans(text)}
 
 
+def sentence_formula_spans(texts: Sequence[str], settings: SegmentSettings | Mapping[str, Any] | None = None
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The formula spans the segmenter keeps whole in ``texts`` (sentences), found in one pass over them
+    joined by line breaks, as ``(sentence, start, end)`` arrays: the sentence's index in ``texts``, the
+    span's offsets in that sentence. Segmentation takes them instead of finding them again
+    (``write_tokens_from_parquet(formula_spans=…)``); their surfaces are :func:`formula_words`."""
+    settings = _check_settings(settings)
+    empty = np.zeros(0, dtype=np.int64)
+    if not settings.keep_formulas or not texts:
+        return empty, empty.copy(), empty.copy()
+    spans = get_segmenter(settings).formula_spans("\n".join(texts))
+    if not spans:
+        return empty, empty.copy(), empty.copy()
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    line_starts = np.concatenate([[0], np.cumsum(lengths[:-1] + 1)])
+    starts, ends = (np.array(v, dtype=np.int64) for v in zip(*spans))
+    rows = np.searchsorted(line_starts, starts, side="right") - 1
+    return rows, starts - line_starts[rows], ends - line_starts[rows]
+
+
 def _token_batches(sent: _Sentences, settings: SegmentSettings, progress: bool, *,
                    formula_words: set[str] | None = None, word_info: dict | None = None,
                    bar: Any = None) -> Iterator[pa.RecordBatch]:
     """The tokens table as record batches of about :data:`_BATCH_CHARS` characters, in order.
 
-    With forked workers the first of them finds every chunk's formula spans before cutting; this
-    process cuts chunks too and assembles each batch as soon as its chunks are cut (and the formulas
-    known), while the workers cut the next ones. Alone, this process finds the formulas first.
+    With forked workers the first of them finds every chunk's formula spans before cutting (unless
+    ``sent.spans`` brings them); this process cuts chunks too and assembles each batch as soon as its
+    chunks are cut (and the formulas known), while the workers cut the next ones. Alone, this process
+    finds the formulas first.
 
     When ``sent`` is one part of a corpus segmented part by part: ``formula_words``, the formula words of
     the whole corpus (:func:`formula_words`), ``word_info`` a dict the parts share (each word's tag and
@@ -335,7 +379,7 @@ def _token_batches(sent: _Sentences, settings: SegmentSettings, progress: bool, 
     from tqdm.auto import tqdm
 
     segmenter = get_segmenter(settings)
-    chunks = _Chunks(segmenter, sent.texts)
+    chunks = _Chunks(segmenter, sent.texts, sent.spans)
     elsewhere = formula_words or set()
     own_bar = bar is None
     with (tqdm(total=sum(map(len, chunks.texts)), desc="segmenting", unit="char", unit_scale=True,
