@@ -99,3 +99,15 @@ def test_corpus_order_and_longest_by_hand():
         length = dict(zip(ctx.documents_table["doc_id"], lengths))
         ranked = sorted(range(len(order)), key=lambda i: (-length.get(order[i], -1), i))[:n]
         assert panels.longest(ctx, docs, n) == [order[i] for i in sorted(ranked)]
+
+def test_slogan_lengths_of_many_documents_are_one_bar_per_length(ctx):
+    from _stats_plots import written
+
+    from huayu.plot.rhetoric import slogans as slogan_plots
+
+    many = pd.DataFrame({"doc_id": [f"d{i % 30}" for i in range(90)], "n_chars": [2 + i % 4 for i in range(90)]})
+    fig = slogan_plots.plot_slogan_lengths(ctx, many, name="many-slogans")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4 and sorted(p.get_height() for p in ax.patches) == [22, 22, 23, 23]  # 90 slogans of 2, 3, 4, 5 characters in turn
+    assert ax.get_legend() is None and "30" in ax.get_title()
+    assert written(ctx, "many-slogans") == ["many-slogans.csv", "many-slogans.png"]
