@@ -76,3 +76,27 @@ def test_bad_inputs_raise_clear_errors(ctx):
         trends.keyword_segments(ctx.tokens, [], 2)
     with pytest.raises(ParameterError, match=r"keywords: \['量子纠缠'\] never occur"):
         trends.keyword_by_document(ctx.tokens, ["项目", "量子纠缠"], ctx.documents_table)
+
+
+def test_document_trends_of_many_dated_documents_draw_period_means(ctx):
+    import numpy as np
+    import pandas as pd
+
+    from huayu.plot import trends as trend_plots
+
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2019-01-01", periods=300, freq="5D")  # 300 dated documents over ~4 years
+    rows = [{"doc_id": f"d{i}", "date": str(d.date()), "date_certainty": "", "dated": True, "keyword": k,
+             "count": 1, "n_tokens": 1000, "per_1000": float(rng.integers(0, 5)), "order": i + 1}
+            for i, d in enumerate(dates) for k in ("发展", "改革")]
+    table = pd.DataFrame(rows)
+    fig = trend_plots.plot_document_trends(ctx, table, name="many-trends")
+    ax = fig.axes[0]
+    assert trend_plots._mean_period(pd.Series(dates)) == "M"  # 50 months: monthly means
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]  # labelled: the keywords
+    assert len(lines) == 2 and len(ax.collections) == 2  # a line of means and the points, per keyword
+    part = table[table["keyword"] == "发展"].assign(when=pd.to_datetime(table["date"]))
+    expected = part.groupby(part["when"].dt.to_period("M"))["per_1000"].mean()
+    assert np.allclose(lines[0].get_ydata(), expected.to_numpy()) and len(expected) == 50
+    assert "每月平均" in ax.get_title() or "monthly mean" in ax.get_title()
+    assert trend_plots._mean_period(pd.Series(pd.date_range("1950", "2025", freq="7D"))) == "Y"

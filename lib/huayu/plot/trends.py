@@ -87,18 +87,47 @@ def plot_document_trends(ctx, by_document: pd.DataFrame, *, name: str = "documen
     return fig
 
 
+#: Above this many dated documents the per-document points are not joined by lines (a line through 10,000
+#: documents is a solid block): the lines are then the mean of the documents' rates per period.
+MAX_CONNECTED_DOCUMENTS = 200
+#: The periods of those means, the finest giving at most :data:`MAX_MEAN_POINTS` points; names zh, en.
+PERIOD_NAMES = {"M": ("月", "monthly"), "Q": ("季度", "quarterly"), "Y": ("年", "yearly")}
+MAX_MEAN_POINTS = 80
+
+
+def _mean_period(dates: pd.Series) -> str:
+    """The finest of month, quarter, year giving at most :data:`MAX_MEAN_POINTS` periods over ``dates``."""
+    known = dates.dropna()
+    for period in PERIOD_NAMES:
+        if known.dt.to_period(period).nunique() <= MAX_MEAN_POINTS:
+            return period
+    return "Y"
+
+
 def _plot_document_trends_dated(ctx, by_document, docs, keywords, palette, markers, *, name):
     """Many documents: a real time axis (one point per dated document at its date); undated documents are
-    left out of the figure (the title says how many), not of the table."""
+    left out of the figure (the title says how many), not of the table. Of more than
+    :data:`MAX_CONNECTED_DOCUMENTS` dated documents the points are faint and unjoined and each keyword's line
+    is the mean rate of the documents per month, quarter or year (:func:`_mean_period`; the title says which)."""
     import matplotlib.dates as mdates
 
     dates = pd.to_datetime(docs["date"].astype(str), errors="coerce", format="mixed")
     when = dict(zip(docs["doc_id"], dates, strict=True))
     fig, ax = ctx.figure(width="double", height=3.4)
+    dense = int(dates.notna().sum()) > MAX_CONNECTED_DOCUMENTS
+    period = _mean_period(dates) if dense else None
     for i, keyword in enumerate(keywords):
         part = by_document[by_document["keyword"] == keyword]
         part = part.assign(when=part["doc_id"].map(when)).dropna(subset=["when"]).sort_values("when")
-        ax.plot(part["when"], part["per_1000"], color=palette[keyword], lw=0.8, alpha=0.8,
+        if not dense:
+            ax.plot(part["when"], part["per_1000"], color=palette[keyword], lw=0.8, alpha=0.8,
+                    marker=markers[i % len(markers)], ms=2.5, label=term_label(ctx, keyword))
+            continue
+        # too many documents to join: each one a faint point, the line the mean of the documents per period
+        ax.scatter(part["when"], part["per_1000"], color=palette[keyword], s=1.5, alpha=0.25, linewidths=0,
+                   rasterized=True)
+        means = part.groupby(part["when"].dt.to_period(period))["per_1000"].mean()
+        ax.plot(means.index.to_timestamp(how="start"), means.to_numpy(), color=palette[keyword], lw=1.4,
                 marker=markers[i % len(markers)], ms=2.5, label=term_label(ctx, keyword))
     locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
     ax.xaxis.set_major_locator(locator)
@@ -108,9 +137,11 @@ def _plot_document_trends_dated(ctx, by_document, docs, keywords, palette, marke
     ax.set_ylim(bottom=0)
     n_undated = int(dates.isna().sum())
     note = ctx.label.text(zh=f"（{len(docs)} 个文本按日期绘出" + (f"，{n_undated} 个无日期的未绘出" if n_undated else "")
-                          + "；表格含全部）",
+                          + (f"；点为各文本，折线为每{PERIOD_NAMES[period][0]}平均" if dense else "") + "；表格含全部）",
                           en=f"({len(docs)} documents at their dates" + (f"; {n_undated} undated not drawn" if n_undated
-                                                                         else "") + "; all in the table)")
+                                                                         else "")
+                          + (f"; points: documents, lines: {PERIOD_NAMES[period][1]} mean" if dense else "")
+                          + "; all in the table)")
     ax.set_title(note, fontsize="small")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
     ctx.save(fig, name, table=by_document)
